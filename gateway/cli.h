@@ -1,0 +1,41 @@
+/* What every subcommand shares: global options, exit codes, usage errors. */
+#ifndef NATGW_CLI_H
+#define NATGW_CLI_H
+
+#include <stdbool.h>
+
+#define NATGW_DEFAULT_CONFIG "/etc/natgw/natgw.yaml"
+
+/* SPEC section 1. */
+enum {
+	EXIT_OK = 0,
+	EXIT_INVALID = 1,	/* the configuration is invalid; nothing was applied */
+	EXIT_USAGE = 2,
+	EXIT_SYSTEM = 3,	/* permission, netlink or kernel error; nothing applied */
+};
+
+struct cli {
+	const char *config;	/* -c FILE; NULL: not given */
+	bool json;
+	int verbosity;		/* -q: -1, default 0, -v: 1 and more */
+};
+
+/* Handles a global option seen by any getopt loop; false if c is not one. */
+bool cli_global_option(struct cli *cli, int c, const char *arg);
+
+/* Long options and short string every subcommand appends to its own. */
+#define CLI_GLOBAL_SHORT "c:qvh"
+#define CLI_GLOBAL_LONG \
+	{ "config", required_argument, 0, 'c' }, \
+	{ "json", no_argument, 0, 'J' }, \
+	{ "quiet", no_argument, 0, 'q' }, \
+	{ "verbose", no_argument, 0, 'v' }, \
+	{ "help", no_argument, 0, 'h' }
+
+/* Prints "natgw: message" and a hint to stderr; returns EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+int cmd_check(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,44 @@
+#include "diag_print.h"
+
+static void count(FILE *out, size_t n, const char *what, const char *sep)
+{
+	if (n)
+		fprintf(out, "%s%zu %s%s", sep, n, what, n == 1 ? "" : "s");
+}
+
+void diag_print_text(FILE *out, const char *file, const struct ngw_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ngw_diag *g = &d->v[i];
+		if (g->pos.line)
+			fprintf(out, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col,
+				diag_severity_name(g->severity), g->message);
+		else
+			fprintf(out, "%s: %s: %s\n", file, diag_severity_name(g->severity),
+				g->message);
+	}
+	if (d->n == 0)
+		return;
+	count(out, d->errors, "error", "");
+	count(out, d->warnings, "warning", d->errors ? ", " : "");
+	fputc('\n', out);
+}
+
+void diag_print_json(struct json *j, const struct ngw_diags *d)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ngw_diag *g = &d->v[i];
+		json_object_begin(j);
+		json_key(j, "severity");
+		json_string(j, diag_severity_name(g->severity));
+		json_key(j, "line");
+		json_uint(j, g->pos.line);
+		json_key(j, "column");
+		json_uint(j, g->pos.col);
+		json_key(j, "message");
+		json_string(j, g->message);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}

@@ -1,0 +1,105 @@
+#include "json.h"
+
+void json_init(struct json *j, FILE *out)
+{
+	*j = (struct json){ .out = out };
+	j->first[0] = true;
+}
+
+/* A comma before every value but the first of its container. */
+static void separate(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		fputc(',', j->out);
+	j->first[j->depth] = false;
+}
+
+static void open_level(struct json *j, char c)
+{
+	separate(j);
+	fputc(c, j->out);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_level(struct json *j, char c)
+{
+	fputc(c, j->out);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_object_begin(struct json *j)
+{
+	open_level(j, '{');
+}
+
+void json_object_end(struct json *j)
+{
+	close_level(j, '}');
+}
+
+void json_array_begin(struct json *j)
+{
+	open_level(j, '[');
+}
+
+void json_array_end(struct json *j)
+{
+	close_level(j, ']');
+}
+
+static void put_escaped(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void json_key(struct json *j, const char *key)
+{
+	separate(j);
+	put_escaped(j->out, key);
+	fputc(':', j->out);
+	j->after_key = true;
+}
+
+void json_string(struct json *j, const char *s)
+{
+	separate(j);
+	put_escaped(j->out, s);
+}
+
+void json_uint(struct json *j, uint64_t v)
+{
+	separate(j);
+	fprintf(j->out, "%llu", (unsigned long long)v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	separate(j);
+	fputs(v ? "true" : "false", j->out);
+}
+
+void json_finish(struct json *j)
+{
+	fputc('\n', j->out);
+}

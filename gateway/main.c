@@ -1,0 +1,115 @@
+/* natgw: the command-line front end. Global options, then a subcommand. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "natgw/version.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "parse and validate the configuration (no root, no kernel)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: natgw [OPTIONS] COMMAND [COMMAND OPTIONS] [FILE]\n"
+		"\n"
+		"NAT port-forwarding gateway for Linux routers.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  configuration file (default %s)\n"
+		"      --json         machine-readable output\n"
+		"  -q, --quiet        print only problems\n"
+		"  -v, --verbose      print more detail\n"
+		"  -h, --help         show this help (after a command: that command's help)\n"
+		"      --version      show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 invalid configuration, 2 usage error,\n"
+		"3 system or kernel error.\n",
+		NATGW_DEFAULT_CONFIG);
+}
+
+bool cli_global_option(struct cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case 'c':
+		cli->config = arg;
+		return true;
+	case 'J':
+		cli->json = true;
+		return true;
+	case 'q':
+		cli->verbosity = -1;
+		return true;
+	case 'v':
+		cli->verbosity = cli->verbosity < 0 ? 1 : cli->verbosity + 1;
+		return true;
+	}
+	return false;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("natgw: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'natgw %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_LONG,
+		{ "version", no_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
+	};
+	struct cli cli = { 0 };
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		if (cli_global_option(&cli, c, optarg))
+			continue;
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("natgw %s\n", NATGW_VERSION);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(NULL, "unknown or incomplete option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+		if (!strcmp(name, commands[i].name)) {
+			int at = optind;
+			optind = 0;	/* glibc: start getopt afresh for the subcommand */
+			return commands[i].run(&cli, argc - at, argv + at);
+		}
+	}
+	return cli_usage_error(NULL, "unknown command '%s'", name);
+}

@@ -1,0 +1,30 @@
+/* Stage 2: the YAML tree to the rule model, one section per file
+ * (load.c: top level and gateway; load_forward.c; load_snat.c). */
+#ifndef NATGW_LOAD_H
+#define NATGW_LOAD_H
+
+#include "schema.h"
+
+struct load_result {
+	struct ngw_ruleset *rs;
+	bool *forward_ok;	/* per rule: loaded without error */
+	bool *snat_ok;
+};
+
+/* root may be NULL (an empty document). Errors go to d; the model holds
+ * every rule, failed ones included, so validation can still name them. */
+void model_load(const struct ynode *root, struct ngw_diags *d, struct load_result *out);
+void load_result_free(struct load_result *r);
+
+bool load_forward(struct loader *L, const struct ynode *item, size_t index,
+		  struct ngw_forward *f);
+bool load_snat(struct loader *L, const struct ynode *item, size_t index,
+	       struct ngw_snat *s);
+
+/* Sets L->ctx to 'KIND "name"' (or 'KIND #index') from the item's name key. */
+void loader_set_rule_context(struct loader *L, const char *kind, const struct ynode *item,
+			     size_t index);
+
+void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src);
+
+#endif

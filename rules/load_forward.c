@@ -1,0 +1,149 @@
+/* One item of `forwards:` (port forwarding, DNAT). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "xalloc.h"
+
+static const char *const forward_keys[] = { "name", "proto", "port", "to", "from", "in",
+					    "address", "hairpin", "enabled", "comment" };
+enum { F_NAME, F_PROTO, F_PORT, F_TO, F_FROM, F_IN, F_ADDRESS, F_HAIRPIN, F_ENABLED,
+       F_COMMENT, F_COUNT };
+
+static const char *const forward_protos[] = { "tcp", "udp", "both" };
+static const enum ngw_proto forward_proto_values[] = { NGW_PROTO_TCP, NGW_PROTO_UDP,
+						       NGW_PROTO_BOTH };
+
+#define COMMENT_MAX 128		/* what fits in a kernel element comment */
+
+static void load_port(struct loader *L, const struct ynode *v, struct ngw_forward *f)
+{
+	const char *s = value_string(L, "port", v);
+	char err[NGW_ERRLEN];
+
+	if (s && port_range_parse(s, f->proto, &f->port, err) < 0)
+		lerr(L, v->pos, "%s", err);
+}
+
+static void load_to(struct loader *L, const struct ynode *v, struct ngw_forward *f)
+{
+	const char *s = value_string(L, "to", v);
+	char err[NGW_ERRLEN];
+	const char *bad;
+
+	if (!s)
+		return;
+	if (socket_parse(s, f->proto, &f->to, &f->to_port, err) < 0) {
+		lerr(L, v->pos, "to: %s", err);
+		return;
+	}
+	bad = addr_host_problem(&f->to);
+	if (bad)
+		lerr(L, v->pos, "to: %s %s; a forward needs a host address", s, bad);
+}
+
+static void load_address(struct loader *L, const struct ynode *v, struct ngw_forward *f)
+{
+	const char *s = value_string(L, "address", v);
+	char err[NGW_ERRLEN];
+	const char *bad;
+
+	if (!s)
+		return;
+	if (strchr(s, '/')) {
+		lerr(L, v->pos, "address: \"%.64s\" is a prefix; address takes one "
+		     "external address", s);
+		return;
+	}
+	if (addr_parse(s, &f->address, err) < 0) {
+		lerr(L, v->pos, "address: %s", err);
+		return;
+	}
+	bad = addr_host_problem(&f->address);
+	if (bad)
+		lerr(L, v->pos, "address: %s %s", s, bad);
+}
+
+static void load_comment(struct loader *L, const struct ynode *v, struct ngw_forward *f)
+{
+	const char *s = value_string(L, "comment", v);
+
+	if (!s)
+		return;
+	if (strlen(s) > COMMENT_MAX) {
+		lerr(L, v->pos, "comment is %zu bytes; the limit is %d", strlen(s), COMMENT_MAX);
+		return;
+	}
+	for (const char *p = s; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			lerr(L, v->pos, "comment: control characters (0x%02x) are not allowed",
+			     (unsigned char)*p);
+			return;
+		}
+	}
+	f->comment = xstrdup(s);
+}
+
+bool load_forward(struct loader *L, const struct ynode *item, size_t index,
+		  struct ngw_forward *f)
+{
+	const struct ngw_gateway *g = &L->rs->gateway;
+	const struct ynode *val[F_COUNT];
+	struct ngw_pos at[F_COUNT];
+	struct keys k = KEYS(forward_keys, val, at);
+
+	memset(f, 0, sizeof(*f));
+	f->proto = NGW_PROTO_TCP;
+	f->hairpin = g->hairpin;
+	f->enabled = true;
+	f->at.rule = item->pos;
+	L->rule_failed = false;
+	loader_set_rule_context(L, "forward", item, index);
+	snprintf(f->name, sizeof(f->name), "#%zu", index + 1);
+	if (!expect_map(L, item, "a forward"))
+		return false;
+	keys_collect(L, item, &k);
+
+	static const int required[] = { F_NAME, F_PORT, F_TO };
+	keys_require(L, item, &k, required, 3);
+
+	f->at.name = value_pos(val[F_NAME], item);
+	f->at.proto = value_pos(val[F_PROTO], item);
+	f->at.port = value_pos(val[F_PORT], item);
+	f->at.to = value_pos(val[F_TO], item);
+	f->at.from = value_pos(val[F_FROM], item);
+	f->at.in = value_pos(val[F_IN], item);
+	f->at.address = value_pos(val[F_ADDRESS], item);
+	f->at.hairpin = value_pos(val[F_HAIRPIN], item);
+	f->at.enabled = value_pos(val[F_ENABLED], item);
+	f->at.comment = value_pos(val[F_COMMENT], item);
+
+	if (val[F_NAME])
+		value_name(L, val[F_NAME], f->name);
+	/* proto first: service names in port and to are looked up per protocol */
+	if (val[F_PROTO]) {
+		int p = value_enum(L, "proto", val[F_PROTO], forward_protos, 3);
+		if (p >= 0)
+			f->proto = forward_proto_values[p];
+	}
+	if (val[F_PORT])
+		load_port(L, val[F_PORT], f);
+	if (val[F_TO])
+		load_to(L, val[F_TO], f);
+	if (val[F_FROM])
+		value_prefixes(L, "from", val[F_FROM], &f->from);
+	if (val[F_IN])
+		value_ifaces(L, "in", val[F_IN], &f->in);
+	else
+		ifaces_copy(&f->in, &g->wan);
+	if (val[F_ADDRESS])
+		load_address(L, val[F_ADDRESS], f);
+	if (val[F_HAIRPIN])
+		value_bool(L, "hairpin", val[F_HAIRPIN], &f->hairpin);
+	if (val[F_ENABLED])
+		value_bool(L, "enabled", val[F_ENABLED], &f->enabled);
+	if (val[F_COMMENT])
+		load_comment(L, val[F_COMMENT], f);
+	return !L->rule_failed;
+}

@@ -1,0 +1,180 @@
+/* One item of `snat:` (source NAT, masquerade, static source-port mapping). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "suggest.h"
+#include "xalloc.h"
+
+static const char *const snat_keys[] = { "name", "from", "out", "proto", "to", "ports",
+					 "mode", "endpoint_independent" };
+enum { S_NAME, S_FROM, S_OUT, S_PROTO, S_TO, S_PORTS, S_MODE, S_EI, S_COUNT };
+
+static const char *const snat_protos[] = { "any", "tcp", "udp", "both" };
+static const enum ngw_proto snat_proto_values[] = { NGW_PROTO_ANY, NGW_PROTO_TCP,
+						    NGW_PROTO_UDP, NGW_PROTO_BOTH };
+static const char *const snat_modes[] = { "default", "random", "fully-random", "persistent" };
+
+/* The l4 protocols to look service names up for: "any" looks in both. */
+static unsigned proto_l4(enum ngw_proto p)
+{
+	return p == NGW_PROTO_ANY ? 0 : (unsigned)p;
+}
+
+/* "192.0.2.30:5060" or "[2001:db8::30]:5060", as opposed to a prefix. */
+static bool socket_form(const char *s)
+{
+	if (s[0] == '[')
+		return strstr(s, "]:") != NULL;
+	const char *c = strchr(s, ':');
+	return c && !strchr(c + 1, ':') && !strchr(s, '/');
+}
+
+static void load_from_socket(struct loader *L, const struct ynode *v, struct ngw_snat *s)
+{
+	const char *str = value_string(L, "from", v);
+	char err[NGW_ERRLEN];
+	struct ngw_addr a;
+
+	if (!str)
+		return;
+	if (socket_parse(str, proto_l4(s->proto), &a, &s->from_port, err) < 0) {
+		lerr(L, v->pos, "from: %s", err);
+		return;
+	}
+	if (s->from_port.lo != s->from_port.hi) {
+		lerr(L, v->pos, "from: a socket takes one port, not the range %u-%u",
+		     s->from_port.lo, s->from_port.hi);
+		s->from_port.lo = s->from_port.hi = 0;
+		return;
+	}
+	s->from.v = xzalloc(sizeof(*s->from.v));
+	s->from.v[0].addr = a;
+	s->from.v[0].len = a.family == NGW_FAMILY_IPV4 ? 32 : 128;
+	s->from.n = 1;
+}
+
+static void load_from(struct loader *L, const struct ynode *v, struct ngw_snat *s)
+{
+	if (v->kind == YNODE_SCALAR && !ynode_is_null(v) && socket_form(v->str)) {
+		load_from_socket(L, v, s);
+		return;
+	}
+	if (v->kind == YNODE_SEQ) {
+		for (size_t i = 0; i < v->n; i++) {
+			const struct ynode *it = v->items[i];
+			if (it->kind != YNODE_SCALAR || ynode_is_null(it) || !socket_form(it->str))
+				continue;
+			if (v->n == 1) {
+				load_from_socket(L, it, s);
+			} else {
+				lerr(L, it->pos, "from: a socket (address:port) must be the "
+				     "only entry; list prefixes, or one socket");
+			}
+			return;
+		}
+	}
+	value_prefixes(L, "from", v, &s->from);
+}
+
+static void load_to(struct loader *L, const struct ynode *v, struct ngw_snat *s)
+{
+	static const char *const masq[] = { "masquerade" };
+	const char *str = value_string(L, "to", v);
+	char err[NGW_ERRLEN];
+	const char *bad;
+
+	if (!str)
+		return;
+	if (!strcmp(str, "masquerade")) {
+		s->kind = NGW_SNAT_MASQUERADE;
+		return;
+	}
+	if (suggest_closest(str, masq, 1)) {
+		lerr(L, v->pos, "to: unknown value \"%s\"; did you mean \"masquerade\"?", str);
+		return;
+	}
+	s->kind = NGW_SNAT_TO_ADDRESS;
+	if (addr_range_socket_parse(str, proto_l4(s->proto), &s->to_lo, &s->to_hi,
+				    &s->to_port, err) < 0) {
+		lerr(L, v->pos, "to: %s", err);
+		return;
+	}
+	bad = addr_host_problem(&s->to_lo);
+	if (!bad)
+		bad = addr_host_problem(&s->to_hi);
+	if (bad)
+		lerr(L, v->pos, "to: %s %s; snat needs host addresses", str, bad);
+}
+
+static void load_ports(struct loader *L, const struct ynode *v, struct ngw_snat *s)
+{
+	const char *str = value_string(L, "ports", v);
+	char err[NGW_ERRLEN];
+
+	if (str && port_range_parse(str, proto_l4(s->proto), &s->to_port, err) < 0)
+		lerr(L, v->pos, "ports: %s", err);
+}
+
+bool load_snat(struct loader *L, const struct ynode *item, size_t index, struct ngw_snat *s)
+{
+	const struct ngw_gateway *g = &L->rs->gateway;
+	const struct ynode *val[S_COUNT];
+	struct ngw_pos at[S_COUNT];
+	struct keys k = KEYS(snat_keys, val, at);
+
+	memset(s, 0, sizeof(*s));
+	s->proto = NGW_PROTO_ANY;
+	s->kind = NGW_SNAT_MASQUERADE;
+	s->mode = NGW_MODE_DEFAULT;
+	s->at.rule = item->pos;
+	L->rule_failed = false;
+	loader_set_rule_context(L, "snat", item, index);
+	snprintf(s->name, sizeof(s->name), "#%zu", index + 1);
+	if (!expect_map(L, item, "an snat rule"))
+		return false;
+	keys_collect(L, item, &k);
+
+	static const int required[] = { S_NAME, S_FROM };
+	keys_require(L, item, &k, required, 2);
+
+	s->at.name = value_pos(val[S_NAME], item);
+	s->at.from = value_pos(val[S_FROM], item);
+	s->at.out = value_pos(val[S_OUT], item);
+	s->at.proto = value_pos(val[S_PROTO], item);
+	s->at.to = value_pos(val[S_TO], item);
+	s->at.ports = value_pos(val[S_PORTS], item);
+	s->at.mode = value_pos(val[S_MODE], item);
+	s->at.endpoint_independent = value_pos(val[S_EI], item);
+
+	if (val[S_NAME])
+		value_name(L, val[S_NAME], s->name);
+	/* proto first: service names in from, to and ports are looked up per protocol */
+	if (val[S_PROTO]) {
+		int p = value_enum(L, "proto", val[S_PROTO], snat_protos, 4);
+		if (p >= 0)
+			s->proto = snat_proto_values[p];
+	}
+	if (val[S_FROM])
+		load_from(L, val[S_FROM], s);
+	if (val[S_OUT])
+		value_ifaces(L, "out", val[S_OUT], &s->out);
+	else
+		ifaces_copy(&s->out, &g->wan);
+	if (val[S_TO])
+		load_to(L, val[S_TO], s);
+	if (val[S_PORTS] && s->kind != NGW_SNAT_MASQUERADE)
+		lerr(L, val[S_PORTS]->pos, "ports: only with \"to: masquerade\"; for an "
+		     "address write the ports in to (ADDRESS:PORT-PORT)");
+	else if (val[S_PORTS])
+		load_ports(L, val[S_PORTS], s);
+	if (val[S_MODE]) {
+		int m = value_enum(L, "mode", val[S_MODE], snat_modes, 4);
+		if (m >= 0)
+			s->mode = (enum ngw_snat_mode)m;
+	}
+	if (val[S_EI])
+		value_bool(L, "endpoint_independent", val[S_EI], &s->endpoint_independent);
+	return !L->rule_failed;
+}

@@ -1,0 +1,203 @@
+/* The canonical form of a ruleset: every default written out, numbers for
+ * service names, one rule per block, keys in a fixed order. It is what
+ * natgw would apply, and it loads back to the same ruleset. */
+#include <stdio.h>
+#include <string.h>
+
+#include "natgw/rules.h"
+
+/* Whether s can be written as a plain YAML scalar and read back as the
+ * same string by any YAML reader (not a number, boolean, null or key). */
+static bool plain_safe(const char *s)
+{
+	static const char *const reserved[] = { "null", "Null", "NULL", "~", "true", "True",
+		"TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
+		"on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N" };
+	size_t len = strlen(s);
+
+	if (len == 0 || strspn(s, "0123456789") == len)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || strchr("._/-:", c);
+		if (!ok)
+			return false;
+	}
+	if (s[len - 1] == ':')
+		return false;
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
+		if (!strcmp(s, reserved[i]))
+			return false;
+	return true;
+}
+
+static void put_quoted(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void put_string(FILE *out, const char *s)
+{
+	if (plain_safe(s))
+		fputs(s, out);
+	else
+		put_quoted(out, s);
+}
+
+static void put_key_string(FILE *out, const char *indent, const char *key, const char *s)
+{
+	fprintf(out, "%s%s: ", indent, key);
+	put_string(out, s);
+	fputc('\n', out);
+}
+
+static void put_ports(FILE *out, const char *indent, const char *key,
+		      const struct ngw_port_range *r)
+{
+	if (r->lo == r->hi)
+		fprintf(out, "%s%s: %u\n", indent, key, r->lo);
+	else
+		fprintf(out, "%s%s: \"%u-%u\"\n", indent, key, r->lo, r->hi);
+}
+
+static void put_ifaces(FILE *out, const char *indent, const char *key,
+		       const struct ngw_ifaces *l, bool always)
+{
+	if (l->n == 0 && !always)
+		return;
+	fprintf(out, "%s%s: [", indent, key);
+	for (size_t i = 0; i < l->n; i++) {
+		fputs(i ? ", " : "", out);
+		put_string(out, l->name[i]);
+	}
+	fputs("]\n", out);
+}
+
+static void put_prefixes(FILE *out, const char *indent, const char *key,
+			 const struct ngw_prefixes *l)
+{
+	char buf[NGW_ADDRSTRLEN];
+
+	if (l->n == 0)
+		return;
+	fprintf(out, "%s%s: [", indent, key);
+	for (size_t i = 0; i < l->n; i++) {
+		fputs(i ? ", " : "", out);
+		put_string(out, prefix_format(&l->v[i], buf));
+	}
+	fputs("]\n", out);
+}
+
+static const char *bool_name(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void print_forward(FILE *out, const struct ngw_forward *f)
+{
+	char buf[NGW_ADDRSTRLEN];
+	const char *in = "    ";
+
+	fputs("  - name: ", out);
+	put_string(out, f->name);
+	fputc('\n', out);
+	fprintf(out, "%sproto: %s\n", in, proto_name(f->proto));
+	put_ports(out, in, "port", &f->port);
+	put_key_string(out, in, "to", socket_format(&f->to, &f->to_port, buf));
+	put_prefixes(out, in, "from", &f->from);
+	put_ifaces(out, in, "in", &f->in, false);
+	if (f->address.family)
+		put_key_string(out, in, "address", addr_format(&f->address, buf));
+	fprintf(out, "%shairpin: %s\n", in, bool_name(f->hairpin));
+	fprintf(out, "%senabled: %s\n", in, bool_name(f->enabled));
+	if (f->comment) {
+		fprintf(out, "%scomment: ", in);
+		put_quoted(out, f->comment);	/* free text: always quoted */
+		fputc('\n', out);
+	}
+}
+
+static const char *snat_to_format(const struct ngw_snat *s, char *buf, size_t size)
+{
+	char lo[NGW_ADDRSTRLEN], hi[NGW_ADDRSTRLEN], pr[NGW_ADDRSTRLEN];
+	bool v6 = s->to_lo.family == NGW_FAMILY_IPV6, range = addr_cmp(&s->to_lo, &s->to_hi);
+	bool ports = s->to_port.lo != 0;
+
+	addr_format(&s->to_lo, lo);
+	addr_format(&s->to_hi, hi);
+	if (ports)
+		port_range_format(&s->to_port, pr);
+	/* precisions: the longest address and port texts possible */
+	if (v6 && ports && range)
+		snprintf(buf, size, "[%.46s]-[%.46s]:%.11s", lo, hi, pr);
+	else if (v6 && ports)
+		snprintf(buf, size, "[%.46s]:%.11s", lo, pr);
+	else if (range && ports)
+		snprintf(buf, size, "%.46s-%.46s:%.11s", lo, hi, pr);
+	else if (ports)
+		snprintf(buf, size, "%.46s:%.11s", lo, pr);
+	else if (range)
+		snprintf(buf, size, "%.46s-%.46s", lo, hi);
+	else
+		snprintf(buf, size, "%.46s", lo);
+	return buf;
+}
+
+static void print_snat(FILE *out, const struct ngw_snat *s)
+{
+	char buf[2 * NGW_ADDRSTRLEN + 16];
+	const char *in = "    ";
+
+	fputs("  - name: ", out);
+	put_string(out, s->name);
+	fputc('\n', out);
+	if (s->from_port.lo)
+		put_key_string(out, in, "from", socket_format(&s->from.v[0].addr, &s->from_port,
+							       buf));
+	else
+		put_prefixes(out, in, "from", &s->from);
+	put_ifaces(out, in, "out", &s->out, false);
+	fprintf(out, "%sproto: %s\n", in, proto_name(s->proto));
+	if (s->kind == NGW_SNAT_MASQUERADE) {
+		fprintf(out, "%sto: masquerade\n", in);
+		if (s->to_port.lo)
+			put_ports(out, in, "ports", &s->to_port);
+	} else {
+		put_key_string(out, in, "to", snat_to_format(s, buf, sizeof(buf)));
+	}
+	fprintf(out, "%smode: %s\n", in, snat_mode_name(s->mode));
+	fprintf(out, "%sendpoint_independent: %s\n", in, bool_name(s->endpoint_independent));
+}
+
+int rules_print(const struct ngw_ruleset *rs, FILE *out)
+{
+	const struct ngw_gateway *g = &rs->gateway;
+
+	fputs("version: 1\ngateway:\n", out);
+	put_key_string(out, "  ", "table", g->table);
+	put_ifaces(out, "  ", "wan", &g->wan, true);
+	put_ifaces(out, "  ", "lan", &g->lan, true);
+	fprintf(out, "  hairpin: %s\n", bool_name(g->hairpin));
+	fprintf(out, "  flush_on_change: %s\n", bool_name(g->flush_on_change));
+
+	fputs(rs->n_forwards ? "forwards:\n" : "forwards: []\n", out);
+	for (size_t i = 0; i < rs->n_forwards; i++)
+		print_forward(out, &rs->forwards[i]);
+	fputs(rs->n_snats ? "snat:\n" : "snat: []\n", out);
+	for (size_t i = 0; i < rs->n_snats; i++)
+		print_snat(out, &rs->snats[i]);
+	return ferror(out) ? -1 : 0;
+}

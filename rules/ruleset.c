@@ -1,0 +1,177 @@
+/* The pipeline: file -> YAML tree -> model -> validated ruleset. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "load.h"
+#include "validate.h"
+#include "xalloc.h"
+#include "yaml_tree.h"
+
+/* Reads all of fd, refusing more than NGW_FILE_MAX bytes. Returns 0, -errno,
+ * or -EFBIG with *len set to what was seen. */
+static int read_all(int fd, char **buf, size_t *len)
+{
+	size_t cap = 64 << 10, n = 0;
+	char *b = xreallocarray(NULL, cap, 1);
+
+	for (;;) {
+		if (n == cap) {
+			if (cap > NGW_FILE_MAX) {
+				free(b);
+				*len = n;
+				return -EFBIG;
+			}
+			cap *= 2;
+			b = xreallocarray(b, cap, 1);
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(b);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > NGW_FILE_MAX) {
+		free(b);
+		*len = n;
+		return -EFBIG;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int rules_load(const char *path, struct ngw_ruleset **out, struct ngw_diags *d)
+{
+	bool is_stdin = !strcmp(path, "-");
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, r;
+
+	*out = NULL;
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+		if (!is_stdin)
+			close(fd);
+		return r;
+	}
+	/* Say so before reading gigabytes: the size of a regular file is known. */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > NGW_FILE_MAX) {
+		len = (size_t)st.st_size;
+		r = -EFBIG;
+	} else {
+		r = read_all(fd, &buf, &len);
+	}
+	if (!is_stdin)
+		close(fd);
+	if (r == -EFBIG) {
+		diags_add(d, NGW_ERROR, (struct ngw_pos){ 0, 0 }, "the file is %zu bytes%s; "
+			  "natgw reads at most %u MiB", len, S_ISREG(st.st_mode) ? "" : " or more",
+			  NGW_FILE_MAX >> 20);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = rules_load_buffer(is_stdin ? "<stdin>" : path, buf, len, out, d);
+	free(buf);
+	return r;
+}
+
+int rules_load_buffer(const char *name, const char *buf, size_t len,
+		      struct ngw_ruleset **out, struct ngw_diags *d)
+{
+	struct load_result lr;
+	struct arena arena;
+	bool ok;
+
+	*out = NULL;
+	if (len > NGW_FILE_MAX) {
+		diags_add(d, NGW_ERROR, (struct ngw_pos){ 0, 0 }, "the file is %zu bytes; "
+			  "natgw reads at most %u MiB", len, NGW_FILE_MAX >> 20);
+		return 0;
+	}
+	arena_init(&arena);
+	const struct ynode *root = yaml_tree_parse(buf, len, &arena, d, &ok);
+	if (ok) {
+		model_load(root, d, &lr);
+		lr.rs->file = xstrdup(name);
+		validate_ruleset(lr.rs, lr.forward_ok, lr.snat_ok, d);
+		if (d->errors == 0) {
+			*out = lr.rs;
+			lr.rs = NULL;
+		}
+		load_result_free(&lr);
+	}
+	arena_free(&arena);
+	diags_sort(d);
+	return 0;
+}
+
+static void ifaces_free(struct ngw_ifaces *l)
+{
+	free(l->name);
+}
+
+void ruleset_free(struct ngw_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n_forwards; i++) {
+		free(rs->forwards[i].from.v);
+		ifaces_free(&rs->forwards[i].in);
+		free(rs->forwards[i].comment);
+	}
+	for (size_t i = 0; i < rs->n_snats; i++) {
+		free(rs->snats[i].from.v);
+		ifaces_free(&rs->snats[i].out);
+	}
+	ifaces_free(&rs->gateway.wan);
+	ifaces_free(&rs->gateway.lan);
+	free(rs->forwards);
+	free(rs->snats);
+	free(rs->file);
+	free(rs);
+}
+
+size_t ruleset_count_enabled_forwards(const struct ngw_ruleset *rs)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rs->n_forwards; i++)
+		n += rs->forwards[i].enabled;
+	return n;
+}
+
+const char *proto_name(enum ngw_proto p)
+{
+	switch (p) {
+	case NGW_PROTO_TCP:
+		return "tcp";
+	case NGW_PROTO_UDP:
+		return "udp";
+	case NGW_PROTO_BOTH:
+		return "both";
+	case NGW_PROTO_ANY:
+		break;
+	}
+	return "any";
+}
+
+const char *snat_mode_name(enum ngw_snat_mode m)
+{
+	static const char *const names[] = { "default", "random", "fully-random", "persistent" };
+	return names[m];
+}

@@ -1,0 +1,26 @@
+/* Stage 3: checks that need a whole rule (validate_rule.c) or the whole
+ * ruleset (validate.c: names; overlap.c: forwards that would collide). */
+#ifndef NATGW_VALIDATE_H
+#define NATGW_VALIDATE_H
+
+#include <stdbool.h>
+
+#include "natgw/rules.h"
+
+/* Resolves what depends on several keys (a target port left out) and
+ * reports families and sizes that do not fit. False on an error. */
+bool validate_forward(struct ngw_forward *f, struct ngw_diags *d);
+bool validate_snat(struct ngw_snat *s, struct ngw_diags *d);
+
+/* Rule names unique across forwards and snat. */
+void validate_names(const struct ngw_ruleset *rs, struct ngw_diags *d);
+
+/* Two enabled forwards that would take the same packets. O(n log n). */
+void validate_overlaps(const struct ngw_ruleset *rs, const bool *forward_ok,
+		       struct ngw_diags *d);
+
+/* Runs all of the above. */
+void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,
+		      struct ngw_diags *d);
+
+#endif

@@ -1,0 +1,45 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void xalloc_die(void)
+{
+	/* The one place library code writes to stderr: there is no way to
+	 * report out-of-memory upward without allocating. */
+	fputs("natgw: out of memory\n", stderr);
+	abort();
+}
+
+void *xzalloc(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+	if (!p)
+		xalloc_die();
+	return p;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q = reallocarray(p, n ? n : 1, size ? size : 1);
+	if (!q)
+		xalloc_die();
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		xalloc_die();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		xalloc_die();
+	return p;
+}
