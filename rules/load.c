@@ -32,7 +32,8 @@ void loader_set_rule_context(struct loader *L, const char *kind, const struct yn
 	for (size_t i = 0; i < item->n; i++) {
 		const struct ynode *k = item->items[2 * i], *v = item->items[2 * i + 1];
 		if (k->kind == YNODE_SCALAR && !strcmp(k->str, "name") &&
-		    v->kind == YNODE_SCALAR && !ynode_is_null(v) && v->len == strlen(v->str)) {
+		    v->kind == YNODE_SCALAR && !ynode_is_null(v) && v->len == strlen(v->str) &&
+		    v->len <= NGW_NAME_MAX) {
 			snprintf(L->ctx, sizeof(L->ctx), "%s \"%.*s\"", kind, NGW_NAME_MAX, v->str);
 			return;
 		}
@@ -67,16 +68,16 @@ static void load_gateway(struct loader *L, const struct ynode *v, struct ngw_gat
 	struct ngw_pos at[5];
 	struct keys k = KEYS(gateway_keys, val, at);
 
-	snprintf(L->ctx, sizeof(L->ctx), "gateway");
 	if (ynode_is_null(v) || !expect_map(L, v, "gateway"))
 		return;
+	snprintf(L->ctx, sizeof(L->ctx), "gateway");
 	keys_collect(L, v, &k);
 	if (val[G_TABLE])
 		load_table_name(L, val[G_TABLE], g->table);
 	if (val[G_WAN])
-		value_ifaces(L, "wan", val[G_WAN], &g->wan);
+		value_ifaces(L, "wan", val[G_WAN], true, &g->wan);
 	if (val[G_LAN])
-		value_ifaces(L, "lan", val[G_LAN], &g->lan);
+		value_ifaces(L, "lan", val[G_LAN], true, &g->lan);
 	if (val[G_HAIRPIN])
 		value_bool(L, "hairpin", val[G_HAIRPIN], &g->hairpin);
 	if (val[G_FLUSH])

@@ -134,7 +134,7 @@ bool load_forward(struct loader *L, const struct ynode *item, size_t index,
 	if (val[F_FROM])
 		value_prefixes(L, "from", val[F_FROM], &f->from);
 	if (val[F_IN])
-		value_ifaces(L, "in", val[F_IN], &f->in);
+		value_ifaces(L, "in", val[F_IN], false, &f->in);
 	else
 		ifaces_copy(&f->in, &g->wan);
 	if (val[F_ADDRESS])

@@ -159,7 +159,7 @@ bool load_snat(struct loader *L, const struct ynode *item, size_t index, struct 
 	if (val[S_FROM])
 		load_from(L, val[S_FROM], s);
 	if (val[S_OUT])
-		value_ifaces(L, "out", val[S_OUT], &s->out);
+		value_ifaces(L, "out", val[S_OUT], false, &s->out);
 	else
 		ifaces_copy(&s->out, &g->wan);
 	if (val[S_TO])

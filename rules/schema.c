@@ -95,9 +95,22 @@ void keys_collect(struct loader *L, const struct ynode *map, struct keys *k)
 void keys_require(struct loader *L, const struct ynode *map, const struct keys *k,
 		  const int *required, size_t n)
 {
+	char list[128] = "";
+	size_t used = 0, missing = 0;
+
 	for (size_t i = 0; i < n; i++)
 		if (!k->value[required[i]])
-			lerr(L, map->pos, "missing required key \"%s\"", k->names[required[i]]);
+			missing++;
+	for (size_t i = 0, seen = 0; i < n && used < sizeof(list); i++) {
+		if (k->value[required[i]])
+			continue;
+		seen++;
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
+					 seen == 1 ? "" : seen == missing ? " and " : ", ",
+					 k->names[required[i]]);
+	}
+	if (missing)
+		lerr(L, map->pos, "missing required key%s %s", missing > 1 ? "s" : "", list);
 }
 
 bool expect_map(struct loader *L, const struct ynode *node, const char *what)
@@ -194,7 +207,7 @@ bool value_list(struct loader *L, const char *key, const struct ynode *v, const 
 	}
 	if (v->kind == YNODE_SCALAR)
 		return each(L, key, v, arg);
-	if (v->n == 0) {
+	if (v->n == 0 && hint) {
 		lerr(L, v->pos, "%s: empty list; %s", key, hint);
 		return false;
 	}
@@ -233,10 +246,10 @@ static bool iface_each(struct loader *L, const char *key, const struct ynode *it
 }
 
 bool value_ifaces(struct loader *L, const char *key, const struct ynode *v,
-		  struct ngw_ifaces *out)
+		  bool empty_ok, struct ngw_ifaces *out)
 {
-	return value_list(L, key, v, "leave the key out to match every interface",
-			  iface_each, out);
+	return value_list(L, key, v, empty_ok ? NULL : "leave the key out to match every "
+			  "interface", iface_each, out);
 }
 
 static bool prefix_each(struct loader *L, const char *key, const struct ynode *item, void *arg)

@@ -48,14 +48,16 @@ int value_enum(struct loader *L, const char *key, const struct ynode *v,
 	       const char *const *names, size_t n);
 
 /* A string or a list of strings: calls each() for every item. An empty
- * list is an error that says what leaving the key out means (hint). */
+ * list is an error that says what leaving the key out means (hint), or
+ * is allowed when hint is NULL. */
 bool value_list(struct loader *L, const char *key, const struct ynode *v, const char *hint,
 		bool (*each)(struct loader *L, const char *key, const struct ynode *item, void *arg),
 		void *arg);
 
-/* Interface names as the kernel accepts them (dev_valid_name). */
+/* Interface names as the kernel accepts them (dev_valid_name). An empty
+ * list means "none" where empty_ok, and is an error elsewhere. */
 bool value_ifaces(struct loader *L, const char *key, const struct ynode *v,
-		  struct ngw_ifaces *out);
+		  bool empty_ok, struct ngw_ifaces *out);
 
 /* Source prefixes; an address alone means /32 or /128. */
 bool value_prefixes(struct loader *L, const char *key, const struct ynode *v,

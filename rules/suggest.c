@@ -37,7 +37,7 @@ static size_t osa_distance(const char *a, const char *b)
 const char *suggest_closest(const char *word, const char *const *candidates, size_t n)
 {
 	size_t len = strlen(word);
-	size_t limit = len / 2 < 2 ? len / 2 : 2;	/* at most 2 edits, never half the word */
+	size_t limit = len <= 4 ? 1 : 2;	/* "tpc"->"tcp", but not "icmp"->"tcp" */
 	const char *best = NULL;
 	size_t best_d = limit + 1;
 

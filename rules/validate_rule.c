@@ -15,18 +15,18 @@ static unsigned range_size(const struct ngw_port_range *r)
 
 /* Every prefix of list must be of the family of target (no NAT46). */
 static bool families_match(const struct ngw_prefixes *list, const struct ngw_addr *target,
-			   const char *kind, const char *name, struct ngw_pos at,
-			   const char *key, struct ngw_diags *d)
+			   const char *target_noun, const char *kind, const char *name,
+			   struct ngw_pos at, const char *key, struct ngw_diags *d)
 {
 	char p[NGW_ADDRSTRLEN], t[NGW_ADDRSTRLEN];
 
 	for (size_t i = 0; i < list->n; i++) {
 		if (list->v[i].addr.family == target->family)
 			continue;
-		diags_add(d, NGW_ERROR, at, "%s \"%s\": %s: %s is %s but %s is %s; "
+		diags_add(d, NGW_ERROR, at, "%s \"%s\": %s: %s is %s but %s %s is %s; "
 			  "natgw does not translate between IPv4 and IPv6", kind, name, key,
 			  prefix_format(&list->v[i], p), family_name(list->v[i].addr.family),
-			  addr_format(target, t), family_name(target->family));
+			  target_noun, addr_format(target, t), family_name(target->family));
 		return false;
 	}
 	return true;
@@ -35,7 +35,7 @@ static bool families_match(const struct ngw_prefixes *list, const struct ngw_add
 bool validate_forward(struct ngw_forward *f, struct ngw_diags *d)
 {
 	char a[NGW_ADDRSTRLEN], t[NGW_ADDRSTRLEN], r1[NGW_ADDRSTRLEN], r2[NGW_ADDRSTRLEN];
-	bool ok = families_match(&f->from, &f->to, "forward", f->name, f->at.from, "from", d);
+	bool ok = families_match(&f->from, &f->to, "the target", "forward", f->name, f->at.from, "from", d);
 
 	if (f->address.family && f->address.family != f->to.family) {
 		diags_add(d, NGW_ERROR, f->at.address, "forward \"%s\": address: %s is %s but "
@@ -85,7 +85,7 @@ bool validate_snat(struct ngw_snat *s, struct ngw_diags *d)
 		ok = false;
 	}
 	if (s->kind == NGW_SNAT_TO_ADDRESS)
-		ok &= families_match(&s->from, &s->to_lo, "snat", s->name, s->at.from,
+		ok &= families_match(&s->from, &s->to_lo, "the translated address", "snat", s->name, s->at.from,
 				     "from", d);
 	return ok;
 }

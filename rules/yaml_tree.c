@@ -22,6 +22,8 @@ struct builder {
 	size_t depth;
 	const struct ynode *root;
 	bool failed;
+	char **aliases_reported;	/* one error per alias name, not per use */
+	size_t n_aliases_reported;
 };
 
 static struct ngw_pos mark_pos(const yaml_mark_t *m)
@@ -69,13 +71,23 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p)
 
 	b->failed = true;
 	if (p->error == YAML_READER_ERROR) {
-		struct ngw_pos pos = offset_pos(b->buf, b->len, p->problem_offset);
+		size_t off = p->problem_offset;
+		if (strstr(problem, "UTF-8")) {
+			/* libyaml names the byte where decoding failed, which may be
+			 * a continuation; show where the sequence starts instead */
+			for (int k = 0; k < 3 && off > 0 && off < b->len &&
+			     ((unsigned char)b->buf[off] & 0xc0) != 0xc0 &&
+			     ((unsigned char)b->buf[off - 1] & 0x80); k++)
+				off--;
+		}
+		struct ngw_pos pos = offset_pos(b->buf, b->len, off);
 		if (p->problem_value == 0 && strstr(problem, "control"))
 			diags_add(b->d, NGW_ERROR, pos, "NUL byte in the file; "
 				  "natgw.yaml must be UTF-8 text");
 		else if (strstr(problem, "UTF-8"))
-			diags_add(b->d, NGW_ERROR, pos, "invalid UTF-8 (byte 0x%02x): %s; "
-				  "natgw.yaml must be UTF-8 text", p->problem_value, problem);
+			diags_add(b->d, NGW_ERROR, pos, "invalid UTF-8 (byte 0x%02x); "
+				  "natgw.yaml must be UTF-8 text",
+				  off < b->len ? (unsigned char)b->buf[off] : 0);
 		else
 			diags_add(b->d, NGW_ERROR, pos, "%s (byte 0x%02x)", problem,
 				  p->problem_value);
@@ -123,10 +135,30 @@ static void refuse_extras(struct builder *b, const yaml_event_t *e,
 		b->failed = true;
 	}
 	if (tag && !implicit) {
+		static const char core[] = "tag:yaml.org,2002:";
+		const char *t = (const char *)tag;
+		bool short_form = !strncmp(t, core, sizeof(core) - 1);
 		diags_add(b->d, NGW_ERROR, mark_pos(&e->start_mark),
-			  "YAML tags (%.48s) are not supported", (const char *)tag);
+			  "YAML tags (%s%.48s) are not supported", short_form ? "!!" : "",
+			  short_form ? t + sizeof(core) - 1 : t);
 		b->failed = true;
 	}
+}
+
+static void refuse_alias(struct builder *b, const yaml_event_t *e)
+{
+	const char *name = (const char *)e->data.alias.anchor;
+
+	b->failed = true;
+	for (size_t i = 0; i < b->n_aliases_reported; i++)
+		if (!strcmp(b->aliases_reported[i], name))
+			return;
+	diags_add(b->d, NGW_ERROR, mark_pos(&e->start_mark),
+		  "aliases (*%.32s) are not supported; write each value out", name);
+	b->aliases_reported = xreallocarray(b->aliases_reported, b->n_aliases_reported + 1,
+					    sizeof(*b->aliases_reported));
+	b->aliases_reported[b->n_aliases_reported++] = arena_strndup(b->arena, name,
+								     strlen(name));
 }
 
 static struct ynode *node_new(struct builder *b, enum ynode_kind kind, const yaml_mark_t *m)
@@ -181,10 +213,7 @@ static bool handle_event(struct builder *b, const yaml_event_t *e, int *document
 		}
 		return true;
 	case YAML_ALIAS_EVENT:
-		diags_add(b->d, NGW_ERROR, mark_pos(&e->start_mark),
-			  "aliases (*%.32s) are not supported; write each value out",
-			  (const char *)e->data.alias.anchor);
-		b->failed = true;
+		refuse_alias(b, e);
 		n = node_new(b, YNODE_SCALAR, &e->start_mark);
 		n->plain = true;
 		n->str = "";
@@ -240,6 +269,7 @@ const struct ynode *yaml_tree_parse(const char *buf, size_t len, struct arena *a
 	yaml_parser_delete(&parser);
 	while (b.depth)
 		free(b.stack[--b.depth].kids);
+	free(b.aliases_reported);
 
 	*ok = !b.failed;
 	if (b.failed)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One golden-file case of `natgw check`.
+#
+#   golden.sh invalid NATGW DIR/NAME.yaml   exit 1, nothing on stdout, stderr
+#                                           exactly DIR/NAME.err
+#   golden.sh valid   NATGW DIR/NAME.yaml   exit 0, `check --print` exactly
+#                                           DIR/NAME.print, and that print
+#                                           loads back and prints identically
+#
+# UPDATE=1 rewrites the expected file from natgw's output instead of
+# comparing: review the diff before committing it.
+set -u
+mode=$1 natgw=$2 yaml=$3
+dir=$(dirname "$yaml")
+name=$(basename "$yaml" .yaml)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$dir" || exit 1
+
+fail() {
+	echo "FAIL: $name: $*" >&2
+	exit 1
+}
+
+case $mode in
+invalid)
+	"$natgw" check "$name.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/err" "$name.err"; fi
+	[ "$rc" -eq 1 ] || fail "exit status $rc, expected 1"
+	[ -s "$tmp/out" ] && fail "stdout should be empty: $(head -c 200 "$tmp/out")"
+	diff -u "$name.err" "$tmp/err" || fail "diagnostics differ from $name.err"
+	# The JSON form reports the same problems and the same verdict.
+	"$natgw" check --json "$name.yaml" >"$tmp/json" 2>"$tmp/jerr"
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "--json: exit status $rc, expected 1"
+	grep -q '"valid":false' "$tmp/json" || fail "--json does not say valid:false"
+	errors=$(grep -c ': error: ' "$name.err")
+	grep -q "\"errors\":$errors," "$tmp/json" || fail "--json does not count $errors errors"
+	;;
+valid)
+	"$natgw" check --print "$name.yaml" >"$tmp/print" 2>"$tmp/err"
+	rc=$?
+	if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/print" "$name.print"; fi
+	[ "$rc" -eq 0 ] || fail "exit status $rc, expected 0: $(cat "$tmp/err")"
+	[ -s "$tmp/err" ] && fail "stderr should be empty: $(cat "$tmp/err")"
+	diff -u "$name.print" "$tmp/print" || fail "canonical print differs from $name.print"
+	# print -> re-parse -> print gives the same text
+	cp "$tmp/print" "$tmp/again.yaml"
+	"$natgw" check --print "$tmp/again.yaml" >"$tmp/print2" 2>"$tmp/err2" ||
+		fail "the canonical print does not load: $(cat "$tmp/err2")"
+	diff -u "$tmp/print" "$tmp/print2" || fail "the canonical print does not round-trip"
+	"$natgw" check "$name.yaml" >"$tmp/ok" || fail "check without --print failed"
+	grep -Eqx "$name\.yaml: ok: [0-9]+ forwards?( \([0-9]+ disabled\))?, [0-9]+ snat rules?" \
+		"$tmp/ok" || fail "unexpected summary: $(cat "$tmp/ok")"
+	;;
+*)
+	fail "unknown mode $mode"
+	;;
+esac
+exit 0
