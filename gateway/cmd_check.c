@@ -145,6 +145,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		diags_free(&d);
 		return EXIT_SYSTEM;
 	}
+	if (!strcmp(file, "-"))
+		file = "<stdin>";	/* the name the diagnostics use too */
 	struct check_result res = { .file = file, .rs = rs, .d = &d, .ms = now_ms() - start };
 	if (print && rs) {
 		diag_print_text(stderr, file, &d);

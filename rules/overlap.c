@@ -364,6 +364,8 @@ static void report(struct detector *D, struct ngw_diags *d)
 {
 	const struct ngw_ruleset *rs = D->rs;
 
+	if (D->n_clashes == 0)
+		return;
 	qsort(D->clashes, D->n_clashes, sizeof(*D->clashes), clash_cmp);
 	for (size_t i = 0; i < D->n_clashes;) {
 		const struct clash *c = &D->clashes[i];

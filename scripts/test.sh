@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# scripts/test.sh — install what natgw needs, build with warnings as errors,
+# and run the whole test suite with ctest; then the same again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+#
+#   scripts/test.sh            both builds (what CI runs)
+#   scripts/test.sh --quick    the plain build only
+#
+# Build directories: build/ and build-sanitize/ (override with BUILD_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	-h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "scripts/test.sh: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
+
+# Debian packages: the toolchain, the three libraries natgw links, and
+# netbase for /etc/services (port names such as "https").
+packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "scripts/test.sh: missing Debian packages: ${missing[*]}" >&2
+		echo "scripts/test.sh: run as root, or: apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "scripts/test.sh: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}"
+fi
+
+jobs=$(nproc)
+build=${BUILD_DIR:-build}
+
+run_suite() {	# run_suite DIR [cmake options...]
+	local dir=$1
+	shift
+	echo "scripts/test.sh: building in $dir $*"
+	cmake -S . -B "$dir" -DNATGW_WERROR=ON "$@"
+	cmake --build "$dir" -j"$jobs"
+	(cd "$dir" && ctest --output-on-failure -j"$jobs")
+}
+
+run_suite "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "$quick" -eq 0 ]; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		run_suite "$build-sanitize" -DCMAKE_BUILD_TYPE=Debug -DNATGW_SANITIZE=ON
+fi

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The natgw command line: help, version, usage errors, file errors, output
+# forms. Each case states the exact exit status and output it expects.
+set -u
+natgw=$(realpath "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+passed=0 failed=0
+
+# expect STATUS "description" -- command...   (stdout in out, stderr in err)
+expect() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >out 2>err
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $what: exit status $rc, expected $want" >&2
+		sed 's/^/  stdout: /' out >&2
+		sed 's/^/  stderr: /' err >&2
+	fi
+}
+
+# same FILE "text": the file holds exactly text (plus a final newline)
+same() {
+	if [ "$(cat "$1")" = "$2" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1 is not as expected" >&2
+		diff <(printf '%s\n' "$2") "$1" | sed 's/^/  /' >&2
+	fi
+}
+
+# has FILE REGEX
+has() {
+	if grep -Eq -- "$2" "$1"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1 does not match /$2/:" >&2
+		sed 's/^/  /' "$1" >&2
+	fi
+}
+
+cat >three.yaml <<'YAML'
+version: 1
+forwards:
+  - name: web
+    port: 443
+    to: 192.0.2.10
+  - name: ssh
+    port: 22
+    to: 192.0.2.11
+  - name: old
+    port: 8080
+    to: 192.0.2.12
+    enabled: false
+snat:
+  - name: lan-out
+    from: 192.0.2.0/24
+  - name: phone
+    proto: udp
+    from: 192.0.2.30:5060
+    to: 203.0.113.5:15060
+YAML
+cat >one.yaml <<'YAML'
+version: 1
+forwards:
+  - name: web
+    port: 443
+    to: 192.0.2.10
+snat:
+  - name: lan-out
+    from: 192.0.2.0/24
+YAML
+cat >bad.yaml <<'YAML'
+version: 1
+forwards:
+  - name: web
+    port: 70000
+    to: 192.0.2.10
+YAML
+
+# --- version and help
+expect 0 "--version" -- "$natgw" --version
+has out '^natgw [0-9]+\.[0-9]+\.[0-9]+$'
+expect 0 "--help" -- "$natgw" --help
+has out '^Usage: natgw '
+has out '^  check '
+expect 0 "-h" -- "$natgw" -h
+has out '^Usage: natgw '
+expect 0 "check --help" -- "$natgw" check --help
+has out '^Usage: natgw check '
+expect 0 "help after other options" -- "$natgw" check -c one.yaml --help
+has out '^Usage: natgw check '
+
+# --- usage errors: exit 2, a message and a hint on stderr, nothing on stdout
+expect 2 "no command" -- "$natgw"
+has err 'Usage: natgw'
+expect 2 "unknown command" -- "$natgw" frobnicate
+same err "natgw: unknown command 'frobnicate'
+Try 'natgw --help'."
+expect 2 "unknown global option" -- "$natgw" --frobnicate check
+has err "unknown or incomplete option '--frobnicate'"
+expect 2 "unknown check option" -- "$natgw" check --frobnicate one.yaml
+same err "natgw: unknown or incomplete option '--frobnicate'
+Try 'natgw check --help'."
+expect 2 "-c without its argument" -- "$natgw" check -c
+has err "unknown or incomplete option '-c'"
+expect 2 "two files" -- "$natgw" check one.yaml three.yaml
+has err 'one configuration file at a time'
+expect 2 "-c and a different file" -- "$natgw" check -c one.yaml three.yaml
+has err 'the file is given twice'
+expect 2 "--print with --json" -- "$natgw" check --print --json one.yaml
+has err 'cannot be combined'
+same out ""
+
+# --- success output
+expect 0 "valid file" -- "$natgw" check three.yaml
+same out "three.yaml: ok: 3 forwards (1 disabled), 2 snat rules"
+same err ""
+expect 0 "singular counts" -- "$natgw" check one.yaml
+same out "one.yaml: ok: 1 forward, 1 snat rule"
+expect 0 "-c FILE" -- "$natgw" check -c one.yaml
+same out "one.yaml: ok: 1 forward, 1 snat rule"
+expect 0 "global -c before the command" -- "$natgw" -c one.yaml check
+same out "one.yaml: ok: 1 forward, 1 snat rule"
+expect 0 "-c and the same file" -- "$natgw" check -c one.yaml one.yaml
+expect 0 "-q" -- "$natgw" check -q three.yaml
+same out ""
+same err ""
+expect 0 "-v says how long" -- "$natgw" check -v one.yaml
+has err '^natgw: checked one.yaml in [0-9]+\.[0-9] ms$'
+expect 0 "stdin" -- sh -c "printf 'version: 1\n' | '$natgw' check -"
+same out "<stdin>: ok: 0 forwards, 0 snat rules"
+expect 0 "empty file" -- sh -c ": >empty.yaml; '$natgw' check empty.yaml"
+same out "empty.yaml: ok: 0 forwards, 0 snat rules"
+
+# --- JSON
+expect 0 "--json valid" -- "$natgw" check --json three.yaml
+same out '{"file":"three.yaml","valid":true,"forwards":3,"forwards_disabled":1,"snat":2,"errors":0,"warnings":0,"diagnostics":[]}'
+expect 1 "--json invalid" -- "$natgw" check --json bad.yaml
+same out '{"file":"bad.yaml","valid":false,"forwards":0,"forwards_disabled":0,"snat":0,"errors":1,"warnings":0,"diagnostics":[{"severity":"error","line":4,"column":11,"message":"forward \"web\": port 70000 is out of range (1-65535)"}]}'
+same err ""
+
+# --- invalid file: exit 1, diagnostics and count on stderr, stdout empty
+expect 1 "invalid file" -- "$natgw" check bad.yaml
+same err 'bad.yaml:4:11: error: forward "web": port 70000 is out of range (1-65535)
+1 error'
+same out ""
+expect 1 "--print of an invalid file prints no ruleset" -- "$natgw" check --print bad.yaml
+same out ""
+
+# --- files that cannot be read: exit 3
+expect 3 "missing file" -- "$natgw" check missing.yaml
+same err "natgw: cannot read missing.yaml: No such file or directory"
+expect 3 "missing directory" -- "$natgw" check no/such/dir/natgw.yaml
+same err "natgw: cannot read no/such/dir/natgw.yaml: No such file or directory"
+mkdir adir
+expect 3 "a directory" -- "$natgw" check adir
+same err "natgw: cannot read adir: Is a directory"
+ln -s loop1 loop2 && ln -s loop2 loop1
+expect 3 "a symlink loop" -- "$natgw" check loop1
+same err "natgw: cannot read loop1: Too many levels of symbolic links"
+
+# --- size limit: 16 MiB, said before reading, for files and for pipes
+truncate -s 17M huge.yaml
+expect 1 "over-size file" -- "$natgw" check huge.yaml
+same err "huge.yaml: error: the file is 17825792 bytes; natgw reads at most 16 MiB
+1 error"
+expect 1 "over-size stdin" -- sh -c "head -c 17825792 /dev/zero | '$natgw' check -"
+has err '^<stdin>: error: the file is [0-9]+ bytes or more; natgw reads at most 16 MiB$'
+truncate -s 16M limit.yaml
+expect 0 "exactly 16 MiB of blank lines is read" -- sh -c "tr '\\0' '\\n' <limit.yaml >lines.yaml && '$natgw' check lines.yaml"
+same out "lines.yaml: ok: 0 forwards, 0 snat rules"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
