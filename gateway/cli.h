@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What every subcommand shares: global options, exit codes, usage errors. */
 #ifndef NATGW_CLI_H
 #define NATGW_CLI_H

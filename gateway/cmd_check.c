@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* natgw check [-c FILE] [--print] [--json] [FILE]: parse and validate only. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -56,8 +58,12 @@ static void report_text(const struct cli *cli, const struct check_result *r)
 	printf(", ");
 	plural(stdout, r->rs->n_snats, "snat rule");
 	printf("\n");
-	if (cli->verbosity > 0)
-		fprintf(stderr, "natgw: checked %s in %.1f ms\n", r->file, r->ms);
+	if (cli->verbosity > 0) {
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "natgw: checked %s in %.1f ms, peak memory %.1f MiB\n",
+			r->file, r->ms, (double)ru.ru_maxrss / 1024.0);
+	}
 }
 
 static void report_json(const struct cli *cli, const struct check_result *r)

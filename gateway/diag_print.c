@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "diag_print.h"
 
 static void count(FILE *out, size_t n, const char *what, const char *sep)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Showing a configuration's diagnostics: compiler-style text for people,
  * JSON for scripts. */
 #ifndef NATGW_DIAG_PRINT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "json.h"
 
 void json_init(struct json *j, FILE *out)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A streaming JSON writer: keys, values and nesting, commas handled. */
 #ifndef NATGW_JSON_H
 #define NATGW_JSON_H

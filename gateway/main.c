@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* natgw: the command-line front end. Global options, then a subcommand. */
 #include <getopt.h>
 #include <stdarg.h>

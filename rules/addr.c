@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Addresses and prefixes: "192.0.2.1", "2001:db8::1", "198.51.100.0/24". */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A bump allocator for the YAML tree: a 100,000-rule file has millions of
  * nodes, and they all die together when the ruleset has been built. */
 #ifndef NATGW_ARENA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The top level of natgw.yaml and its gateway section. */
 #include <stdio.h>
 #include <stdlib.h>

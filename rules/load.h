@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stage 2: the YAML tree to the rule model, one section per file
  * (load.c: top level and gateway; load_forward.c; load_snat.c). */
 #ifndef NATGW_LOAD_H

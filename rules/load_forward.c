@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One item of `forwards:` (port forwarding, DNAT). */
 #include <stdio.h>
 #include <stdlib.h>

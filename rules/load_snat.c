@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One item of `snat:` (source NAT, masquerade, static source-port mapping). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Overlapping forwards: two enabled forwards that would take the same
  * packet — same family, protocol, port, ingress interface and external
  * address, where "no interface" and "no address" match every one.

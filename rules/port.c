@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ports and port ranges: "443", "https", "8000-8099". */
 #include <arpa/inet.h>
 #include <ctype.h>

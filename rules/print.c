@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The canonical form of a ruleset: every default written out, numbers for
  * service names, one rule per block, keys in a fixed order. It is what
  * natgw would apply, and it loads back to the same ruleset. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The pipeline: file -> YAML tree -> model -> validated ruleset. */
 #include <errno.h>
 #include <fcntl.h>

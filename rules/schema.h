@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stage 2 helpers: reading typed values out of the YAML tree, with the
  * error for every wrong shape. Shared by the loaders of each section. */
 #ifndef NATGW_SCHEMA_H

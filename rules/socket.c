@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sockets and address ranges as written in `to` and `from`:
  * "192.0.2.1:80", "[2001:db8::1]:80-90", "203.0.113.5-203.0.113.9:20000". */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "did you mean": the closest known word to a misspelt one. */
 #ifndef NATGW_SUGGEST_H
 #define NATGW_SUGGEST_H

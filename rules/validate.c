@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whole-ruleset checks: unique names, then the overlap detector. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stage 3: checks that need a whole rule (validate_rule.c) or the whole
  * ruleset (validate.c: names; overlap.c: forwards that would collide). */
 #ifndef NATGW_VALIDATE_H

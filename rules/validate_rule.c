@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Checks within one rule that involve more than one key. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Allocation that cannot fail: natgw aborts on out-of-memory, as nftables
  * does, rather than threading ENOMEM through every parser. */
 #ifndef NATGW_XALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stage 1: YAML text to a tree of scalars, sequences and mappings, each
  * node with its line and column. Everything natgw.yaml does not need is
  * refused here (anchors, aliases, tags, several documents, deep nesting),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # gen-forwards.sh N: a valid natgw.yaml with N forwards on stdout, mixing
 # what real configs hold: tcp, udp and both; IPv4 and IPv6; single ports and
 # port ranges; external addresses; allowed sources. No two rules overlap.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/test.sh — install what natgw needs, build with warnings as errors,
 # and run the whole test suite with ctest; then the same again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -14,7 +15,7 @@ quick=0
 for arg in "$@"; do
 	case $arg in
 	--quick) quick=1 ;;
-	-h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "scripts/test.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The natgw command line: help, version, usage errors, file errors, output
 # forms. Each case states the exact exit status and output it expects.
 set -u
@@ -134,7 +135,7 @@ expect 0 "-q" -- "$natgw" check -q three.yaml
 same out ""
 same err ""
 expect 0 "-v says how long" -- "$natgw" check -v one.yaml
-has err '^natgw: checked one.yaml in [0-9]+\.[0-9] ms$'
+has err '^natgw: checked one.yaml in [0-9]+\.[0-9] ms, peak memory [0-9]+\.[0-9] MiB$'
 expect 0 "stdin" -- sh -c "printf 'version: 1\n' | '$natgw' check -"
 same out "<stdin>: ok: 0 forwards, 0 snat rules"
 expect 0 "empty file" -- sh -c ": >empty.yaml; '$natgw' check empty.yaml"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One golden-file case of `natgw check`.
 #
 #   golden.sh invalid NATGW DIR/NAME.yaml   exit 1, nothing on stdout, stderr

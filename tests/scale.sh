@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 100,000 forwards: all accepted with exact counts, and problems planted
 # among them found exactly. (How fast is measured in bench/, not here.)
 set -u

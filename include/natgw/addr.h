@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Addresses, prefixes, ports and sockets as written in natgw.yaml.
  *
  * Pure parsers: no allocation, no I/O except the services list for port

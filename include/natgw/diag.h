@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Diagnostics: every problem found in a configuration, with its position.
  *
  * The rules library never prints; it appends here and the command that

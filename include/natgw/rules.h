@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rule model: a validated natgw.yaml, ready for the kernel side.
  *
  * rules_load() runs the whole pipeline — read file, YAML tree, model,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A minimal test harness: CHECK records a failure with its line and goes on,
  * so one run shows every broken case. */
 #ifndef NATGW_TEST_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of the address, prefix, port, range and socket parsers. */
 #include <string.h>
 
