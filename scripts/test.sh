@@ -21,8 +21,9 @@ for arg in "$@"; do
 done
 
 # Debian packages: the toolchain, the three libraries natgw links, and
-# netbase for /etc/services (port names such as "https").
-packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase)
+# netbase for /etc/services (port names such as "https"), groff to lint the
+# man page.
+packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase groff-base)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
