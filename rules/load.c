@@ -24,7 +24,7 @@ void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src)
 	}
 }
 
-void loader_set_rule_context(struct loader *L, const char *kind, const struct ynode *item,
+static void set_rule_context(struct loader *L, const char *kind, const struct ynode *item,
 			     size_t index)
 {
 	snprintf(L->ctx, sizeof(L->ctx), "%s #%zu", kind, index + 1);
@@ -39,6 +39,21 @@ void loader_set_rule_context(struct loader *L, const char *kind, const struct yn
 			return;
 		}
 	}
+}
+
+bool rule_open(struct loader *L, const char *kind, const struct ynode *item, size_t index,
+	       struct keys *k, const int *required, size_t n_required, char *name)
+{
+	const char *what = !strcmp(kind, "snat") ? "an snat rule" : "a forward";
+
+	L->rule_failed = false;
+	set_rule_context(L, kind, item, index);
+	snprintf(name, NGW_NAME_MAX + 1, "#%zu", index + 1);
+	if (!expect_map(L, item, what))
+		return false;
+	keys_collect(L, item, k);
+	keys_require(L, item, k, required, n_required);
+	return true;
 }
 
 /* nft identifiers: a letter, then letters, digits, '_' or '-'. */

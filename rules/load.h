@@ -22,9 +22,12 @@ bool load_forward(struct loader *L, const struct ynode *item, size_t index,
 bool load_snat(struct loader *L, const struct ynode *item, size_t index,
 	       struct ngw_snat *s);
 
-/* Sets L->ctx to 'KIND "name"' (or 'KIND #index') from the item's name key. */
-void loader_set_rule_context(struct loader *L, const char *kind, const struct ynode *item,
-			     size_t index);
+/* Starts loading one rule item: the message context ('forward "web"', or
+ * 'forward #3' without a usable name), a placeholder name "#3" until the
+ * real one is read, the shape check, its keys, the required ones. False
+ * when the item is not a mapping. */
+bool rule_open(struct loader *L, const char *kind, const struct ynode *item, size_t index,
+	       struct keys *k, const int *required, size_t n_required, char *name);
 
 void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src);
 

@@ -99,15 +99,9 @@ bool load_forward(struct loader *L, const struct ynode *item, size_t index,
 	f->hairpin = g->hairpin;
 	f->enabled = true;
 	f->at.rule = item->pos;
-	L->rule_failed = false;
-	loader_set_rule_context(L, "forward", item, index);
-	snprintf(f->name, sizeof(f->name), "#%zu", index + 1);
-	if (!expect_map(L, item, "a forward"))
-		return false;
-	keys_collect(L, item, &k);
-
 	static const int required[] = { F_NAME, F_PORT, F_TO };
-	keys_require(L, item, &k, required, 3);
+	if (!rule_open(L, "forward", item, index, &k, required, 3, f->name))
+		return false;
 
 	f->at.name = value_pos(val[F_NAME], item);
 	f->at.proto = value_pos(val[F_PROTO], item);

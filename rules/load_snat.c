@@ -130,15 +130,9 @@ bool load_snat(struct loader *L, const struct ynode *item, size_t index, struct 
 	s->kind = NGW_SNAT_MASQUERADE;
 	s->mode = NGW_MODE_DEFAULT;
 	s->at.rule = item->pos;
-	L->rule_failed = false;
-	loader_set_rule_context(L, "snat", item, index);
-	snprintf(s->name, sizeof(s->name), "#%zu", index + 1);
-	if (!expect_map(L, item, "an snat rule"))
-		return false;
-	keys_collect(L, item, &k);
-
 	static const int required[] = { S_NAME, S_FROM };
-	keys_require(L, item, &k, required, 2);
+	if (!rule_open(L, "snat", item, index, &k, required, 2, s->name))
+		return false;
 
 	s->at.name = value_pos(val[S_NAME], item);
 	s->at.from = value_pos(val[S_FROM], item);
