@@ -13,8 +13,9 @@
 #include "xalloc.h"
 #include "yaml_tree.h"
 
-/* Reads all of fd, refusing more than NGW_FILE_MAX bytes. Returns 0, -errno,
- * or -EFBIG with *len set to what was seen. */
+/* Reads all of fd, refusing more than NGW_FILE_MAX bytes: it reads one byte
+ * past the limit at most. Returns 0, -errno, or -EFBIG with *len set to what
+ * was seen. */
 static int read_all(int fd, char **buf, size_t *len)
 {
 	size_t cap = 64 << 10, n = 0;
@@ -27,7 +28,7 @@ static int read_all(int fd, char **buf, size_t *len)
 				*len = n;
 				return -EFBIG;
 			}
-			cap *= 2;
+			cap = cap * 2 > NGW_FILE_MAX ? (size_t)NGW_FILE_MAX + 1 : cap * 2;
 			b = xreallocarray(b, cap, 1);
 		}
 		ssize_t r = read(fd, b + n, cap - n);
@@ -41,11 +42,6 @@ static int read_all(int fd, char **buf, size_t *len)
 		if (r == 0)
 			break;
 		n += (size_t)r;
-	}
-	if (n > NGW_FILE_MAX) {
-		free(b);
-		*len = n;
-		return -EFBIG;
 	}
 	*buf = b;
 	*len = n;
@@ -64,8 +60,8 @@ int rules_load(const char *path, struct ngw_ruleset **out, struct ngw_diags *d)
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+	r = fstat(fd, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (r < 0) {
 		if (!is_stdin)
 			close(fd);
 		return r;

@@ -9,8 +9,7 @@
 struct named {
 	const char *name;
 	const char *kind;
-	struct ngw_pos pos;	/* of the name value */
-	size_t order;		/* forwards first, then snat, as in the file */
+	struct ngw_pos pos;	/* of the name value: file order, whichever section */
 };
 
 static int named_cmp(const void *a, const void *b)
@@ -19,7 +18,9 @@ static int named_cmp(const void *a, const void *b)
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
+	if (x->pos.line != y->pos.line)
+		return x->pos.line < y->pos.line ? -1 : 1;
+	return x->pos.col < y->pos.col ? -1 : x->pos.col > y->pos.col;
 }
 
 /* Sorting makes this O(n log n); every later use of a name is reported,
@@ -32,11 +33,11 @@ void validate_names(const struct ngw_ruleset *rs, struct ngw_diags *d)
 	for (size_t i = 0; i < rs->n_forwards; i++)
 		if (rs->forwards[i].name[0] != '#')	/* "#N": no valid name */
 			v[n++] = (struct named){ rs->forwards[i].name, "forward",
-						 rs->forwards[i].at.name, i };
+						 rs->forwards[i].at.name };
 	for (size_t i = 0; i < rs->n_snats; i++)
 		if (rs->snats[i].name[0] != '#')
 			v[n++] = (struct named){ rs->snats[i].name, "snat",
-						 rs->snats[i].at.name, rs->n_forwards + i };
+						 rs->snats[i].at.name };
 	qsort(v, n, sizeof(*v), named_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(v[i].name, v[i - 1].name))
