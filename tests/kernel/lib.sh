@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Network namespaces for natgw's kernel tests and demo. Source it.
+#
+# topo_up builds, with names unique to this run:
+#
+#   client ── c0 ─── eth0 ── router ── br-lan ─┬─ server (192.0.2.10, 2001:db8:1::10)
+#   203.0.113.100/.101         203.0.113.5      │   192.0.2.1
+#   2001:db8:ff::100           2001:db8:ff::5   └─ lanhost (192.0.2.20, 2001:db8:1::20)
+#   198.51.100.7 (outside server)               2001:db8:1::1
+#
+# Only documentation addresses are used. Everything created is removed by
+# topo_down, which runs on exit, error and Ctrl-C once topo_up has run.
+
+NGW_RUN="ngw$$r$RANDOM"
+NGW_NAMESPACES=()
+NGW_PIDS=()
+NGW_TMP=$(mktemp -d)
+
+ns_name() { echo "$NGW_RUN-$1"; }
+
+# on NODE COMMAND...: run COMMAND inside a node's namespace
+on() {
+	local node=$1
+	shift
+	ip netns exec "$(ns_name "$node")" "$@"
+}
+
+# bg NODE COMMAND...: run in the background; killed by topo_down
+bg() {
+	local node=$1
+	shift
+	ip netns exec "$(ns_name "$node")" "$@" &
+	NGW_PIDS+=($!)
+}
+
+topo_down() {
+	local pid ns
+	for pid in "${NGW_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${NGW_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	NGW_PIDS=()
+	for ns in "${NGW_NAMESPACES[@]}"; do
+		# killing what still runs inside lets the namespace go away
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	NGW_NAMESPACES=()
+	rm -rf "$NGW_TMP"
+}
+
+ns_add() {
+	local ns
+	ns=$(ns_name "$1")
+	ip netns add "$ns" || return 1
+	NGW_NAMESPACES+=("$ns")
+	on "$1" ip link set lo up
+}
+
+# link NODE_A IF_A NODE_B IF_B: a veth pair between two namespaces
+link() {
+	local tmp_a="v$RANDOM$RANDOM" tmp_b="v$RANDOM$RANDOM"
+	ip link add "$tmp_a" type veth peer name "$tmp_b" || return 1
+	ip link set "$tmp_a" netns "$(ns_name "$1")" || return 1
+	ip link set "$tmp_b" netns "$(ns_name "$3")" || return 1
+	on "$1" ip link set "$tmp_a" name "$2" up
+	on "$3" ip link set "$tmp_b" name "$4" up
+}
+
+addr() {	# addr NODE IF ADDRESS/LEN...
+	local node=$1 dev=$2 a
+	shift 2
+	for a in "$@"; do
+		case $a in
+		*:*) on "$node" ip -6 addr add "$a" dev "$dev" nodad ;;
+		*) on "$node" ip addr add "$a" dev "$dev" ;;
+		esac
+	done
+}
+
+topo_up() {
+	trap topo_down EXIT
+	trap 'exit 130' INT TERM
+	local n
+	for n in client router server lanhost; do
+		ns_add "$n" || return 1
+	done
+	link client c0 router eth0
+	on router ip link add br-lan type bridge
+	on router ip link set br-lan up
+	link server eth0 router lan-s
+	link lanhost eth0 router lan-l
+	on router ip link set lan-s master br-lan
+	on router ip link set lan-l master br-lan
+
+	addr client c0 203.0.113.100/24 203.0.113.101/24 198.51.100.7/24 2001:db8:ff::100/64
+	addr router eth0 203.0.113.5/24 2001:db8:ff::5/64
+	addr router br-lan 192.0.2.1/24 2001:db8:1::1/64
+	addr server eth0 192.0.2.10/24 2001:db8:1::10/64
+	addr lanhost eth0 192.0.2.20/24 2001:db8:1::20/64
+	for n in server lanhost; do
+		on "$n" ip route add default via 192.0.2.1
+		on "$n" ip -6 route add default via 2001:db8:1::1
+	done
+	# The client is "the internet": it reaches the LAN only through NAT.
+	on router ip route add 198.51.100.0/24 via 203.0.113.100
+	on router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	on client ip route add default via 203.0.113.5 2>/dev/null
+	on client ip -6 route add default via 2001:db8:ff::5
+}
+
+# serve NODE tcp|udp ADDR PORT: a probe server, started and ready
+serve() {
+	local ready
+	ready="$NGW_TMP/ready.$RANDOM$RANDOM"
+	bg "$1" "$NGW_PROBE" serve "$2" "$3" "$4" --ready "$ready"
+	for _ in $(seq 100); do
+		[ -e "$ready" ] && return 0
+		sleep 0.02
+	done
+	echo "serve $*: the server did not start" >&2
+	return 1
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIPPED: $1 needs root (network namespaces and nftables)" >&2
+		exit 77
+	fi
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* natgw-probe: the traffic end of the kernel tests.
+ *
+ *   natgw-probe serve tcp|udp ADDR PORT [--ready FILE]
+ *       answers every line (TCP) or datagram (UDP) with
+ *       "peer=<socket> local=<socket>": what this server saw, so a test can
+ *       tell which address a forward delivered to and which source a NAT
+ *       rule gave. Runs until killed.
+ *   natgw-probe connect tcp|udp ADDR PORT [--from ADDR] [--sport PORT] [--timeout MS]
+ *       sends one line, prints the answer, exit 0; exit 1 with the reason
+ *       on stderr when there is no answer in time.
+ *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR]
+ *       keeps one connection and exchanges a line every 100 ms for N
+ *       seconds; exit 0 only if every exchange was answered.
+ *
+ * Sockets are written "192.0.2.10:8443" and "[2001:db8::10]:8443". */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "natgw-probe: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: natgw-probe serve|connect|hold tcp|udp ADDR PORT [options]\n");
+	exit(2);
+}
+
+static void sock_addr(const char *host, const char *port, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
+	int r = getaddrinfo(host, port, &hints, &ai);
+
+	if (r) {
+		fprintf(stderr, "natgw-probe: %s port %s: %s\n", host, port, gai_strerror(r));
+		exit(2);
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+}
+
+static const char *sock_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		snprintf(buf, size, "[%s]:%u", a, ntohs(s->sin6_port));
+	} else {
+		const struct sockaddr_in *s = (const void *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(buf, size, "%s:%u", a, ntohs(s->sin_port));
+	}
+	return buf;
+}
+
+static void answer_text(int fd, const struct sockaddr_storage *peer, char *out, size_t size)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	char p[80], l[80];
+
+	getsockname(fd, (struct sockaddr *)&local, &len);
+	snprintf(out, size, "peer=%s local=%s\n", sock_text(peer, p, sizeof(p)),
+		 sock_text(&local, l, sizeof(l)));
+}
+
+static int serve(bool tcp, const char *host, const char *port, const char *ready)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+
+	sock_addr(host, port, &ss, &len);
+	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	if (tcp && listen(fd, 128) < 0)
+		die("listen");
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+		if (!f)
+			die(ready);
+		fclose(f);
+	}
+	signal(SIGCHLD, SIG_IGN);	/* no zombies from the per-connection children */
+	for (;;) {
+		char buf[512], out[256];
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		if (!tcp) {
+			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen);
+			if (n < 0)
+				continue;
+			answer_text(fd, &peer, out, sizeof(out));
+			sendto(fd, out, strlen(out), 0, (struct sockaddr *)&peer, plen);
+			continue;
+		}
+		int c = accept(fd, (struct sockaddr *)&peer, &plen);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			close(fd);
+			answer_text(c, &peer, out, sizeof(out));
+			/* one answer per line received, until the client closes */
+			ssize_t n;
+			while ((n = read(c, buf, sizeof(buf))) > 0)
+				for (ssize_t i = 0; i < n; i++)
+					if (buf[i] == '\n' && write(c, out, strlen(out)) < 0)
+						_exit(0);
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+static int client_socket(bool tcp, const char *host, const char *port, const char *from,
+			 const char *sport, int timeout_ms)
+{
+	struct sockaddr_storage ss, src;
+	socklen_t len, slen;
+	int one = 1;
+
+	sock_addr(host, port, &ss, &len);
+	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (from || sport) {
+		const char *any = ss.ss_family == AF_INET6 ? "::" : "0.0.0.0";
+		sock_addr(from ? from : any, sport ? sport : "0", &src, &slen);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&src, slen) < 0)
+			die("bind");
+	}
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		die("connect");
+	return fd;
+}
+
+/* One line out, one line back. */
+static int exchange(int fd, char *reply, size_t size)
+{
+	size_t got = 0;
+
+	if (write(fd, "hello\n", 6) != 6)
+		return -1;
+	while (got + 1 < size) {
+		ssize_t n = read(fd, reply + got, size - got - 1);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+		if (reply[got - 1] == '\n')
+			break;
+	}
+	reply[got] = '\0';
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *from = NULL, *sport = NULL, *ready = NULL;
+	int timeout_ms = 2000;
+	double seconds = 0;
+
+	if (argc < 5)
+		usage();
+	const char *mode = argv[1], *proto = argv[2], *host = argv[3], *port = argv[4];
+	bool tcp = !strcmp(proto, "tcp");
+	if (!tcp && strcmp(proto, "udp"))
+		usage();
+	for (int i = 5; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--from"))
+			from = argv[i + 1];
+		else if (!strcmp(argv[i], "--sport"))
+			sport = argv[i + 1];
+		else if (!strcmp(argv[i], "--timeout"))
+			timeout_ms = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--ready"))
+			ready = argv[i + 1];
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = atof(argv[i + 1]);
+		else
+			usage();
+	}
+	if (!strcmp(mode, "serve"))
+		return serve(tcp, host, port, ready);
+
+	char reply[256];
+	int fd = client_socket(tcp, host, port, from, sport, timeout_ms);
+	if (!strcmp(mode, "connect")) {
+		if (exchange(fd, reply, sizeof(reply)) < 0)
+			die("no answer");
+		fputs(reply, stdout);
+		return 0;
+	}
+	if (!strcmp(mode, "hold") && tcp && seconds > 0) {
+		unsigned n = 0;
+		double end = now() + seconds;
+		while (now() < end) {
+			if (exchange(fd, reply, sizeof(reply)) < 0) {
+				fprintf(stderr, "natgw-probe: exchange %u failed: %s\n", n + 1,
+					strerror(errno));
+				return 1;
+			}
+			n++;
+			poll(NULL, 0, 100);
+		}
+		printf("held %u exchanges\n", n);
+		return 0;
+	}
+	usage();
+}
