@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "config.h"
 #include "diag_print.h"
 #include "natgw/rules.h"
 
@@ -128,15 +129,10 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (argc - optind > 1)
-		return cli_usage_error("check", "one configuration file at a time");
-	const char *file = cli->config ? cli->config : NATGW_DEFAULT_CONFIG;
-	if (optind < argc) {
-		if (cli->config && strcmp(cli->config, argv[optind]))
-			return cli_usage_error("check", "the file is given twice (-c %s and %s)",
-					       cli->config, argv[optind]);
-		file = argv[optind];
-	}
+	int status;
+	const char *file = config_path(cli, "check", argc, argv, &status);
+	if (!file)
+		return status;
 	if (print && cli->json)
 		return cli_usage_error("check", "--print and --json cannot be combined");
 
@@ -151,8 +147,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		diags_free(&d);
 		return EXIT_SYSTEM;
 	}
-	if (!strcmp(file, "-"))
-		file = "<stdin>";	/* the name the diagnostics use too */
+	file = config_display_name(file);
 	struct check_result res = { .file = file, .rs = rs, .d = &d, .ms = now_ms() - start };
 	if (print && rs) {
 		diag_print_text(stderr, file, &d);
@@ -163,7 +158,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	} else {
 		(cli->json ? &output_json : &output_text)->report(cli, &res);
 	}
-	int status = r < 0 ? EXIT_SYSTEM : rs ? EXIT_OK : EXIT_INVALID;
+	status = r < 0 ? EXIT_SYSTEM : rs ? EXIT_OK : EXIT_INVALID;
 	ruleset_free(rs);
 	diags_free(&d);
 	return status;

@@ -100,6 +100,12 @@ void json_bool(struct json *j, bool v)
 	fputs(v ? "true" : "false", j->out);
 }
 
+void json_number(struct json *j, double v, int decimals)
+{
+	separate(j);
+	fprintf(j->out, "%.*f", decimals, v);
+}
+
 void json_finish(struct json *j)
 {
 	fputc('\n', j->out);

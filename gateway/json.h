@@ -25,6 +25,8 @@ void json_key(struct json *j, const char *key);
 void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_bool(struct json *j, bool v);
+/* A number with the given digits after the point. */
+void json_number(struct json *j, double v, int decimals);
 /* Ends the document with a newline. */
 void json_finish(struct json *j);
 

@@ -16,6 +16,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "parse and validate the configuration (no root, no kernel)" },
+	{ "plan", cmd_plan, "what apply would change (--nft: the table as an nft script)" },
+	{ "apply", cmd_apply, "make the kernel's table match the configuration, atomically" },
+	{ "show", cmd_show, "the rules in the kernel now, with packet and byte counters" },
+	{ "down", cmd_down, "remove natgw's table, and nothing else" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* natgw show [--json]: the rules in the kernel now, with their counters,
+ * read back from the kernel and not from the YAML. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "session.h"
+
+static void show_help(void)
+{
+	printf("Usage: natgw show [-c FILE] [--json]\n"
+	       "\n"
+	       "The rules in natgw's table now, read from the kernel, with the packets\n"
+	       "and bytes of every connection each rule has translated.\n"
+	       "The table is the one FILE names (default %s, else \"natgw\").\n"
+	       "\n"
+	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n",
+	       NATGW_DEFAULT_CONFIG);
+}
+
+struct show_row {
+	const char *rule;
+	const char *kind;
+	const char *what;
+	uint32_t mark;
+	uint64_t packets, bytes;
+};
+
+static const char *human_bytes(uint64_t b, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)b;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+/* The two output forms, chosen once. */
+struct show_output {
+	void (*print)(const struct show_row *rows, size_t n, const char *table);
+};
+
+static void print_text(const struct show_row *rows, size_t n, const char *table)
+{
+	int w = 4;
+	char b[32];
+
+	if (n == 0) {
+		printf("natgw: table inet %s holds no rules\n", table);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(rows[i].rule) > w)
+			w = (int)strlen(rows[i].rule);
+	printf("%-*s  %-7s  %10s  %10s  %s\n", w, "RULE", "KIND", "PACKETS", "BYTES", "WHAT");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s  %-7s  %10llu  %10s  %s\n", w, rows[i].rule, rows[i].kind,
+		       (unsigned long long)rows[i].packets, human_bytes(rows[i].bytes, b, sizeof(b)),
+		       rows[i].what);
+}
+
+static void print_json(const struct show_row *rows, size_t n, const char *table)
+{
+	struct json j;
+	char mark[16];
+
+	(void)table;
+	json_init(&j, stdout);
+	json_array_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		json_object_begin(&j);
+		json_key(&j, "rule");
+		json_string(&j, rows[i].rule);
+		json_key(&j, "kind");
+		json_string(&j, rows[i].kind);
+		json_key(&j, "what");
+		json_string(&j, rows[i].what);
+		json_key(&j, "mark");
+		snprintf(mark, sizeof(mark), "0x%08x", rows[i].mark);
+		json_string(&j, mark);
+		json_key(&j, "packets");
+		json_uint(&j, rows[i].packets);
+		json_key(&j, "bytes");
+		json_uint(&j, rows[i].bytes);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_finish(&j);
+}
+
+static const struct show_output out_text = { print_text }, out_json = { print_json };
+
+int cmd_show(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
+	char table[NGW_TABLE_MAX + 1];
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		if (cli_global_option(cli, c, optarg))
+			continue;
+		if (c == 'h') {
+			show_help();
+			return EXIT_OK;
+		}
+		return cli_usage_error("show", "unknown or incomplete option '%s'",
+				       argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
+	status = session_table_name(cli->config ? cli->config : NATGW_DEFAULT_CONFIG,
+				    cli->config != NULL, table, sizeof(table));
+	if (status != EXIT_OK)
+		return status;
+
+	struct session s;
+	status = session_open(&s);
+	if (status == EXIT_OK)
+		status = session_read(&s, table, 1u << KSET_RULE_COUNTERS);
+	if (status == EXIT_OK && !s.st.exists) {
+		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
+		status = EXIT_SYSTEM;
+	}
+	if (status == EXIT_OK) {
+		struct kmark *marks = NULL;
+		size_t n_marks = kstate_marks(&s.st, &marks);
+		struct show_row *rows = calloc(s.st.n_counters + 1, sizeof(*rows));
+		size_t n = 0;
+		if (!rows)
+			abort();
+		for (size_t i = 0; i < s.st.n_counters; i++) {
+			const struct kstate_counter *k = &s.st.counters[i];
+			if (strncmp(k->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+				continue;
+			struct show_row *r = &rows[n++];
+			const char *sp = strchr(k->comment, ' ');
+			r->rule = k->name + strlen(COUNTER_PREFIX);
+			r->kind = !strncmp(k->comment, "snat", 4) ? "snat" : "forward";
+			r->what = sp ? sp + 1 : k->comment;
+			r->packets = k->packets;
+			r->bytes = k->bytes;
+			for (size_t m = 0; m < n_marks; m++)
+				if (!strcmp(marks[m].name, r->rule))
+					r->mark = marks[m].mark;
+		}
+		(cli->json ? &out_json : &out_text)->print(rows, n, table);
+		free(rows);
+		free(marks);
+	}
+	session_close(&s);
+	return status;
+}

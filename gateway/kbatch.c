@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbatch.h"
+
+/* nft's datatype ids (nftables src/datatype.h), six bits each in a
+ * concatenation: what `nft list` reads to print a set's type. */
+enum {
+	DT_NFPROTO = 2,
+	DT_IPADDR = 7,
+	DT_IP6ADDR = 8,
+	DT_INET_PROTOCOL = 12,
+	DT_INET_SERVICE = 13,
+	DT_MARK = 19,
+	DT_IFNAME = 41,
+	DT_BITS = 6,
+};
+
+static uint32_t field_dt(enum kfield f)
+{
+	static const uint32_t dt[] = {
+		[KF_IFNAME] = DT_IFNAME, [KF_NFPROTO] = DT_NFPROTO,
+		[KF_L4PROTO] = DT_INET_PROTOCOL, [KF_PORT] = DT_INET_SERVICE,
+		[KF_IPV4] = DT_IPADDR, [KF_IPV6] = DT_IP6ADDR, [KF_MARK] = DT_MARK,
+	};
+	return dt[f];
+}
+
+static void set_owner(struct kbatch *kb, uint32_t owner)
+{
+	size_t i = nl_batch_seq(&kb->nb) - kb->nb.first_seq;
+	if (i >= kb->cap_owner) {
+		size_t old = kb->cap_owner;
+		kb->cap_owner = kb->cap_owner ? 2 * kb->cap_owner : 256;
+		while (kb->cap_owner <= i)
+			kb->cap_owner *= 2;
+		kb->owner = reallocarray(kb->owner, kb->cap_owner, sizeof(*kb->owner));
+		if (!kb->owner)
+			abort();
+		for (size_t j = old; j < kb->cap_owner; j++)
+			kb->owner[j] = KRULE_NO_OWNER;	/* batch begin and end have none */
+	}
+	kb->owner[i] = owner;
+}
+
+static struct nlmsghdr *msg(struct kbatch *kb, uint16_t type, uint16_t flags, uint32_t owner)
+{
+	set_owner(kb, owner);
+	return nftnl_nlmsg_build_hdr(nl_batch_buffer(&kb->nb), type, NFPROTO_INET,
+				     flags | NLM_F_ACK, nl_batch_seq(&kb->nb));
+}
+
+void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m)
+{
+	memset(kb, 0, sizeof(*kb));
+	kb->m = m;
+	nl_batch_init(&kb->nb, nl);
+}
+
+void kbatch_free(struct kbatch *kb)
+{
+	nl_batch_free(&kb->nb);
+	free(kb->owner);
+	memset(kb, 0, sizeof(*kb));
+}
+
+/* A udata blob: a comment TLV (what nft shows), and optionally natgw's
+ * fingerprint TLV (what nft ignores). */
+static struct nftnl_udata_buf *udata(const char *comment, uint64_t fingerprint)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(512);
+	if (!u)
+		abort();
+	if (comment)
+		nftnl_udata_put_strz(u, 0, comment);
+	if (fingerprint)
+		nftnl_udata_put(u, KRULE_UDATA_FINGERPRINT, 8, &fingerprint);
+	return u;
+}
+
+void kbatch_table_add(struct kbatch *kb)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_udata_buf *u = udata(NATGW_LAYOUT, 0);
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, kb->m->table);
+	nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(u),
+			     nftnl_udata_buf_len(u));
+	nftnl_table_nlmsg_build_payload(msg(kb, NFT_MSG_NEWTABLE, NLM_F_CREATE, KRULE_NO_OWNER), t);
+	nl_batch_commit(&kb->nb);
+	nftnl_udata_buf_free(u);
+	nftnl_table_free(t);
+}
+
+void kbatch_table_del(struct kbatch *kb, const char *table)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_nlmsg_build_payload(msg(kb, NFT_MSG_DELTABLE, 0, KRULE_NO_OWNER), t);
+	nl_batch_commit(&kb->nb);
+	nftnl_table_free(t);
+}
+
+/* nft's byte orders (src/datatype.h) and the expression type it records
+ * for a concatenation, as nft itself writes them in a set's userdata: nft
+ * needs them to print keys and data (strings, host-order marks) right. */
+enum { BO_INVALID = 0, BO_HOST = 1, EXPR_CONCAT_TYPE = 13 };
+
+static void typeof_concat(struct nftnl_udata_buf *u, uint8_t type)
+{
+	struct nftnl_udata *nest = nftnl_udata_nest_start(u, type);
+	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_TYPEOF_EXPR, EXPR_CONCAT_TYPE);
+	nftnl_udata_nest_end(u, nftnl_udata_nest_start(u, NFTNL_UDATA_SET_TYPEOF_DATA));
+	nftnl_udata_nest_end(u, nest);
+}
+
+static struct nftnl_udata_buf *set_udata(const struct kset_def *d)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(128);
+	bool concat_key = d->n_key > 1;
+	bool concat_data = d->data == KD_TARGET4 || d->data == KD_TARGET6;
+
+	if (!u)
+		abort();
+	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, concat_key ? BO_INVALID : BO_HOST);
+	if (d->data == KD_MARK || concat_data || d->data == KD_VERDICT)
+		nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATABYTEORDER,
+				    d->data == KD_MARK ? BO_HOST : BO_INVALID);
+	if (concat_key)
+		typeof_concat(u, NFTNL_UDATA_SET_KEY_TYPEOF);
+	if (concat_data)
+		typeof_concat(u, NFTNL_UDATA_SET_DATA_TYPEOF);
+	if (d->data != KD_NONE)
+		nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+	return u;
+}
+
+void kbatch_sets_add(struct kbatch *kb)
+{
+	for (int i = 0; i < KSET_COUNT; i++) {
+		const struct kset_def *d = &kset_defs[i];
+		struct nftnl_set *s = nftnl_set_alloc();
+		uint32_t type = 0, flags = 0;
+
+		for (unsigned k = 0; k < d->n_key; k++)
+			type = type << DT_BITS | field_dt(d->key[k]);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, kb->m->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, d->name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kset_key_len((enum kset)i));
+		nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)i + 1);
+		switch (d->data) {
+		case KD_NONE:
+			break;
+		case KD_MARK:
+			flags = NFT_SET_MAP;
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, DT_MARK);
+			break;
+		case KD_TARGET4:
+		case KD_TARGET6:
+			flags = NFT_SET_MAP;
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE,
+					  (d->data == KD_TARGET4 ? DT_IPADDR : DT_IP6ADDR) << DT_BITS |
+					  DT_INET_SERVICE);
+			break;
+		case KD_VERDICT:
+			flags = NFT_SET_MAP;
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+			break;
+		case KD_COUNTER:
+			flags = NFT_SET_OBJECT;
+			nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+			break;
+		}
+		if (d->data == KD_MARK || d->data == KD_TARGET4 || d->data == KD_TARGET6 ||
+		    d->data == KD_VERDICT)
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, kdata_len(d->data));
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+		struct nftnl_udata_buf *u = set_udata(d);
+		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
+				   nftnl_udata_buf_len(u));
+		nftnl_udata_buf_free(u);
+		nftnl_set_nlmsg_build_payload(msg(kb, NFT_MSG_NEWSET, NLM_F_CREATE, KRULE_NO_OWNER),
+					      s);
+		nl_batch_commit(&kb->nb);
+		nftnl_set_free(s);
+	}
+}
+
+static void chain_msg(struct kbatch *kb, uint16_t type, uint16_t flags, const char *name,
+		      uint32_t owner, const char *nat_or_filter, uint32_t hook, int prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, kb->m->table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (nat_or_filter) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, nat_or_filter);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nftnl_chain_nlmsg_build_payload(msg(kb, type, flags, owner), c);
+	nl_batch_commit(&kb->nb);
+	nftnl_chain_free(c);
+}
+
+void kbatch_base_chains_add(struct kbatch *kb)
+{
+	/* priorities nft calls dstnat, srcnat and mangle */
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_PREROUTING],
+		  KRULE_NO_OWNER, "nat", NF_INET_PRE_ROUTING, -100);
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_POSTROUTING],
+		  KRULE_NO_OWNER, "nat", NF_INET_POST_ROUTING, 100);
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_COUNT_FWD],
+		  KRULE_NO_OWNER, "filter", NF_INET_FORWARD, -150);
+}
+
+void kbatch_chain_add(struct kbatch *kb, const char *name, uint32_t owner)
+{
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, name, owner, NULL, 0, 0);
+}
+
+void kbatch_chain_del(struct kbatch *kb, const char *name, uint32_t owner)
+{
+	chain_msg(kb, NFT_MSG_DELCHAIN, 0, name, owner, NULL, 0, 0);
+}
+
+void kbatch_chain_flush(struct kbatch *kb, const char *name, uint32_t owner)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
+	nftnl_rule_nlmsg_build_payload(msg(kb, NFT_MSG_DELRULE, 0, owner), r);
+	nl_batch_commit(&kb->nb);
+	nftnl_rule_free(r);
+}
+
+void kbatch_counter_add(struct kbatch *kb, uint32_t rule)
+{
+	const struct kmodel_rule *kr = &kb->m->rules[rule];
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_udata_buf *u = udata(kr->desc, 0);
+	char name[KNAME_MAX];
+
+	kmodel_counter_name(kr, name, sizeof(name));
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kb->m->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_data(o, NFTNL_OBJ_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	nftnl_obj_nlmsg_build_payload(msg(kb, NFT_MSG_NEWOBJ, NLM_F_CREATE, rule), o);
+	nl_batch_commit(&kb->nb);
+	nftnl_udata_buf_free(u);
+	nftnl_obj_free(o);
+}
+
+void kbatch_counter_del(struct kbatch *kb, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kb->m->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(msg(kb, NFT_MSG_DELOBJ, 0, KRULE_NO_OWNER), o);
+	nl_batch_commit(&kb->nb);
+	nftnl_obj_free(o);
+}
+
+void kbatch_rule_add(struct kbatch *kb, const struct krule *kr)
+{
+	const char *comment = kr->owner != KRULE_NO_OWNER ? kb->m->rules[kr->owner].name : NULL;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_udata_buf *u = udata(comment, krule_fingerprint(kr, comment));
+	char chain[KNAME_MAX];
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, kmodel_chain_name(kb->m, kr, chain, sizeof(chain)));
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	krule_exprs(kr, r);
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	nftnl_rule_nlmsg_build_payload(msg(kb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+					   kr->owner), r);
+	nl_batch_commit(&kb->nb);
+	nftnl_udata_buf_free(u);
+	nftnl_rule_free(r);
+}
+
+void kbatch_rule_del(struct kbatch *kb, const char *chain, uint64_t handle)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	nftnl_rule_nlmsg_build_payload(msg(kb, NFT_MSG_DELRULE, 0, KRULE_NO_OWNER), r);
+	nl_batch_commit(&kb->nb);
+	nftnl_rule_free(r);
+}
+
+/* One element of the model, for NEWSETELEM. */
+static struct nftnl_set_elem *model_elem(const struct kmodel *m, const struct kelem *e)
+{
+	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+	char ref[KNAME_MAX];
+
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e->key, e->key_len);
+	switch (kset_defs[e->set].data) {
+	case KD_NONE:
+		break;
+	case KD_MARK:
+	case KD_TARGET4:
+	case KD_TARGET6:
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, e->data, e->data_len);
+		break;
+	case KD_VERDICT:
+		kmodel_source_chain_name(&m->rules[e->rule], ref, sizeof(ref));
+		nftnl_set_elem_set_u32(se, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
+		nftnl_set_elem_set_str(se, NFTNL_SET_ELEM_CHAIN, ref);
+		break;
+	case KD_COUNTER:
+		kmodel_counter_name(&m->rules[e->rule], ref, sizeof(ref));
+		nftnl_set_elem_set_str(se, NFTNL_SET_ELEM_OBJREF, ref);
+		break;
+	}
+	if (e->rule != KRULE_NO_OWNER) {
+		struct nftnl_udata_buf *u = udata(m->rules[e->rule].name, 0);
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(u),
+				   nftnl_udata_buf_len(u));
+		nftnl_udata_buf_free(u);
+	}
+	return se;
+}
+
+/* Emits one set's worth of elements in as many messages as they need. */
+static void flush_elems(struct kbatch *kb, struct nftnl_set *s, uint16_t type)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	int more = 1;
+
+	if (!it)
+		abort();
+	while (more > 0) {
+		struct nlmsghdr *nlh = msg(kb, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+					   KRULE_NO_OWNER);
+		more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
+		nl_batch_commit(&kb->nb);
+	}
+	nftnl_set_elems_iter_destroy(it);
+}
+
+static struct nftnl_set *elem_set(const char *table, enum kset set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, kset_defs[set].name);
+	return s;
+}
+
+void kbatch_elems_add(struct kbatch *kb, const size_t *idx, size_t n)
+{
+	for (int set = 0; set < KSET_COUNT; set++) {
+		struct nftnl_set *s = NULL;
+		for (size_t i = 0; i < n; i++) {
+			const struct kelem *e = &kb->m->elems[idx[i]];
+			if (e->set != set)
+				continue;
+			if (!s)
+				s = elem_set(kb->m->table, (enum kset)set);
+			nftnl_set_elem_add(s, model_elem(kb->m, e));
+		}
+		if (s) {
+			flush_elems(kb, s, NFT_MSG_NEWSETELEM);
+			nftnl_set_free(s);
+		}
+	}
+}
+
+void kbatch_elems_del(struct kbatch *kb, const struct kstate *st, const size_t *idx, size_t n)
+{
+	for (int set = 0; set < KSET_COUNT; set++) {
+		struct nftnl_set *s = NULL;
+		for (size_t i = 0; i < n; i++) {
+			const struct kstate_elem *e = &st->elems[idx[i]];
+			if (e->set != set)
+				continue;
+			if (!s)
+				s = elem_set(kb->m->table, (enum kset)set);
+			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e->key, e->key_len);
+			nftnl_set_elem_add(s, se);
+		}
+		if (s) {
+			flush_elems(kb, s, NFT_MSG_DELSETELEM);
+			nftnl_set_free(s);
+		}
+	}
+}
+
+/* Walks an element message to the element holding the attribute at
+ * offset, and reads the rule name in its comment. */
+static uint32_t elem_owner(const struct kbatch *kb, const struct nlmsghdr *nlh, uint32_t offset)
+{
+	const struct nlattr *a, *list, *el, *ea;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		list = a;
+		mnl_attr_for_each_nested(el, list) {
+			uint32_t start = (uint32_t)((const char *)el - (const char *)nlh);
+			if (offset < start || offset >= start + mnl_attr_get_len(el))
+				continue;
+			mnl_attr_for_each_nested(ea, el) {
+				if (mnl_attr_get_type(ea) != NFTA_SET_ELEM_USERDATA)
+					continue;
+				char name[NGW_NAME_MAX + 1] = "";
+				const struct nftnl_udata *u;
+				nftnl_udata_for_each_data(mnl_attr_get_payload(ea),
+							  mnl_attr_get_payload_len(ea), u) {
+					if (nftnl_udata_type(u) == 0 && nftnl_udata_len(u) > 0)
+						snprintf(name, sizeof(name), "%.*s",
+							 (int)nftnl_udata_len(u) - 1,
+							 (const char *)nftnl_udata_get(u));
+				}
+				for (size_t i = 0; i < kb->m->n_rules; i++)
+					if (!strcmp(kb->m->rules[i].name, name))
+						return (uint32_t)i;
+			}
+		}
+	}
+	return KRULE_NO_OWNER;
+}
+
+uint32_t kbatch_error_owner(const struct kbatch *kb, const struct nl_error *e)
+{
+	size_t i = e->seq - kb->nb.first_seq;
+
+	if (e->msg && e->offset) {
+		uint16_t type = e->msg->nlmsg_type & 0xff;
+		if (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM) {
+			uint32_t o = elem_owner(kb, e->msg, e->offset);
+			if (o != KRULE_NO_OWNER)
+				return o;
+		}
+	}
+	return i < kb->cap_owner ? kb->owner[i] : KRULE_NO_OWNER;
+}

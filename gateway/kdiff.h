@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Stage 5: what must change to turn the kernel's table into the model's.
+ * The same plan drives `natgw plan` (printed) and `natgw apply` (sent). */
+#ifndef NATGW_KDIFF_H
+#define NATGW_KDIFF_H
+
+#include "kbatch.h"
+#include "kmodel.h"
+#include "kread.h"
+
+enum kchange {
+	KCHANGE_NONE,
+	KCHANGE_ADD,
+	KCHANGE_REMOVE,
+	KCHANGE_MODIFY,
+};
+
+/* One natgw rule's fate, for the operator. */
+struct kplan_rule {
+	char name[NGW_NAME_MAX + 1];
+	bool snat;
+	enum kchange change;
+	char old_desc[KDESC_MAX + 1];	/* what it did (removed or changed) */
+	const char *new_desc;		/* what it will do (added or changed) */
+	uint32_t old_mark;		/* its ct mark in the kernel now, 0 if none */
+};
+
+struct idx_list {
+	size_t *v;
+	size_t n, cap;
+};
+
+struct kplan {
+	bool create;			/* no table yet */
+	bool rebuild;			/* natgw's table, but not as this natgw builds it */
+	struct idx_list elem_del;	/* kstate elems */
+	struct idx_list elem_add;	/* kmodel elems */
+	struct idx_list counter_del;	/* kstate counters */
+	struct idx_list counter_add;	/* kmodel rules */
+	struct idx_list chain_del;	/* kstate chains (source chains gone) */
+	struct idx_list chain_flush;	/* kstate chains whose rules are replaced */
+	struct idx_list chain_add;	/* kmodel rules whose source chain is new */
+	struct idx_list rule_del;	/* kstate rules (postrouting snat rules) */
+	struct idx_list rule_add;	/* kmodel chain rules */
+	struct kplan_rule *rules;	/* model rules in order, then removed ones */
+	size_t n_rules;
+	size_t n_add, n_remove, n_modify;
+};
+
+void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p);
+void kplan_free(struct kplan *p);
+
+/* Appends the plan's messages to kb, in an order the kernel accepts:
+ * references are removed before what they point at, and created after. */
+void kplan_emit(const struct kplan *p, const struct kstate *st, struct kbatch *kb);
+
+/* Whether the plan sends anything at all. */
+bool kplan_empty(const struct kplan *p);
+
+#endif

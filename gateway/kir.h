@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The rules natgw puts in its chains, as a short list of operations each.
+ * One representation, two renderings: nft text (kir_text.c, for `plan
+ * --nft`) and libnftnl expressions (kir_nftnl.c, for `apply`). Each op's
+ * bytecode is the one nft generates for its text, so loading the script
+ * with nft gives the same table as natgw's own apply. */
+#ifndef NATGW_KIR_H
+#define NATGW_KIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "layout.h"
+#include "natgw/rules.h"
+
+enum kop_kind {
+	KOP_FIB_LOCAL,		/* fib daddr type local */
+	KOP_FIB_NOT_ON_IIF,	/* fib daddr . iif type != local */
+	KOP_OIFNAME,		/* oifname "eth0" */
+	KOP_SADDR,		/* ip saddr 192.0.2.0/24, ip6 saddr ... */
+	KOP_L4PROTO,		/* meta l4proto tcp */
+	KOP_SPORT,		/* udp sport 5060 (with its protocol check) */
+	KOP_IIF_LAN,		/* iifname @lan */
+	KOP_MARK_EQ,		/* ct mark and MASK == VAL */
+	KOP_MARK_NEQ,		/* ct mark and MASK != VAL */
+	KOP_MARK_SET,		/* ct mark set VAL */
+	KOP_MARK_OR,		/* ct mark set ct mark or VAL */
+	KOP_MARK_MAP,		/* ct mark set <the set's key> map @SET */
+	KOP_MARK_IN,		/* ct mark and MASK @SET */
+	KOP_MARK_VMAP,		/* ct mark and MASK vmap @SET */
+	KOP_DNAT_MAP,		/* dnat ip to ct mark and MASK . tcp dport map @SET */
+	KOP_COUNTER_MAP,	/* counter name ct mark and MASK map @SET */
+	KOP_MASQ,		/* masquerade [to :PORTS] [FLAGS] */
+	KOP_SNAT,		/* snat ip to ADDR[-ADDR][:PORTS] [FLAGS] */
+	KOP_RETURN,
+};
+
+struct kop {
+	enum kop_kind kind;
+	uint32_t mask, val;		/* MARK_*, masks of the mark ops */
+	enum kset set;			/* MARK_MAP, MARK_IN, MARK_VMAP, DNAT_MAP, COUNTER_MAP */
+	uint8_t family;			/* NGW_FAMILY_*: SADDR, DNAT_MAP, SNAT */
+	uint8_t l4;			/* IPPROTO_TCP/UDP: L4PROTO, SPORT, DNAT_MAP */
+	uint16_t port;			/* SPORT */
+	char ifname[NGW_IFNAMSIZ];	/* OIFNAME */
+	struct ngw_prefix prefix;	/* SADDR */
+	struct ngw_addr lo, hi;		/* SNAT */
+	struct ngw_port_range ports;	/* MASQ, SNAT; lo == 0: none */
+	enum ngw_snat_mode mode;	/* MASQ, SNAT */
+};
+
+#define KRULE_OPS_MAX	8
+#define KRULE_NO_OWNER	UINT32_MAX
+
+struct krule {
+	uint32_t chain;			/* enum kchain, or KCHAIN_FIXED + source chain */
+	uint32_t owner;			/* index into kmodel.rules, or KRULE_NO_OWNER */
+	uint8_t n_ops;
+	struct kop ops[KRULE_OPS_MAX];
+};
+
+/* The rule as nft writes it, without its comment. */
+void krule_text(const struct krule *r, FILE *out);
+
+/* A fingerprint of the rule (of its text and comment), stored with it in
+ * the kernel so the next apply can tell whether the rule changed. */
+uint64_t krule_fingerprint(const struct krule *r, const char *comment);
+
+struct nftnl_rule;
+/* Appends r's expressions to a libnftnl rule. */
+void krule_exprs(const struct krule *r, struct nftnl_rule *nr);
+
+#endif

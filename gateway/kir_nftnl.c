@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Rules as libnftnl expressions: the bytecode nft generates for the text of
+ * kir_text.c, op by op (compare `nft --debug=netlink`). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "kir.h"
+
+/* The 32-bit register holding byte offset off of a concatenation. */
+static uint32_t reg32(unsigned off)
+{
+	return NFT_REG32_00 + off / 4;
+}
+
+static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+	if (!e)
+		abort();
+	nftnl_rule_add_expr(r, e);	/* the rule owns it from here */
+	return e;
+}
+
+static void meta_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+}
+
+static void payload_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+			 uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+}
+
+static void cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+static void cmp_u32(struct nftnl_rule *r, uint32_t op, uint32_t v)
+{
+	cmp(r, op, &v, sizeof(v));
+}
+
+static void cmp_u8(struct nftnl_rule *r, uint8_t v)
+{
+	cmp(r, NFT_CMP_EQ, &v, 1);
+}
+
+static void bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t xor)
+{
+	struct nftnl_expr *e = expr(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, 4);
+}
+
+static void ct_mark_load(struct nftnl_rule *r, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+}
+
+static void ct_mark_masked(struct nftnl_rule *r, uint32_t mask)
+{
+	ct_mark_load(r, NFT_REG_1);
+	bitwise(r, NFT_REG_1, mask, 0);
+}
+
+static void ct_mark_store(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+static void immediate(struct nftnl_rule *r, uint32_t dreg, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+}
+
+static void lookup(struct nftnl_rule *r, enum kset set, uint32_t sreg, int dreg)
+{
+	struct nftnl_expr *e = expr(r, "lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+	if (dreg >= 0)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, (uint32_t)dreg);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[set].name);
+}
+
+static void fib_type(struct nftnl_rule *r, uint32_t flags)
+{
+	struct nftnl_expr *e = expr(r, "fib");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, flags);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+}
+
+static void nfproto_check(struct nftnl_rule *r, uint8_t family)
+{
+	meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
+	cmp_u8(r, family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+}
+
+static void l4_check(struct nftnl_rule *r, uint8_t l4)
+{
+	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(r, l4);
+}
+
+/* ip saddr PREFIX: whole bytes compare directly, a partial byte is masked
+ * first; /0 matches every address of the family. */
+static void saddr(struct nftnl_rule *r, const struct kop *o)
+{
+	bool v4 = o->family == NGW_FAMILY_IPV4;
+	unsigned bytes = (o->prefix.len + 7u) / 8u;
+
+	nfproto_check(r, o->family);
+	if (bytes == 0)
+		return;
+	payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, bytes, NFT_REG_1);
+	if (o->prefix.len % 8) {
+		uint8_t mask[16] = { 0 };
+		for (unsigned bit = 0; bit < o->prefix.len; bit++)
+			mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		struct nftnl_expr *e = expr(r, "bitwise");
+		uint8_t zero[16] = { 0 };
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, bytes);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, bytes);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, bytes);
+	}
+	cmp(r, NFT_CMP_EQ, o->prefix.addr.b, bytes);
+}
+
+/* Loads the key of a set from the packet into consecutive registers. */
+static void key_load(struct nftnl_rule *r, enum kset set)
+{
+	const struct kset_def *s = &kset_defs[set];
+	unsigned off = 0;
+
+	for (unsigned i = 0; i < s->n_key; i++) {
+		if (s->key[i] == KF_IPV4)
+			nfproto_check(r, NGW_FAMILY_IPV4);
+		else if (s->key[i] == KF_IPV6)
+			nfproto_check(r, NGW_FAMILY_IPV6);
+	}
+	for (unsigned i = 0; i < s->n_key; i++) {
+		uint32_t reg = reg32(off);
+		switch (s->key[i]) {
+		case KF_IFNAME:
+			meta_load(r, NFT_META_IIFNAME, reg);
+			break;
+		case KF_NFPROTO:
+			meta_load(r, NFT_META_NFPROTO, reg);
+			break;
+		case KF_L4PROTO:
+			meta_load(r, NFT_META_L4PROTO, reg);
+			break;
+		case KF_PORT:
+			payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg);
+			break;
+		case KF_IPV4:
+			payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, reg);
+			break;
+		case KF_IPV6:
+			payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, reg);
+			break;
+		case KF_MARK:
+			ct_mark_load(r, reg);
+			break;
+		}
+		off += kfield_size(s->key[i]);
+	}
+}
+
+static uint32_t mode_flags(enum ngw_snat_mode m)
+{
+	switch (m) {
+	case NGW_MODE_RANDOM:
+		return NF_NAT_RANGE_PROTO_RANDOM;
+	case NGW_MODE_FULLY_RANDOM:
+		return NF_NAT_RANGE_PROTO_RANDOM_FULLY;
+	case NGW_MODE_PERSISTENT:
+		return NF_NAT_RANGE_PERSISTENT;
+	case NGW_MODE_DEFAULT:
+		break;
+	}
+	return 0;
+}
+
+/* Ports into two registers for a NAT range; returns the flag for them. */
+static uint32_t ports_load(struct nftnl_rule *r, const struct ngw_port_range *p,
+			   uint32_t reg_min, uint32_t reg_max, bool *has_max)
+{
+	uint16_t lo = htons(p->lo), hi = htons(p->hi);
+
+	*has_max = p->lo != p->hi;
+	if (!p->lo)
+		return 0;
+	immediate(r, reg_min, &lo, 2);
+	if (*has_max)
+		immediate(r, reg_max, &hi, 2);
+	return NF_NAT_RANGE_PROTO_SPECIFIED;
+}
+
+static void masq(struct nftnl_rule *r, const struct kop *o)
+{
+	bool has_max;
+	uint32_t flags = ports_load(r, &o->ports, NFT_REG_1, NFT_REG_2, &has_max) |
+			 mode_flags(o->mode);
+	struct nftnl_expr *e = expr(r, "masq");
+
+	if (o->ports.lo)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_REG_PROTO_MIN, NFT_REG_1);
+	if (o->ports.lo && has_max)	/* nft leaves max out for one port */
+		nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_REG_PROTO_MAX, NFT_REG_2);
+	if (flags)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_FLAGS, flags);
+}
+
+static void snat(struct nftnl_rule *r, const struct kop *o)
+{
+	bool v4 = o->family == NGW_FAMILY_IPV4, range = addr_cmp(&o->lo, &o->hi) != 0;
+	unsigned alen = v4 ? 4 : 16;
+	uint32_t next = range ? NFT_REG_3 : NFT_REG_2;
+	bool has_max;
+
+	immediate(r, NFT_REG_1, o->lo.b, alen);
+	if (range)
+		immediate(r, NFT_REG_2, o->hi.b, alen);
+	uint32_t flags = ports_load(r, &o->ports, next, next + 1, &has_max) | mode_flags(o->mode);
+	struct nftnl_expr *e = expr(r, "nat");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	if (range)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_2);
+	if (o->ports.lo)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, next);
+	if (o->ports.lo && has_max)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, next + 1);
+	if (flags)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, flags);
+}
+
+static void op_exprs(const struct kop *o, struct nftnl_rule *r)
+{
+	switch (o->kind) {
+	case KOP_FIB_LOCAL:
+		fib_type(r, NFTA_FIB_F_DADDR);
+		cmp_u32(r, NFT_CMP_EQ, RTN_LOCAL);
+		break;
+	case KOP_FIB_NOT_ON_IIF:
+		fib_type(r, NFTA_FIB_F_DADDR | NFTA_FIB_F_IIF);
+		cmp_u32(r, NFT_CMP_NEQ, RTN_LOCAL);
+		break;
+	case KOP_OIFNAME: {
+		char name[NGW_IFNAMSIZ] = { 0 };
+		memcpy(name, o->ifname, strnlen(o->ifname, NGW_IFNAMSIZ - 1));
+		meta_load(r, NFT_META_OIFNAME, NFT_REG_1);
+		cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
+		break;
+	}
+	case KOP_SADDR:
+		saddr(r, o);
+		break;
+	case KOP_L4PROTO:
+		l4_check(r, o->l4);
+		break;
+	case KOP_SPORT: {
+		uint16_t port = htons(o->port);
+		l4_check(r, o->l4);
+		payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
+		cmp(r, NFT_CMP_EQ, &port, 2);
+		break;
+	}
+	case KOP_IIF_LAN:
+		meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
+		lookup(r, KSET_LAN, NFT_REG_1, -1);
+		break;
+	case KOP_MARK_EQ:
+	case KOP_MARK_NEQ:
+		ct_mark_masked(r, o->mask);
+		cmp_u32(r, o->kind == KOP_MARK_EQ ? NFT_CMP_EQ : NFT_CMP_NEQ, o->val);
+		break;
+	case KOP_MARK_SET:
+		immediate(r, NFT_REG_1, &o->val, 4);
+		ct_mark_store(r);
+		break;
+	case KOP_MARK_OR:	/* nft computes x | v as (x & ~v) ^ v */
+		ct_mark_load(r, NFT_REG_1);
+		bitwise(r, NFT_REG_1, ~o->val, o->val);
+		ct_mark_store(r);
+		break;
+	case KOP_MARK_MAP:
+		key_load(r, o->set);
+		lookup(r, o->set, NFT_REG_1, NFT_REG_1);
+		ct_mark_store(r);
+		break;
+	case KOP_MARK_IN:
+		ct_mark_masked(r, o->mask);
+		lookup(r, o->set, NFT_REG_1, -1);
+		break;
+	case KOP_MARK_VMAP:
+		ct_mark_masked(r, o->mask);
+		lookup(r, o->set, NFT_REG_1, NFT_REG_VERDICT);
+		break;
+	case KOP_DNAT_MAP: {
+		bool v4 = o->family == NGW_FAMILY_IPV4;
+		l4_check(r, o->l4);
+		ct_mark_masked(r, o->mask);
+		payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg32(4));
+		lookup(r, o->set, NFT_REG_1, NFT_REG_1);
+		struct nftnl_expr *e = expr(r, "nat");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, v4 ? reg32(4) : NFT_REG_2);
+		break;
+	}
+	case KOP_COUNTER_MAP: {
+		ct_mark_masked(r, o->mask);
+		struct nftnl_expr *e = expr(r, "objref");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, kset_defs[o->set].name);
+		break;
+	}
+	case KOP_MASQ:
+		masq(r, o);
+		break;
+	case KOP_SNAT:
+		snat(r, o);
+		break;
+	case KOP_RETURN: {
+		struct nftnl_expr *e = expr(r, "immediate");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
+		break;
+	}
+	}
+}
+
+void krule_exprs(const struct krule *r, struct nftnl_rule *nr)
+{
+	for (unsigned i = 0; i < r->n_ops; i++)
+		op_exprs(&r->ops[i], nr);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Rules as nft text: what `natgw plan --nft` writes and `nft -f` reads back. */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kir.h"
+
+static const char *l4_name(uint8_t l4)
+{
+	return l4 == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static const char *field_expr(enum kfield f)
+{
+	switch (f) {
+	case KF_IFNAME:
+		return "iifname";
+	case KF_NFPROTO:
+		return "meta nfproto";
+	case KF_L4PROTO:
+		return "meta l4proto";
+	case KF_PORT:
+		return "th dport";
+	case KF_IPV4:
+		return "ip daddr";
+	case KF_IPV6:
+		return "ip6 daddr";
+	case KF_MARK:
+		break;
+	}
+	return "ct mark";
+}
+
+static void mode_text(enum ngw_snat_mode m, FILE *out)
+{
+	if (m != NGW_MODE_DEFAULT)
+		fprintf(out, " %s", snat_mode_name(m));
+}
+
+static void snat_target_text(const struct kop *o, FILE *out)
+{
+	char lo[NGW_ADDRSTRLEN], hi[NGW_ADDRSTRLEN], pr[NGW_ADDRSTRLEN];
+	bool v6 = o->family == NGW_FAMILY_IPV6, range = addr_cmp(&o->lo, &o->hi) != 0;
+
+	addr_format(&o->lo, lo);
+	addr_format(&o->hi, hi);
+	if (o->ports.lo)
+		port_range_format(&o->ports, pr);
+	if (v6 && o->ports.lo)
+		fprintf(out, range ? "[%s]-[%s]" : "[%s]", lo, hi);
+	else
+		fprintf(out, range ? "%s-%s" : "%s", lo, hi);
+	if (o->ports.lo)
+		fprintf(out, ":%s", pr);
+}
+
+static void op_text(const struct kop *o, FILE *out)
+{
+	const struct kset_def *s = &kset_defs[o->set];
+	char buf[NGW_ADDRSTRLEN];
+
+	switch (o->kind) {
+	case KOP_FIB_LOCAL:
+		fputs("fib daddr type local", out);
+		break;
+	case KOP_FIB_NOT_ON_IIF:
+		fputs("fib daddr . iif type != local", out);
+		break;
+	case KOP_OIFNAME:
+		fprintf(out, "oifname \"%s\"", o->ifname);
+		break;
+	case KOP_SADDR:
+		if (o->prefix.len == (o->family == NGW_FAMILY_IPV4 ? 32 : 128))
+			addr_format(&o->prefix.addr, buf);
+		else
+			prefix_format(&o->prefix, buf);
+		fprintf(out, "%s saddr %s", o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6", buf);
+		break;
+	case KOP_L4PROTO:
+		fprintf(out, "meta l4proto %s", l4_name(o->l4));
+		break;
+	case KOP_SPORT:
+		fprintf(out, "%s sport %u", l4_name(o->l4), o->port);
+		break;
+	case KOP_IIF_LAN:
+		fprintf(out, "iifname @%s", kset_defs[KSET_LAN].name);
+		break;
+	case KOP_MARK_EQ:
+		fprintf(out, "ct mark and 0x%08x == 0x%08x", o->mask, o->val);
+		break;
+	case KOP_MARK_NEQ:
+		fprintf(out, "ct mark and 0x%08x != 0x%08x", o->mask, o->val);
+		break;
+	case KOP_MARK_SET:
+		fprintf(out, "ct mark set 0x%08x", o->val);
+		break;
+	case KOP_MARK_OR:
+		fprintf(out, "ct mark set ct mark or 0x%08x", o->val);
+		break;
+	case KOP_MARK_MAP:
+		fputs("ct mark set ", out);
+		for (unsigned i = 0; i < s->n_key; i++)
+			fprintf(out, "%s%s", i ? " . " : "", field_expr(s->key[i]));
+		fprintf(out, " map @%s", s->name);
+		break;
+	case KOP_MARK_IN:
+		fprintf(out, "ct mark and 0x%08x @%s", o->mask, s->name);
+		break;
+	case KOP_MARK_VMAP:
+		fprintf(out, "ct mark and 0x%08x vmap @%s", o->mask, s->name);
+		break;
+	case KOP_DNAT_MAP:
+		fprintf(out, "dnat %s to ct mark and 0x%08x . %s dport map @%s",
+			o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6", o->mask, l4_name(o->l4),
+			s->name);
+		break;
+	case KOP_COUNTER_MAP:
+		fprintf(out, "counter name ct mark and 0x%08x map @%s", o->mask, s->name);
+		break;
+	case KOP_MASQ:
+		fputs("masquerade", out);
+		if (o->ports.lo)
+			fprintf(out, " to :%s", port_range_format(&o->ports, buf));
+		mode_text(o->mode, out);
+		break;
+	case KOP_SNAT:
+		fprintf(out, "snat %s to ", o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6");
+		snat_target_text(o, out);
+		mode_text(o->mode, out);
+		break;
+	case KOP_RETURN:
+		fputs("return", out);
+		break;
+	}
+}
+
+void krule_text(const struct krule *r, FILE *out)
+{
+	for (unsigned i = 0; i < r->n_ops; i++) {
+		if (i)
+			fputc(' ', out);
+		op_text(&r->ops[i], out);
+	}
+}
+
+/* FNV-1a over the text: stable across runs and versions of natgw that
+ * render the rule the same way, which is what "unchanged" means here. */
+uint64_t krule_fingerprint(const struct krule *r, const char *comment)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (!f)
+		abort();
+	krule_text(r, f);
+	if (comment)
+		fprintf(f, " comment \"%s\"", comment);
+	fclose(f);
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= 0x100000001b3ull;
+	}
+	free(text);
+	return h;
+}

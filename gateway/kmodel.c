@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmodel.h"
+
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 256;
+	v = reallocarray(v, *cap, size);
+	if (!v)
+		abort();
+	return v;
+}
+
+/* ---- set elements ------------------------------------------------------ */
+
+struct key_builder {
+	uint8_t *p;
+	uint8_t len;
+};
+
+static void put(struct key_builder *k, const void *v, unsigned n, unsigned padded)
+{
+	memset(k->p + k->len, 0, padded);
+	memcpy(k->p + k->len, v, n);
+	k->len = (uint8_t)(k->len + padded);
+}
+
+static void put_ifname(struct key_builder *k, const char *name)
+{
+	put(k, name, (unsigned)strnlen(name, NGW_IFNAMSIZ - 1), 16);
+}
+
+static void put_u8(struct key_builder *k, uint8_t v)
+{
+	put(k, &v, 1, 4);
+}
+
+static void put_port(struct key_builder *k, uint16_t port)
+{
+	uint16_t be = htons(port);
+	put(k, &be, 2, 4);
+}
+
+static void put_addr(struct key_builder *k, const struct ngw_addr *a)
+{
+	unsigned n = a->family == NGW_FAMILY_IPV4 ? 4 : 16;
+	put(k, a->b, n, n);
+}
+
+static void put_mark(struct key_builder *k, uint32_t mark)
+{
+	put(k, &mark, 4, 4);
+}
+
+static struct kelem *elem_new(struct kmodel *m, enum kset set, uint32_t rule)
+{
+	m->elems = grow(m->elems, &m->cap_elems, m->n_elems, sizeof(*m->elems));
+	struct kelem *e = &m->elems[m->n_elems++];
+	memset(e, 0, sizeof(*e));
+	e->set = (uint8_t)set;
+	e->rule = rule;
+	return e;
+}
+
+static void elem_data_mark(struct kelem *e, uint32_t mark)
+{
+	memcpy(e->data, &mark, 4);
+	e->data_len = 4;
+}
+
+/* ---- chain rules ------------------------------------------------------- */
+
+static struct krule *rule_new(struct kmodel *m, uint32_t chain, uint32_t owner)
+{
+	m->chain_rules = grow(m->chain_rules, &m->cap_chain_rules, m->n_chain_rules,
+			      sizeof(*m->chain_rules));
+	struct krule *r = &m->chain_rules[m->n_chain_rules++];
+	memset(r, 0, sizeof(*r));
+	r->chain = chain;
+	r->owner = owner;
+	return r;
+}
+
+static struct kop *op(struct krule *r, enum kop_kind kind)
+{
+	if (r->n_ops == KRULE_OPS_MAX)
+		abort();	/* a bug in this file: no rule has that many ops */
+	struct kop *o = &r->ops[r->n_ops++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	return o;
+}
+
+static void op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
+{
+	struct kop *o = op(r, kind);
+	o->set = set;
+	o->mask = mask;
+}
+
+static void op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val)
+{
+	struct kop *o = op(r, kind);
+	o->mask = mask;
+	o->val = val;
+}
+
+/* prerouting: classify a new connection (ct mark = its forward), then
+ * translate it; postrouting: hairpin masquerade first; count: per rule. */
+static void fixed_rules_head(struct kmodel *m)
+{
+	static const enum kset by_key[] = { KSET_MATCH4_ADDR, KSET_MATCH4_IN_ADDR,
+					    KSET_MATCH6_ADDR, KSET_MATCH6_IN_ADDR };
+	struct krule *r;
+
+	/* "any address local to the router": no address in the ruleset, so a
+	 * new WAN address needs no apply */
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_FIB_LOCAL);
+	op_set(r, KOP_MARK_MAP, KSET_MATCH_ANY, 0);
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_FIB_LOCAL);
+	op_set(r, KOP_MARK_MAP, KSET_MATCH_IN, 0);
+	for (size_t i = 0; i < sizeof(by_key) / sizeof(*by_key); i++) {
+		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		op_set(r, KOP_MARK_MAP, by_key[i], 0);
+	}
+	/* hairpin: a LAN client to an address of the router that is not on
+	 * its own interface, i.e. to an external address */
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_FIB_NOT_ON_IIF);
+	op(r, KOP_FIB_LOCAL);
+	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN_IN, 0);
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_FIB_NOT_ON_IIF);
+	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN4_IN_ADDR, 0);
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_FIB_NOT_ON_IIF);
+	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN6_IN_ADDR, 0);
+	/* every forward reached from the LAN gets the hairpin bit, so its
+	 * replies are masqueraded back through the router ... */
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_IIF_LAN);
+	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG);
+	op_mark(r, KOP_MARK_OR, 0, MARK_HAIRPIN);
+	/* ... unless the forward says hairpin: false */
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op(r, KOP_IIF_LAN);
+	op_set(r, KOP_MARK_IN, KSET_NO_HAIRPIN, MARK_RULE_MASK);
+	op_mark(r, KOP_MARK_SET, 0, 0);
+	/* forwards with `from` jump to their source chain, which clears the
+	 * mark of a source not allowed */
+	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	op_set(r, KOP_MARK_VMAP, KSET_SOURCE_CHECK, MARK_RULE_MASK);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		for (int udp = 0; udp <= 1; udp++) {
+			r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+			struct kop *o = op(r, KOP_DNAT_MAP);
+			o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+			o->l4 = udp ? IPPROTO_UDP : IPPROTO_TCP;
+			o->set = v6 ? KSET_TARGET6 : KSET_TARGET4;
+			o->mask = MARK_RULE_MASK;
+		}
+	}
+
+	r = rule_new(m, KCHAIN_POSTROUTING, KRULE_NO_OWNER);
+	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG | MARK_HAIRPIN);
+	op(r, KOP_MASQ);
+
+	r = rule_new(m, KCHAIN_COUNT_FWD, KRULE_NO_OWNER);
+	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK, MARK_TAG);
+	op_set(r, KOP_COUNTER_MAP, KSET_RULE_COUNTERS, MARK_RULE_MASK);
+}
+
+/* ---- forwards ---------------------------------------------------------- */
+
+static uint16_t target_port(const struct ngw_forward *f, uint16_t port)
+{
+	if (f->to_port.lo == f->to_port.hi)
+		return f->to_port.lo;			/* many-to-one */
+	return (uint16_t)(f->to_port.lo + (port - f->port.lo));	/* one-to-one by offset */
+}
+
+static void classify_elem(struct kmodel *m, enum kset set, uint32_t rule, const char *iface,
+			  const struct ngw_forward *f, uint8_t l4, uint16_t port, uint32_t mark)
+{
+	struct kelem *e = elem_new(m, set, rule);
+	struct key_builder k = { e->key, 0 };
+
+	if (iface)
+		put_ifname(&k, iface);
+	if (f->address.family)
+		put_addr(&k, &f->address);
+	else
+		put_u8(&k, f->to.family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	put_u8(&k, l4);
+	put_port(&k, port);
+	e->key_len = k.len;
+	elem_data_mark(e, mark);
+}
+
+static enum kset classify_set(const struct ngw_forward *f, bool iface, bool hairpin)
+{
+	bool v4 = f->to.family == NGW_FAMILY_IPV4;
+
+	if (hairpin)
+		return !f->address.family ? KSET_HAIRPIN_IN :
+		       v4 ? KSET_HAIRPIN4_IN_ADDR : KSET_HAIRPIN6_IN_ADDR;
+	if (!f->address.family)
+		return iface ? KSET_MATCH_IN : KSET_MATCH_ANY;
+	if (iface)
+		return v4 ? KSET_MATCH4_IN_ADDR : KSET_MATCH6_IN_ADDR;
+	return v4 ? KSET_MATCH4_ADDR : KSET_MATCH6_ADDR;
+}
+
+static bool iface_listed(const struct ngw_ifaces *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->name[i], name))
+			return true;
+	return false;
+}
+
+static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
+			    const struct ngw_forward *f, uint32_t idx)
+{
+	const struct ngw_ifaces *lan = &rs->gateway.lan;
+	uint32_t mark = m->rules[idx].mark;
+	/* hairpin for a forward bound to interfaces: the LAN interfaces get
+	 * elements of their own, which match only external addresses */
+	bool hairpin_elems = f->hairpin && f->in.n > 0;
+
+	static const uint8_t l4s[] = { IPPROTO_TCP, IPPROTO_UDP };
+	for (size_t j = 0; j < 2; j++) {
+		uint8_t l4 = l4s[j];
+		if (!(f->proto & (l4 == IPPROTO_TCP ? NGW_L4_TCP : NGW_L4_UDP)))
+			continue;
+		for (uint32_t p = f->port.lo; p <= f->port.hi; p++) {
+			if (f->in.n == 0)
+				classify_elem(m, classify_set(f, false, false), idx, NULL, f, l4,
+					      (uint16_t)p, mark);
+			for (size_t i = 0; i < f->in.n; i++)
+				classify_elem(m, classify_set(f, true, false), idx, f->in.name[i],
+					      f, l4, (uint16_t)p, mark);
+			for (size_t i = 0; hairpin_elems && i < lan->n; i++)
+				if (!iface_listed(&f->in, lan->name[i]))
+					classify_elem(m, classify_set(f, true, true), idx,
+						      lan->name[i], f, l4, (uint16_t)p,
+						      mark | MARK_HAIRPIN);
+		}
+	}
+
+	/* the target, per external port: the same for tcp and udp */
+	bool v4 = f->to.family == NGW_FAMILY_IPV4;
+	for (uint32_t p = f->port.lo; p <= f->port.hi; p++) {
+		struct kelem *e = elem_new(m, v4 ? KSET_TARGET4 : KSET_TARGET6, idx);
+		struct key_builder k = { e->key, 0 }, d = { e->data, 0 };
+		put_mark(&k, mark);
+		put_port(&k, (uint16_t)p);
+		e->key_len = k.len;
+		put_addr(&d, &f->to);
+		put_port(&d, target_port(f, (uint16_t)p));
+		e->data_len = d.len;
+	}
+
+	if (f->from.n) {
+		struct kelem *e = elem_new(m, KSET_SOURCE_CHECK, idx);
+		struct key_builder k = { e->key, 0 };
+		put_mark(&k, mark);
+		e->key_len = k.len;
+		e->data_len = (uint8_t)kdata_len(KD_VERDICT);
+		for (size_t i = 0; i < f->from.n; i++) {
+			struct krule *r = rule_new(m, KCHAIN_FIXED, idx);
+			struct kop *o = op(r, KOP_SADDR);
+			o->family = f->from.v[i].addr.family;
+			o->prefix = f->from.v[i];
+			op(r, KOP_RETURN);
+		}
+		struct krule *r = rule_new(m, KCHAIN_FIXED, idx);
+		op_mark(r, KOP_MARK_SET, 0, 0);
+	}
+	if (!f->hairpin && f->in.n == 0) {
+		struct kelem *e = elem_new(m, KSET_NO_HAIRPIN, idx);
+		struct key_builder k = { e->key, 0 };
+		put_mark(&k, mark);
+		e->key_len = k.len;
+	}
+}
+
+/* ---- snat rules -------------------------------------------------------- */
+
+static void snat_matches(struct krule *r, const struct ngw_snat *s, const char *out,
+			 const struct ngw_prefix *from, uint8_t l4)
+{
+	if (out)
+		snprintf(op(r, KOP_OIFNAME)->ifname, NGW_IFNAMSIZ, "%s", out);
+	struct kop *o = op(r, KOP_SADDR);
+	o->family = from->addr.family;
+	o->prefix = *from;
+	if (s->from_port.lo) {
+		o = op(r, KOP_SPORT);
+		o->l4 = l4;
+		o->port = s->from_port.lo;
+	} else if (l4) {
+		op(r, KOP_L4PROTO)->l4 = l4;
+	}
+}
+
+/* One snat rule becomes, per egress interface, source prefix and protocol,
+ * two nft rules: the first stamps its mark unless a forward already did,
+ * the second translates. The first snat rule to match a packet wins. */
+static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
+{
+	uint8_t l4s[2] = { 0, 0 };
+	size_t n_l4 = 1;
+
+	if (s->proto == NGW_PROTO_TCP)
+		l4s[0] = IPPROTO_TCP;
+	else if (s->proto == NGW_PROTO_UDP)
+		l4s[0] = IPPROTO_UDP;
+	else if (s->proto == NGW_PROTO_BOTH)
+		l4s[0] = IPPROTO_TCP, l4s[1] = IPPROTO_UDP, n_l4 = 2;
+
+	for (size_t o = 0; o < (s->out.n ? s->out.n : 1); o++) {
+		const char *out = s->out.n ? s->out.name[o] : NULL;
+		for (size_t p = 0; p < s->from.n; p++) {
+			for (size_t i = 0; i < n_l4; i++) {
+				struct krule *r = rule_new(m, KCHAIN_POSTROUTING, idx);
+				snat_matches(r, s, out, &s->from.v[p], l4s[i]);
+				op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
+				op_mark(r, KOP_MARK_SET, 0, m->rules[idx].mark);
+
+				r = rule_new(m, KCHAIN_POSTROUTING, idx);
+				snat_matches(r, s, out, &s->from.v[p], l4s[i]);
+				struct kop *t = op(r, s->kind == NGW_SNAT_MASQUERADE ? KOP_MASQ :
+						   KOP_SNAT);
+				t->family = s->kind == NGW_SNAT_MASQUERADE ?
+					    s->from.v[p].addr.family : s->to_lo.family;
+				t->lo = s->to_lo;
+				t->hi = s->to_hi;
+				t->ports = s->to_port;
+				t->mode = s->mode;
+			}
+		}
+	}
+}
+
+/* ---- descriptions (counter comments) ----------------------------------- */
+
+static void list_ifaces(FILE *f, const char *word, const struct ngw_ifaces *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%s%s", i ? "," : word, l->name[i]);
+}
+
+static void list_prefixes(FILE *f, const struct ngw_prefixes *l, bool summarize)
+{
+	char buf[NGW_ADDRSTRLEN];
+
+	if (summarize) {
+		fprintf(f, " from %zu prefixes", l->n);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%s%s", i ? "," : " from ", prefix_format(&l->v[i], buf));
+}
+
+static void describe_forward(const struct ngw_forward *f, bool summarize, FILE *out)
+{
+	char a[NGW_ADDRSTRLEN], b[NGW_ADDRSTRLEN];
+
+	fprintf(out, "forward %s %s -> %s", proto_name(f->proto), port_range_format(&f->port, a),
+		socket_format(&f->to, &f->to_port, b));
+	list_ifaces(out, " in ", &f->in);
+	if (f->address.family)
+		fprintf(out, " address %s", addr_format(&f->address, a));
+	if (f->from.n)
+		list_prefixes(out, &f->from, summarize);
+	if (!f->hairpin)
+		fputs(" no-hairpin", out);
+}
+
+static void describe_snat(const struct ngw_snat *s, bool summarize, FILE *out)
+{
+	char a[NGW_ADDRSTRLEN], b[NGW_ADDRSTRLEN];
+
+	fputs("snat", out);
+	if (s->from_port.lo)
+		fprintf(out, " from %s", socket_format(&s->from.v[0].addr, &s->from_port, a));
+	else
+		list_prefixes(out, &s->from, summarize);
+	list_ifaces(out, " out ", &s->out);
+	fprintf(out, " %s -> ", proto_name(s->proto));
+	if (s->kind == NGW_SNAT_MASQUERADE) {
+		fputs("masquerade", out);
+	} else {
+		fputs(addr_format(&s->to_lo, a), out);
+		if (addr_cmp(&s->to_lo, &s->to_hi))
+			fprintf(out, "-%s", addr_format(&s->to_hi, b));
+	}
+	if (s->to_port.lo)
+		fprintf(out, " ports %s", port_range_format(&s->to_port, a));
+	if (s->mode != NGW_MODE_DEFAULT)
+		fprintf(out, " %s", snat_mode_name(s->mode));
+	if (s->endpoint_independent)
+		fputs(" endpoint-independent", out);
+}
+
+/* The description fits a kernel comment; long source lists are counted
+ * rather than cut off mid-word. */
+static void describe(struct kmodel_rule *kr, const struct ngw_forward *f,
+		     const struct ngw_snat *s)
+{
+	for (int summarize = 0; summarize <= 1; summarize++) {
+		FILE *out = fmemopen(kr->desc, sizeof(kr->desc), "w");
+		if (!out)
+			abort();
+		setvbuf(out, NULL, _IONBF, 0);
+		if (f)
+			describe_forward(f, summarize, out);
+		else
+			describe_snat(s, summarize, out);
+		long len = ftell(out);
+		fclose(out);
+		if (len >= 0 && (size_t)len < sizeof(kr->desc) - 1)
+			return;
+	}
+	kr->desc[sizeof(kr->desc) - 1] = '\0';
+}
+
+/* ---- marks ------------------------------------------------------------- */
+
+static int kmark_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
+}
+
+static int assign_marks(struct kmodel *m, const struct kmark *marks, size_t n_marks)
+{
+	struct kmark *sorted = calloc(n_marks ? n_marks : 1, sizeof(*sorted));
+	uint8_t *used = calloc(MARK_ID_MAX / 8 + 1, 1);
+	uint32_t next = 1;
+
+	if (!sorted || !used)
+		abort();
+	if (n_marks) {
+		memcpy(sorted, marks, n_marks * sizeof(*marks));
+		qsort(sorted, n_marks, sizeof(*sorted), kmark_cmp);
+	}
+	/* keep the kernel's marks for rules it has */
+	for (size_t i = 0; i < m->n_rules; i++) {
+		struct kmark key = { .name = m->rules[i].name };
+		const struct kmark *hit = bsearch(&key, sorted, n_marks, sizeof(*sorted), kmark_cmp);
+		uint32_t id = hit ? hit->mark & MARK_ID_MASK : 0;
+		if (hit && (hit->mark & MARK_TAG_MASK) == MARK_TAG && id &&
+		    !(used[id / 8] & (1u << (id % 8)))) {
+			m->rules[i].mark = MARK_TAG | id;
+			used[id / 8] |= (uint8_t)(1u << (id % 8));
+		}
+	}
+	/* the lowest free ids for the others */
+	for (size_t i = 0; i < m->n_rules; i++) {
+		if (m->rules[i].mark)
+			continue;
+		while (next <= MARK_ID_MAX && (used[next / 8] & (1u << (next % 8))))
+			next++;
+		if (next > MARK_ID_MAX) {
+			free(sorted);
+			free(used);
+			return -ENOSPC;
+		}
+		used[next / 8] |= (uint8_t)(1u << (next % 8));
+		m->rules[i].mark = MARK_TAG | next;
+	}
+	free(sorted);
+	free(used);
+	return 0;
+}
+
+/* ---- the whole table --------------------------------------------------- */
+
+int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size_t n_marks,
+		   struct kmodel *m)
+{
+	size_t n = 0;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->table, sizeof(m->table), "%s", rs->gateway.table);
+	m->rules = calloc(rs->n_forwards + rs->n_snats + 1, sizeof(*m->rules));
+	if (!m->rules)
+		abort();
+	for (size_t i = 0; i < rs->n_forwards; i++) {
+		const struct ngw_forward *f = &rs->forwards[i];
+		if (!f->enabled)
+			continue;
+		struct kmodel_rule *kr = &m->rules[n++];
+		snprintf(kr->name, sizeof(kr->name), "%s", f->name);
+		kr->pos = f->at.rule;
+		kr->source_chain = f->from.n > 0;
+		describe(kr, f, NULL);
+	}
+	for (size_t i = 0; i < rs->n_snats; i++) {
+		struct kmodel_rule *kr = &m->rules[n++];
+		snprintf(kr->name, sizeof(kr->name), "%s", rs->snats[i].name);
+		kr->snat = true;
+		kr->pos = rs->snats[i].at.rule;
+		describe(kr, NULL, &rs->snats[i]);
+	}
+	m->n_rules = n;
+	int r = assign_marks(m, marks, n_marks);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < rs->gateway.lan.n; i++) {
+		struct kelem *e = elem_new(m, KSET_LAN, KRULE_NO_OWNER);
+		struct key_builder k = { e->key, 0 };
+		put_ifname(&k, rs->gateway.lan.name[i]);
+		e->key_len = k.len;
+	}
+	fixed_rules_head(m);
+	n = 0;
+	for (size_t i = 0; i < rs->n_forwards; i++)
+		if (rs->forwards[i].enabled)
+			compile_forward(m, rs, &rs->forwards[i], (uint32_t)n++);
+	for (size_t i = 0; i < rs->n_snats; i++)
+		compile_snat(m, &rs->snats[i], (uint32_t)n++);
+	for (size_t i = 0; i < m->n_rules; i++) {
+		struct kelem *e = elem_new(m, KSET_RULE_COUNTERS, (uint32_t)i);
+		struct key_builder k = { e->key, 0 };
+		put_mark(&k, m->rules[i].mark);
+		e->key_len = k.len;
+	}
+	return 0;
+}
+
+void kmodel_free(struct kmodel *m)
+{
+	free(m->rules);
+	free(m->elems);
+	free(m->chain_rules);
+	memset(m, 0, sizeof(*m));
+}
+
+void kmodel_source_chain_name(const struct kmodel_rule *r, char *buf, size_t size)
+{
+	snprintf(buf, size, SOURCE_CHAIN_PREFIX "%s", r->name);
+}
+
+void kmodel_counter_name(const struct kmodel_rule *r, char *buf, size_t size)
+{
+	snprintf(buf, size, COUNTER_PREFIX "%s", r->name);
+}
+
+const char *kmodel_chain_name(const struct kmodel *m, const struct krule *r, char *buf,
+			      size_t size)
+{
+	if (r->chain < KCHAIN_FIXED)
+		return kchain_names[r->chain];
+	kmodel_source_chain_name(&m->rules[r->owner], buf, size);
+	return buf;
+}
+
+/* ---- element text ------------------------------------------------------ */
+
+static void field_text(enum kfield f, const uint8_t *p, FILE *out)
+{
+	char buf[NGW_ADDRSTRLEN];
+	struct ngw_addr a = { 0 };
+	uint32_t mark;
+
+	switch (f) {
+	case KF_IFNAME:
+		fprintf(out, "\"%.*s\"", (int)strnlen((const char *)p, 16), (const char *)p);
+		break;
+	case KF_NFPROTO:
+		fputs(p[0] == NFPROTO_IPV4 ? "ipv4" : "ipv6", out);
+		break;
+	case KF_L4PROTO:
+		fputs(p[0] == IPPROTO_UDP ? "udp" : "tcp", out);
+		break;
+	case KF_PORT:
+		fprintf(out, "%u", (unsigned)p[0] << 8 | p[1]);
+		break;
+	case KF_IPV4:
+	case KF_IPV6:
+		a.family = f == KF_IPV4 ? NGW_FAMILY_IPV4 : NGW_FAMILY_IPV6;
+		memcpy(a.b, p, f == KF_IPV4 ? 4 : 16);
+		fputs(addr_format(&a, buf), out);
+		break;
+	case KF_MARK:
+		memcpy(&mark, p, 4);
+		fprintf(out, "0x%08x", mark);
+		break;
+	}
+}
+
+void kelem_key_text(const struct kelem *e, FILE *out)
+{
+	const struct kset_def *s = &kset_defs[e->set];
+	unsigned off = 0;
+
+	for (unsigned i = 0; i < s->n_key; i++) {
+		if (i)
+			fputs(" . ", out);
+		field_text(s->key[i], e->key + off, out);
+		off += kfield_size(s->key[i]);
+	}
+}
+
+void kelem_data_text(const struct kmodel *m, const struct kelem *e, FILE *out)
+{
+	char chain[NGW_NAME_MAX + 16];
+
+	switch (kset_defs[e->set].data) {
+	case KD_NONE:
+		break;
+	case KD_MARK:
+		field_text(KF_MARK, e->data, out);
+		break;
+	case KD_TARGET4:
+		field_text(KF_IPV4, e->data, out);
+		fputs(" . ", out);
+		field_text(KF_PORT, e->data + 4, out);
+		break;
+	case KD_TARGET6:
+		field_text(KF_IPV6, e->data, out);
+		fputs(" . ", out);
+		field_text(KF_PORT, e->data + 16, out);
+		break;
+	case KD_VERDICT:
+		kmodel_source_chain_name(&m->rules[e->rule], chain, sizeof(chain));
+		fprintf(out, "jump %s", chain);
+		break;
+	case KD_COUNTER:
+		kmodel_counter_name(&m->rules[e->rule], chain, sizeof(chain));
+		fprintf(out, "\"%s\"", chain);
+		break;
+	}
+}

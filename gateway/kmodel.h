@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Stage 4: the validated ruleset compiled into what natgw's table must
+ * hold — set elements in netlink layout, chain rules as kir ops, one
+ * counter per rule. Both the apply (libnftnl) and `plan --nft` (text) are
+ * rendered from this, and an apply diffs it against what the kernel has. */
+#ifndef NATGW_KMODEL_H
+#define NATGW_KMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kir.h"
+#include "layout.h"
+#include "natgw/rules.h"
+
+#define KELEM_KEY_MAX	40
+#define KELEM_DATA_MAX	20
+#define KDESC_MAX	255		/* kernel object comments hold 256 bytes */
+
+struct kelem {
+	uint8_t set;			/* enum kset */
+	uint8_t key_len;
+	uint8_t data_len;
+	uint8_t key[KELEM_KEY_MAX];
+	uint8_t data[KELEM_DATA_MAX];	/* marks and targets; verdict and counter
+					 * elements name their rule's chain and counter */
+	uint32_t rule;			/* index into kmodel.rules, or KRULE_NO_OWNER */
+};
+
+/* One natgw rule as the kernel holds it. */
+struct kmodel_rule {
+	char name[NGW_NAME_MAX + 1];
+	bool snat;
+	uint32_t mark;
+	char desc[KDESC_MAX + 1];	/* its counter's comment: what the rule does */
+	struct ngw_pos pos;		/* where it is in the YAML, for error messages */
+	bool source_chain;		/* a forward with `from`: chain source_<name> */
+};
+
+struct kmodel {
+	char table[NGW_TABLE_MAX + 1];
+	struct kmodel_rule *rules;	/* enabled forwards, then snat rules */
+	size_t n_rules;
+	struct kelem *elems;
+	size_t n_elems, cap_elems;
+	struct krule *chain_rules;	/* every chain's rules, each chain in order */
+	size_t n_chain_rules, cap_chain_rules;
+};
+
+/* A rule name and the mark the kernel already gives it: kept on re-apply,
+ * so connections of unchanged rules stay attributed to them. */
+struct kmark {
+	const char *name;
+	uint32_t mark;
+};
+
+/* Compiles rs. marks (any order) are the kernel's current name -> mark
+ * pairs; rules not among them get the lowest free ids. Returns 0, or
+ * -ENOSPC when there are more rules than mark ids. */
+int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size_t n_marks,
+		   struct kmodel *m);
+void kmodel_free(struct kmodel *m);
+
+/* "source_<name>": the chain of a forward's allowed sources. */
+void kmodel_source_chain_name(const struct kmodel_rule *r, char *buf, size_t size);
+
+/* "rule_<name>": the counter of a rule. */
+void kmodel_counter_name(const struct kmodel_rule *r, char *buf, size_t size);
+
+/* The chain a chain rule belongs to, by name. */
+const char *kmodel_chain_name(const struct kmodel *m, const struct krule *r, char *buf,
+			      size_t size);
+
+/* Text of an element for nft: `"eth0" . ipv4 . tcp . 443 : 0x4e000001`. */
+void kelem_key_text(const struct kelem *e, FILE *out);
+void kelem_data_text(const struct kmodel *m, const struct kelem *e, FILE *out);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kread.h"
+
+struct reader {
+	struct kstate *st;
+	const char *table;
+	enum kset set;		/* whose elements are being read */
+};
+
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 64;
+	v = reallocarray(v, *cap, size);
+	if (!v)
+		abort();
+	return v;
+}
+
+/* The comment TLV (type 0 in every udata natgw and nft write) into buf. */
+static void udata_comment(const void *data, uint32_t len, char *buf, size_t size)
+{
+	const struct nftnl_udata *tb[256] = { 0 };
+
+	buf[0] = '\0';
+	if (!data || !len)
+		return;
+	const struct nftnl_udata *u;
+	nftnl_udata_for_each_data(data, len, u) {
+		uint8_t type = nftnl_udata_type(u);
+		if (!tb[type])
+			tb[type] = u;
+	}
+	if (tb[0] && nftnl_udata_len(tb[0]) > 0) {
+		const char *s = nftnl_udata_get(tb[0]);
+		size_t n = strnlen(s, nftnl_udata_len(tb[0]));
+		snprintf(buf, size, "%.*s", (int)n, s);
+	}
+}
+
+static uint64_t udata_fingerprint(const void *data, uint32_t len)
+{
+	const struct nftnl_udata *u;
+	uint64_t fp = 0;
+
+	if (!data || !len)
+		return 0;
+	nftnl_udata_for_each_data(data, len, u) {
+		if (nftnl_udata_type(u) == KRULE_UDATA_FINGERPRINT && nftnl_udata_len(u) == 8)
+			memcpy(&fp, nftnl_udata_get(u), 8);
+	}
+	return fp;
+}
+
+static void build_table(struct nlmsghdr *nlh, const void *arg)
+{
+	(void)nlh;
+	(void)arg;	/* a dump of every inet table; the callback picks ours */
+}
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	uint32_t len = 0;
+
+	if (!t)
+		abort();
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
+	    !strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), rd->table)) {
+		rd->st->exists = true;
+		const void *ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+		udata_comment(ud, len, rd->st->comment, sizeof(rd->st->comment));
+		rd->st->ours = !strncmp(rd->st->comment, NATGW_LAYOUT_PREFIX,
+					strlen(NATGW_LAYOUT_PREFIX));
+		rd->st->same_layout = !strcmp(rd->st->comment, NATGW_LAYOUT);
+	}
+	nftnl_table_free(t);
+	return MNL_CB_OK;
+}
+
+static void build_by_table_set(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, arg);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+}
+
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		for (int i = 0; i < KSET_COUNT; i++)
+			if (name && !strcmp(name, kset_defs[i].name))
+				rd->st->has_set[i] = true;
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+struct elem_req {
+	const char *table;
+	const char *set;
+};
+
+static void build_elems(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct elem_req *req = arg;
+	struct nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, req->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, req->set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+}
+
+static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
+{
+	struct kstate *st = rd->st;
+	uint32_t len = 0;
+
+	st->elems = grow(st->elems, &st->cap_elems, st->n_elems, sizeof(*st->elems));
+	struct kstate_elem *k = &st->elems[st->n_elems];
+	memset(k, 0, sizeof(*k));
+	k->set = (uint8_t)rd->set;
+	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (!key || len > sizeof(k->key))
+		return;		/* not an element natgw could have written */
+	memcpy(k->key, key, len);
+	k->key_len = (uint8_t)len;
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
+		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+		if (d && len <= sizeof(k->data)) {
+			memcpy(k->data, d, len);
+			k->data_len = (uint8_t)len;
+		}
+	}
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+		snprintf(k->ref, sizeof(k->ref), "%s", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF))
+		snprintf(k->ref, sizeof(k->ref), "%s", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+		const void *ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+		udata_comment(ud, len, k->comment, sizeof(k->comment));
+	}
+	if (kset_defs[rd->set].data == KD_VERDICT)
+		k->data_len = (uint8_t)kdata_len(KD_VERDICT);
+	st->n_elems++;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e;
+		while (it && (e = nftnl_set_elems_iter_next(it)))
+			elem_read(rd, e);
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+static void build_objs(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, arg);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+}
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct kstate *st = rd->st;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	uint32_t len = 0;
+
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
+	    !strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), rd->table)) {
+		st->counters = grow(st->counters, &st->cap_counters, st->n_counters,
+				    sizeof(*st->counters));
+		struct kstate_counter *c = &st->counters[st->n_counters++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+		c->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+		if (nftnl_obj_is_set(o, NFTNL_OBJ_USERDATA)) {
+			const void *ud = nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &len);
+			udata_comment(ud, len, c->comment, sizeof(c->comment));
+		}
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct kstate *st = rd->st;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), rd->table)) {
+		st->chains = grow(st->chains, &st->cap_chains, st->n_chains, sizeof(*st->chains));
+		snprintf(st->chains[st->n_chains++], KNAME_MAX, "%s",
+			 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	}
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+static void build_rules(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, arg);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reader *rd = data;
+	struct kstate *st = rd->st;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint32_t len = 0;
+
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    !strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), rd->table)) {
+		st->rules = grow(st->rules, &st->cap_rules, st->n_rules, sizeof(*st->rules));
+		struct kstate_rule *k = &st->rules[st->n_rules++];
+		memset(k, 0, sizeof(*k));
+		snprintf(k->chain, sizeof(k->chain), "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+		k->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA)) {
+			const void *ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+			udata_comment(ud, len, k->comment, sizeof(k->comment));
+			k->fingerprint = udata_fingerprint(ud, len);
+		}
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+{
+	struct reader rd = { .st = st, .table = table };
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
+	if (r < 0 || !st->exists || !st->ours)
+		return r;	/* a table natgw did not make: nothing more to read */
+	r = nl_dump(nl, NFT_MSG_GETSET, NFPROTO_INET, build_by_table_set, table, set_cb, &rd);
+	for (int i = 0; r == 0 && i < KSET_COUNT; i++) {
+		if (!st->has_set[i] || !(sets_mask & (1u << i)))
+			continue;
+		struct elem_req req = { table, kset_defs[i].name };
+		rd.set = (enum kset)i;
+		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build_elems, &req, elems_cb, &rd);
+	}
+	if (r == 0)
+		r = nl_dump(nl, NFT_MSG_GETOBJ, NFPROTO_INET, build_objs, table, obj_cb, &rd);
+	if (r == 0)
+		r = nl_dump(nl, NFT_MSG_GETCHAIN, NFPROTO_INET, build_table, table, chain_cb, &rd);
+	if (r == 0)
+		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
+	return r;
+}
+
+void kstate_free(struct kstate *st)
+{
+	free(st->elems);
+	free(st->counters);
+	free(st->chains);
+	free(st->rules);
+	memset(st, 0, sizeof(*st));
+}
+
+size_t kstate_marks(const struct kstate *st, struct kmark **out)
+{
+	size_t n = 0;
+
+	*out = calloc(st->n_elems + 1, sizeof(**out));
+	if (!*out)
+		abort();
+	for (size_t i = 0; i < st->n_elems; i++) {
+		const struct kstate_elem *e = &st->elems[i];
+		if (e->set != KSET_RULE_COUNTERS || e->key_len != 4 ||
+		    strncmp(e->ref, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+			continue;
+		uint32_t mark;
+		memcpy(&mark, e->key, 4);
+		(*out)[n].name = e->ref + strlen(COUNTER_PREFIX);
+		(*out)[n].mark = mark;
+		n++;
+	}
+	return n;
+}

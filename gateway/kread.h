@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* natgw's table as the kernel holds it now: read back before every apply
+ * and plan, and for `show`. Only natgw's table is ever asked for. */
+#ifndef NATGW_KREAD_H
+#define NATGW_KREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmodel.h"
+#include "nl.h"
+
+#define KNAME_MAX 64
+
+struct kstate_elem {
+	uint8_t set;			/* enum kset */
+	uint8_t key_len, data_len;
+	uint8_t key[KELEM_KEY_MAX];
+	uint8_t data[KELEM_DATA_MAX];
+	char ref[KNAME_MAX];		/* the chain a verdict jumps to, or the counter named */
+	char comment[NGW_NAME_MAX + 1];	/* the rule the element belongs to */
+};
+
+struct kstate_counter {
+	char name[KNAME_MAX];
+	char comment[KDESC_MAX + 1];
+	uint64_t packets, bytes;
+};
+
+struct kstate_rule {
+	char chain[KNAME_MAX];
+	uint64_t handle;
+	uint64_t fingerprint;		/* 0 when the rule has none (not natgw's) */
+	char comment[NGW_NAME_MAX + 1];
+};
+
+struct kstate {
+	bool exists;
+	bool ours;			/* its comment says natgw made it */
+	bool same_layout;		/* ... and with this layout */
+	char comment[256];
+	bool has_set[KSET_COUNT];
+	struct kstate_elem *elems;
+	size_t n_elems, cap_elems;
+	struct kstate_counter *counters;
+	size_t n_counters, cap_counters;
+	char (*chains)[KNAME_MAX];
+	size_t n_chains, cap_chains;
+	struct kstate_rule *rules;	/* each chain's rules in order */
+	size_t n_rules, cap_rules;
+};
+
+#define KSTATE_ALL_SETS ((1u << KSET_COUNT) - 1)
+
+/* Reads table inet <table>, and the elements of the sets in sets_mask
+ * (bits 1 << enum kset; show needs rule_counters only). Returns 0
+ * (st->exists false when there is no such table) or -errno. */
+int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
+void kstate_free(struct kstate *st);
+
+/* The (rule name, mark) pairs of rule_counters: what marks rules have now. */
+size_t kstate_marks(const struct kstate *st, struct kmark **out);
+
+/* The udata TLV type natgw stores a rule's fingerprint under (nft ignores it). */
+#define KRULE_UDATA_FINGERPRINT 0x4e
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "layout.h"
+
+const struct kset_def kset_defs[KSET_COUNT] = {
+	[KSET_LAN] = { "lan", { KF_IFNAME }, 1, KD_NONE },
+	[KSET_MATCH_ANY] = { "match_any", { KF_NFPROTO, KF_L4PROTO, KF_PORT }, 3, KD_MARK },
+	[KSET_MATCH_IN] = { "match_in", { KF_IFNAME, KF_NFPROTO, KF_L4PROTO, KF_PORT }, 4, KD_MARK },
+	[KSET_MATCH4_ADDR] = { "match4_addr", { KF_IPV4, KF_L4PROTO, KF_PORT }, 3, KD_MARK },
+	[KSET_MATCH4_IN_ADDR] = { "match4_in_addr", { KF_IFNAME, KF_IPV4, KF_L4PROTO, KF_PORT },
+				  4, KD_MARK },
+	[KSET_MATCH6_ADDR] = { "match6_addr", { KF_IPV6, KF_L4PROTO, KF_PORT }, 3, KD_MARK },
+	[KSET_MATCH6_IN_ADDR] = { "match6_in_addr", { KF_IFNAME, KF_IPV6, KF_L4PROTO, KF_PORT },
+				  4, KD_MARK },
+	[KSET_HAIRPIN_IN] = { "hairpin_in", { KF_IFNAME, KF_NFPROTO, KF_L4PROTO, KF_PORT }, 4,
+			      KD_MARK },
+	[KSET_HAIRPIN4_IN_ADDR] = { "hairpin4_in_addr",
+				    { KF_IFNAME, KF_IPV4, KF_L4PROTO, KF_PORT }, 4, KD_MARK },
+	[KSET_HAIRPIN6_IN_ADDR] = { "hairpin6_in_addr",
+				    { KF_IFNAME, KF_IPV6, KF_L4PROTO, KF_PORT }, 4, KD_MARK },
+	[KSET_TARGET4] = { "target4", { KF_MARK, KF_PORT }, 2, KD_TARGET4 },
+	[KSET_TARGET6] = { "target6", { KF_MARK, KF_PORT }, 2, KD_TARGET6 },
+	[KSET_SOURCE_CHECK] = { "source_check", { KF_MARK }, 1, KD_VERDICT },
+	[KSET_NO_HAIRPIN] = { "no_hairpin", { KF_MARK }, 1, KD_NONE },
+	[KSET_RULE_COUNTERS] = { "rule_counters", { KF_MARK }, 1, KD_COUNTER },
+};
+
+const char *const kchain_names[KCHAIN_FIXED] = {
+	[KCHAIN_PREROUTING] = "prerouting",
+	[KCHAIN_POSTROUTING] = "postrouting",
+	[KCHAIN_COUNT_FWD] = "count",
+};
+
+unsigned kfield_size(enum kfield f)
+{
+	switch (f) {
+	case KF_IFNAME:
+	case KF_IPV6:
+		return 16;
+	default:
+		return 4;
+	}
+}
+
+unsigned kset_key_len(enum kset s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < kset_defs[s].n_key; i++)
+		n += kfield_size(kset_defs[s].key[i]);
+	return n;
+}
+
+unsigned kdata_len(enum kdata d)
+{
+	switch (d) {
+	case KD_MARK:
+		return 4;
+	case KD_TARGET4:
+		return 8;
+	case KD_TARGET6:
+		return 20;
+	case KD_VERDICT:
+		return 16;
+	default:
+		return 0;
+	}
+}

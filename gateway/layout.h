@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The layout of natgw's nftables table: the names, the ct mark, and the
+ * sets every apply fills. Bumping NATGW_LAYOUT makes the next apply rebuild
+ * the table instead of patching it.
+ *
+ *   table inet natgw {
+ *     map match_any ... map target6     forwards, as elements (see below)
+ *     map source_check                  forwards with `from`: jump source_<name>
+ *     set no_hairpin, set lan
+ *     map rule_counters                 ct mark -> counter <name>
+ *     counter <name> { comment "<what the rule does>" }   one per rule
+ *     chain prerouting (nat, dstnat)    classify by map lookups, then dnat
+ *     chain postrouting (nat, srcnat)   hairpin masquerade, then snat rules in order
+ *     chain count (filter, forward)     per-rule packet and byte counters
+ *     chain source_<name>               the allowed sources of one forward
+ *   }
+ *
+ * A new connection is classified once: one map lookup per key shape sets
+ * its ct mark to the forward that takes it. That lookup is O(1) whatever
+ * the number of forwards; the mark then selects the target, the source
+ * check, the counter, and names the rule in conntrack. */
+#ifndef NATGW_LAYOUT_H
+#define NATGW_LAYOUT_H
+
+#include <stdint.h>
+
+#define NATGW_LAYOUT "managed by natgw (layout 1): edit natgw.yaml and apply, not this table"
+#define NATGW_LAYOUT_PREFIX "managed by natgw "
+
+/* ct mark of a connection natgw translates: 0x4e (N) in the top byte, so a
+ * dump can ask the kernel for natgw's entries only; a hairpin bit; the id. */
+#define MARK_TAG	0x4e000000u
+#define MARK_TAG_MASK	0xff000000u
+#define MARK_HAIRPIN	0x00800000u
+#define MARK_ID_MASK	0x007fffffu
+#define MARK_RULE_MASK	(MARK_TAG_MASK | MARK_ID_MASK)	/* the mark without the hairpin bit */
+#define MARK_ID_MAX	MARK_ID_MASK
+
+/* Fields of set keys and data, in netlink layout each padded to 4 bytes. */
+enum kfield {
+	KF_IFNAME,	/* 16 bytes, NUL-padded */
+	KF_NFPROTO,	/* 1 byte: NFPROTO_IPV4 (2) or NFPROTO_IPV6 (10) */
+	KF_L4PROTO,	/* 1 byte: IPPROTO_TCP or IPPROTO_UDP */
+	KF_PORT,	/* 2 bytes, network order */
+	KF_IPV4,	/* 4 bytes, network order */
+	KF_IPV6,	/* 16 bytes */
+	KF_MARK,	/* 4 bytes, host order */
+};
+
+enum kdata {
+	KD_NONE,	/* a plain set */
+	KD_MARK,
+	KD_TARGET4,	/* ipv4_addr . inet_service */
+	KD_TARGET6,	/* ipv6_addr . inet_service */
+	KD_VERDICT,	/* jump source_<rule> */
+	KD_COUNTER,	/* counter <rule> */
+};
+
+enum kset {
+	KSET_LAN,
+	KSET_MATCH_ANY,
+	KSET_MATCH_IN,
+	KSET_MATCH4_ADDR,
+	KSET_MATCH4_IN_ADDR,
+	KSET_MATCH6_ADDR,
+	KSET_MATCH6_IN_ADDR,
+	KSET_HAIRPIN_IN,
+	KSET_HAIRPIN4_IN_ADDR,
+	KSET_HAIRPIN6_IN_ADDR,
+	KSET_TARGET4,
+	KSET_TARGET6,
+	KSET_SOURCE_CHECK,
+	KSET_NO_HAIRPIN,
+	KSET_RULE_COUNTERS,
+	KSET_COUNT,
+};
+
+#define KSET_KEY_MAX 4
+
+struct kset_def {
+	const char *name;
+	enum kfield key[KSET_KEY_MAX];
+	uint8_t n_key;
+	enum kdata data;
+};
+
+extern const struct kset_def kset_defs[KSET_COUNT];
+
+enum kchain {
+	KCHAIN_PREROUTING,
+	KCHAIN_POSTROUTING,
+	KCHAIN_COUNT_FWD,
+	KCHAIN_FIXED,		/* chains past this are source_<rule> chains */
+};
+
+extern const char *const kchain_names[KCHAIN_FIXED];
+
+#define SOURCE_CHAIN_PREFIX "source_"
+/* Counters are named "rule_<name>": nft identifiers start with a letter,
+ * rule names may not, and must not collide with nft keywords. */
+#define COUNTER_PREFIX "rule_"
+
+unsigned kfield_size(enum kfield f);	/* padded size in bytes */
+unsigned kset_key_len(enum kset s);
+unsigned kdata_len(enum kdata d);
+
+#endif

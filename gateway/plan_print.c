@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "plan_print.h"
+
+static const char *change_mark(enum kchange c)
+{
+	switch (c) {
+	case KCHANGE_ADD:
+		return "+";
+	case KCHANGE_REMOVE:
+		return "-";
+	case KCHANGE_MODIFY:
+		return "~";
+	case KCHANGE_NONE:
+		break;
+	}
+	return " ";
+}
+
+static const char *change_name(enum kchange c)
+{
+	switch (c) {
+	case KCHANGE_ADD:
+		return "add";
+	case KCHANGE_REMOVE:
+		return "remove";
+	case KCHANGE_MODIFY:
+		return "change";
+	case KCHANGE_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* The description without its leading kind word ("forward ", "snat "). */
+static const char *what(const char *desc)
+{
+	const char *sp = strchr(desc, ' ');
+	return sp ? sp + 1 : desc;
+}
+
+void plan_print_text(const struct kplan *p, bool all, FILE *out)
+{
+	int width = 4;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if ((int)strlen(p->rules[i].name) > width)
+			width = (int)strlen(p->rules[i].name);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct kplan_rule *r = &p->rules[i];
+		if (r->change == KCHANGE_NONE && !all)
+			continue;
+		fprintf(out, "%s %-7s %-*s  %s\n", change_mark(r->change),
+			r->snat ? "snat" : "forward", width, r->name,
+			what(r->change == KCHANGE_REMOVE ? r->old_desc : r->new_desc));
+		if (r->change == KCHANGE_MODIFY && strcmp(r->old_desc, r->new_desc))
+			fprintf(out, "  %-7s %-*s  was: %s\n", "", width, "", what(r->old_desc));
+	}
+}
+
+void plan_print_json(const struct kplan *p, struct json *j)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct kplan_rule *r = &p->rules[i];
+		json_object_begin(j);
+		json_key(j, "rule");
+		json_string(j, r->name);
+		json_key(j, "kind");
+		json_string(j, r->snat ? "snat" : "forward");
+		json_key(j, "change");
+		json_string(j, change_name(r->change));
+		json_key(j, "was");
+		json_string(j, r->change == KCHANGE_ADD ? "" : what(r->old_desc));
+		json_key(j, "will_be");
+		json_string(j, r->change == KCHANGE_REMOVE ? "" : what(r->new_desc));
+		json_object_end(j);
+	}
+	json_array_end(j);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One conversation with the kernel about natgw's table: open netlink, read
+ * the table, refuse one natgw did not make, compile the config, diff. */
+#ifndef NATGW_SESSION_H
+#define NATGW_SESSION_H
+
+#include "kdiff.h"
+#include "kmodel.h"
+#include "kread.h"
+#include "nl.h"
+
+struct session {
+	struct nl nl;
+	struct kstate st;
+	struct kmodel m;
+	struct kplan plan;
+	double read_ms, compile_ms;
+};
+
+/* Opens netlink. EXIT_OK, or EXIT_SYSTEM after saying why on stderr. */
+int session_open(struct session *s);
+
+/* Reads table (sets_mask as kstate_read) and refuses a foreign table.
+ * EXIT_OK or EXIT_SYSTEM after a message. */
+int session_read(struct session *s, const char *table, unsigned sets_mask);
+
+/* Everything plan and apply need: read, compile rs, diff. */
+int session_plan(struct session *s, const struct ngw_ruleset *rs);
+
+void session_close(struct session *s);
+
+double session_now_ms(void);
+
+/* The table the command is about when there is no config to say: -c's,
+ * or the default file's if it exists, else "natgw". */
+int session_table_name(const char *config, bool config_given, char *table, size_t size);
+
+#endif
