@@ -22,6 +22,11 @@ static void show_help(void)
 	       NATGW_DEFAULT_CONFIG);
 }
 
+static int kmark_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
+}
+
 struct show_row {
 	const char *rule;
 	const char *kind;
@@ -136,6 +141,8 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (status == EXIT_OK) {
 		struct kmark *marks = NULL;
 		size_t n_marks = kstate_marks(&s.st, &marks);
+		if (n_marks)
+			qsort(marks, n_marks, sizeof(*marks), kmark_cmp);
 		struct show_row *rows = calloc(s.st.n_counters + 1, sizeof(*rows));
 		size_t n = 0;
 		if (!rows)
@@ -151,9 +158,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			r->what = sp ? sp + 1 : k->comment;
 			r->packets = k->packets;
 			r->bytes = k->bytes;
-			for (size_t m = 0; m < n_marks; m++)
-				if (!strcmp(marks[m].name, r->rule))
-					r->mark = marks[m].mark;
+			struct kmark key = { .name = r->rule };
+			const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks,
+								    sizeof(*marks), kmark_cmp) : NULL;
+			r->mark = hit ? hit->mark : 0;
 		}
 		(cli->json ? &out_json : &out_text)->print(rows, n, table);
 		free(rows);

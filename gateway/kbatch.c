@@ -57,8 +57,10 @@ static void set_owner(struct kbatch *kb, uint32_t owner)
 static struct nlmsghdr *msg(struct kbatch *kb, uint16_t type, uint16_t flags, uint32_t owner)
 {
 	set_owner(kb, owner);
-	return nftnl_nlmsg_build_hdr(nl_batch_buffer(&kb->nb), type, NFPROTO_INET,
-				     flags | NLM_F_ACK, nl_batch_seq(&kb->nb));
+	/* no NLM_F_ACK: the kernel answers every failing message anyway, and
+	 * 100,000 success ACKs would overflow the socket (see nl_batch_send) */
+	return nftnl_nlmsg_build_hdr(nl_batch_buffer(&kb->nb), type, NFPROTO_INET, flags,
+				     nl_batch_seq(&kb->nb));
 }
 
 void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m)

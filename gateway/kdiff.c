@@ -124,7 +124,70 @@ struct differ {
 	struct names names;
 	bool *touched;		/* per model rule: something of it changes */
 	bool *forced;		/* per model rule: its counter element is replaced */
+	size_t *by_chain;	/* kernel rules by (chain name, position) */
+	size_t *owner_first;	/* per model rule: its first source-chain rule */
+	size_t *owner_count;	/* ... and how many */
 };
+
+/* ---- indexes, so 100,000 rules diff in O(n log n) ----------------------- */
+
+static const struct kstate *sort_st;
+
+static int by_chain_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_st->rules[x].chain, sort_st->rules[y].chain);
+	return c ? c : x < y ? -1 : x > y;
+}
+
+static void index_build(struct differ *D)
+{
+	const struct kstate *st = D->st;
+	const struct kmodel *m = D->m;
+
+	D->by_chain = calloc(st->n_rules + 1, sizeof(size_t));
+	D->owner_first = calloc(m->n_rules + 1, sizeof(size_t));
+	D->owner_count = calloc(m->n_rules + 1, sizeof(size_t));
+	if (!D->by_chain || !D->owner_first || !D->owner_count)
+		abort();
+	for (size_t i = 0; i < st->n_rules; i++)
+		D->by_chain[i] = i;
+	sort_st = st;
+	qsort(D->by_chain, st->n_rules, sizeof(size_t), by_chain_cmp);
+	/* a forward's source-chain rules are compiled one after another */
+	for (size_t i = m->n_chain_rules; i-- > 0;) {
+		const struct krule *r = &m->chain_rules[i];
+		if (r->chain < KCHAIN_FIXED)
+			continue;
+		D->owner_first[r->owner] = i;
+		D->owner_count[r->owner]++;
+	}
+}
+
+static void index_free(struct differ *D)
+{
+	free(D->by_chain);
+	free(D->owner_first);
+	free(D->owner_count);
+}
+
+/* The kernel's rules of chain, in order: [*first, *first + return). */
+static size_t kernel_chain_rules(const struct differ *D, const char *chain, size_t *first)
+{
+	size_t lo = 0, hi = D->st->n_rules;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(D->st->rules[D->by_chain[mid]].chain, chain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < D->st->n_rules && !strcmp(D->st->rules[D->by_chain[end]].chain, chain))
+		end++;
+	*first = lo;
+	return end - lo;
+}
 
 static void touch(struct differ *D, const char *name)
 {
@@ -205,38 +268,24 @@ static void diff_counters(struct differ *D)
 
 /* ---- chains and rules -------------------------------------------------- */
 
-static long kernel_chain(const struct kstate *st, const char *name)
+/* Whether the kernel's source chain holds, in order, the model's rules
+ * of forward owner. */
+static bool source_chain_same(const struct differ *D, const char *chain, uint32_t owner,
+			      size_t *n_kernel)
 {
-	for (size_t i = 0; i < st->n_chains; i++)
-		if (!strcmp(st->chains[i], name))
-			return (long)i;
-	return -1;
-}
-
-/* Whether the kernel's rules of chain, in order, are the model's. */
-static bool chain_same(const struct differ *D, const char *chain, uint32_t model_chain,
-		       uint32_t owner)
-{
-	size_t ki = 0, mi = 0;
-	const struct kstate *st = D->st;
+	size_t first, n = kernel_chain_rules(D, chain, &first);
 	const struct kmodel *m = D->m;
 
-	for (;;) {
-		while (ki < st->n_rules && strcmp(st->rules[ki].chain, chain))
-			ki++;
-		while (mi < m->n_chain_rules &&
-		       (m->chain_rules[mi].chain != model_chain ||
-			(model_chain >= KCHAIN_FIXED && m->chain_rules[mi].owner != owner)))
-			mi++;
-		if (ki == st->n_rules || mi == m->n_chain_rules)
-			return ki == st->n_rules && mi == m->n_chain_rules;
-		const struct krule *r = &m->chain_rules[mi];
-		const char *comment = r->owner == KRULE_NO_OWNER ? NULL : m->rules[r->owner].name;
-		if (st->rules[ki].fingerprint != krule_fingerprint(r, comment))
+	*n_kernel = n;
+	if (n != D->owner_count[owner])
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct krule *r = &m->chain_rules[D->owner_first[owner] + i];
+		if (D->st->rules[D->by_chain[first + i]].fingerprint !=
+		    krule_fingerprint(r, m->rules[owner].name))
 			return false;
-		ki++;
-		mi++;
 	}
+	return true;
 }
 
 static void diff_source_chains(struct differ *D)
@@ -244,25 +293,34 @@ static void diff_source_chains(struct differ *D)
 	const struct kstate *st = D->st;
 	const struct kmodel *m = D->m;
 	char name[KNAME_MAX];
+	size_t n = strlen(SOURCE_CHAIN_PREFIX);
+	struct name_idx *chains = calloc(st->n_chains + 1, sizeof(*chains));
+
+	if (!chains)
+		abort();
+	for (size_t i = 0; i < st->n_chains; i++)
+		chains[i] = (struct name_idx){ st->chains[i], i };
+	qsort(chains, st->n_chains, sizeof(*chains), name_idx_cmp);
 
 	for (size_t r = 0; r < m->n_rules; r++) {
 		if (!m->rules[r].source_chain)
 			continue;
 		kmodel_source_chain_name(&m->rules[r], name, sizeof(name));
-		long k = kernel_chain(st, name);
-		if (k >= 0 && chain_same(D, name, KCHAIN_FIXED, (uint32_t)r))
+		struct name_idx key = { name, 0 };
+		const struct name_idx *k = bsearch(&key, chains, st->n_chains, sizeof(*chains),
+						   name_idx_cmp);
+		size_t n_kernel = 0;
+		if (k && source_chain_same(D, name, (uint32_t)r, &n_kernel))
 			continue;
-		if (k >= 0)
-			push(&D->p->chain_flush, (size_t)k);
+		if (k)
+			push(&D->p->chain_flush, k->idx);
 		else
 			push(&D->p->chain_add, r);
-		for (size_t i = 0; i < m->n_chain_rules; i++)
-			if (m->chain_rules[i].chain == KCHAIN_FIXED && m->chain_rules[i].owner == r)
-				push(&D->p->rule_add, i);
+		for (size_t i = 0; i < D->owner_count[r]; i++)
+			push(&D->p->rule_add, D->owner_first[r] + i);
 		D->touched[r] = true;
 	}
 	for (size_t i = 0; i < st->n_chains; i++) {
-		size_t n = strlen(SOURCE_CHAIN_PREFIX);
 		if (strncmp(st->chains[i], SOURCE_CHAIN_PREFIX, n))
 			continue;
 		long r = names_find(&D->names, st->chains[i] + n);
@@ -273,51 +331,116 @@ static void diff_source_chains(struct differ *D)
 		if (r >= 0)
 			D->touched[r] = true;
 	}
+	free(chains);
 }
 
 /* The snat rules in postrouting, after the fixed ones: rewritten as a
- * whole when anything in them changed, since their order is their meaning. */
+ * whole when anything in them changed, since their order is their meaning.
+ * For the operator, a rule changed when its own nft rules differ or it
+ * moved relative to the rules kept; a rewrite alone is not a change. */
+struct owned {
+	const char *name;
+	uint64_t fp;
+};
+
+static size_t kernel_owned(const struct kstate *st, struct owned *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_rules; i++)
+		if (!strcmp(st->rules[i].chain, kchain_names[KCHAIN_POSTROUTING]) &&
+		    st->rules[i].comment[0])
+			out[n++] = (struct owned){ st->rules[i].comment, st->rules[i].fingerprint };
+	return n;
+}
+
+static size_t model_owned(const struct kmodel *m, struct owned *out)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < m->n_chain_rules; j++) {
+		const struct krule *r = &m->chain_rules[j];
+		if (r->chain != KCHAIN_POSTROUTING || r->owner == KRULE_NO_OWNER)
+			continue;
+		const char *name = m->rules[r->owner].name;
+		out[n++] = (struct owned){ name, krule_fingerprint(r, name) };
+	}
+	return n;
+}
+
+/* The fingerprints of one name, in order, and its rank among names both
+ * sides have (-1 if the other side lacks it). */
+static bool same_rule(const struct owned *a, size_t na, const struct owned *b, size_t nb,
+		      const char *name)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < na && strcmp(a[i].name, name))
+			i++;
+		while (j < nb && strcmp(b[j].name, name))
+			j++;
+		if (i == na || j == nb)
+			return i == na && j == nb;
+		if (a[i++].fp != b[j++].fp)
+			return false;
+	}
+}
+
+static bool listed(const struct owned *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return true;
+	return false;
+}
+
+/* Rank of name among the distinct names of v that other also lists. */
+static long rank(const struct owned *v, size_t n, const struct owned *other, size_t no,
+		 const char *name)
+{
+	long r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && !strcmp(v[i].name, v[i - 1].name))
+			continue;
+		if (!strcmp(v[i].name, name))
+			return r;
+		if (listed(other, no, v[i].name))
+			r++;
+	}
+	return -1;
+}
+
 static void diff_snat_rules(struct differ *D)
 {
 	const struct kstate *st = D->st;
 	const struct kmodel *m = D->m;
-	const char *chain = kchain_names[KCHAIN_POSTROUTING];
-	bool same = true;
+	struct owned *k = calloc(st->n_rules + 1, sizeof(*k));
+	struct owned *w = calloc(m->n_chain_rules + 1, sizeof(*w));
 
-	for (size_t i = 0, j = 0;; i++, j++) {
-		while (i < st->n_rules && (strcmp(st->rules[i].chain, chain) ||
-					    !st->rules[i].comment[0]))
-			i++;
-		while (j < m->n_chain_rules && (m->chain_rules[j].chain != KCHAIN_POSTROUTING ||
-						 m->chain_rules[j].owner == KRULE_NO_OWNER))
-			j++;
-		if (i == st->n_rules || j == m->n_chain_rules) {
-			same = same && i == st->n_rules && j == m->n_chain_rules;
-			break;
-		}
-		const struct krule *r = &m->chain_rules[j];
-		uint64_t fp = krule_fingerprint(r, m->rules[r->owner].name);
-		if (st->rules[i].fingerprint != fp) {
-			same = false;
-			touch(D, st->rules[i].comment);
-			D->touched[r->owner] = true;
-		}
-	}
-	if (same)
-		return;
-	for (size_t i = 0; i < st->n_rules; i++) {
-		if (strcmp(st->rules[i].chain, chain) || !st->rules[i].comment[0])
-			continue;
-		push(&D->p->rule_del, i);
-		touch(D, st->rules[i].comment);
-	}
-	for (size_t j = 0; j < m->n_chain_rules; j++) {
-		const struct krule *r = &m->chain_rules[j];
-		if (r->chain == KCHAIN_POSTROUTING && r->owner != KRULE_NO_OWNER) {
-			push(&D->p->rule_add, j);
-			D->touched[r->owner] = true;
+	if (!k || !w)
+		abort();
+	size_t nk = kernel_owned(st, k), nw = model_owned(m, w);
+	bool same = nk == nw;
+	for (size_t i = 0; same && i < nk; i++)
+		same = k[i].fp == w[i].fp && !strcmp(k[i].name, w[i].name);
+	if (!same) {
+		for (size_t i = 0; i < st->n_rules; i++)
+			if (!strcmp(st->rules[i].chain, kchain_names[KCHAIN_POSTROUTING]) &&
+			    st->rules[i].comment[0])
+				push(&D->p->rule_del, i);
+		for (size_t j = 0; j < m->n_chain_rules; j++)
+			if (m->chain_rules[j].chain == KCHAIN_POSTROUTING &&
+			    m->chain_rules[j].owner != KRULE_NO_OWNER)
+				push(&D->p->rule_add, j);
+		for (size_t r = 0; r < m->n_rules; r++) {
+			const char *name = m->rules[r].name;
+			if (!m->rules[r].snat || !listed(k, nk, name))
+				continue;
+			if (!same_rule(k, nk, w, nw, name) ||
+			    rank(k, nk, w, nw, name) != rank(w, nw, k, nk, name))
+				D->touched[r] = true;
 		}
 	}
+	free(k);
+	free(w);
 }
 
 /* The fixed part — sets, base chains, their own rules — is as this natgw
@@ -332,7 +455,10 @@ static bool fixed_part_intact(const struct differ *D)
 		if (!st->has_set[i])
 			return false;
 	for (int c = 0; c < KCHAIN_FIXED; c++) {
-		if (kernel_chain(st, kchain_names[c]) < 0)
+		bool found = false;
+		for (size_t i = 0; i < st->n_chains && !found; i++)
+			found = !strcmp(st->chains[i], kchain_names[c]);
+		if (!found)
 			return false;
 		/* compare the rules natgw owns no rule of: all but the snat ones */
 		size_t ki = 0, mi = 0;
@@ -361,28 +487,51 @@ static bool fixed_part_intact(const struct differ *D)
 
 /* ---- per-rule summary -------------------------------------------------- */
 
-static const struct kstate_counter *kernel_counter(const struct kstate *st, const char *rule)
+static int kmark_name_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < st->n_counters; i++) {
-		const char *r = counter_rule(st->counters[i].name);
-		if (r && !strcmp(r, rule))
-			return &st->counters[i];
-	}
-	return NULL;
+	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
 }
 
-static void summarize(struct differ *D, const struct kmark *marks, size_t n_marks)
+/* Kernel counters by rule name. */
+static struct name_idx *counters_by_rule(const struct kstate *st, size_t *n)
+{
+	struct name_idx *v = calloc(st->n_counters + 1, sizeof(*v));
+	if (!v)
+		abort();
+	*n = 0;
+	for (size_t i = 0; i < st->n_counters; i++) {
+		const char *rule = counter_rule(st->counters[i].name);
+		if (rule)
+			v[(*n)++] = (struct name_idx){ rule, i };
+	}
+	qsort(v, *n, sizeof(*v), name_idx_cmp);
+	return v;
+}
+
+static const struct kstate_counter *kernel_counter(const struct kstate *st,
+						   const struct name_idx *by_rule, size_t n,
+						   const char *rule)
+{
+	struct name_idx key = { rule, 0 };
+	const struct name_idx *hit = bsearch(&key, by_rule, n, sizeof(*by_rule), name_idx_cmp);
+	return hit ? &st->counters[hit->idx] : NULL;
+}
+
+static void summarize(struct differ *D, struct kmark *marks, size_t n_marks)
 {
 	const struct kstate *st = D->st;
 	const struct kmodel *m = D->m;
 	struct kplan *p = D->p;
+	size_t n_by_rule;
+	struct name_idx *by_rule = counters_by_rule(st, &n_by_rule);
 
 	p->rules = calloc(m->n_rules + st->n_counters + 1, sizeof(*p->rules));
 	if (!p->rules)
 		abort();
 	for (size_t r = 0; r < m->n_rules; r++) {
 		struct kplan_rule *pr = &p->rules[p->n_rules++];
-		const struct kstate_counter *c = kernel_counter(st, m->rules[r].name);
+		const struct kstate_counter *c = kernel_counter(st, by_rule, n_by_rule,
+								m->rules[r].name);
 		snprintf(pr->name, sizeof(pr->name), "%s", m->rules[r].name);
 		pr->snat = m->rules[r].snat;
 		pr->new_desc = m->rules[r].desc;
@@ -393,25 +542,30 @@ static void summarize(struct differ *D, const struct kmark *marks, size_t n_mark
 			pr->change = D->touched[r] ? KCHANGE_MODIFY : KCHANGE_NONE;
 		}
 	}
-	for (size_t i = 0; i < st->n_counters; i++) {
-		const char *rule = counter_rule(st->counters[i].name);
-		if (!rule || names_find(&D->names, rule) >= 0)
+	for (size_t i = 0; i < n_by_rule; i++) {
+		const char *rule = by_rule[i].name;
+		if (names_find(&D->names, rule) >= 0)
 			continue;
 		struct kplan_rule *pr = &p->rules[p->n_rules++];
 		snprintf(pr->name, sizeof(pr->name), "%s", rule);
-		snprintf(pr->old_desc, sizeof(pr->old_desc), "%s", st->counters[i].comment);
+		snprintf(pr->old_desc, sizeof(pr->old_desc), "%s",
+			 st->counters[by_rule[i].idx].comment);
 		pr->snat = !strncmp(pr->old_desc, "snat", 4);
 		pr->change = KCHANGE_REMOVE;
 	}
+	if (n_marks)
+		qsort(marks, n_marks, sizeof(*marks), kmark_name_cmp);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		struct kplan_rule *pr = &p->rules[i];
-		for (size_t k = 0; k < n_marks; k++)
-			if (!strcmp(marks[k].name, pr->name))
-				pr->old_mark = marks[k].mark;
+		struct kmark key = { .name = pr->name };
+		const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks, sizeof(*marks),
+							    kmark_name_cmp) : NULL;
+		pr->old_mark = hit ? hit->mark : 0;
 		p->n_add += pr->change == KCHANGE_ADD;
 		p->n_remove += pr->change == KCHANGE_REMOVE;
 		p->n_modify += pr->change == KCHANGE_MODIFY;
 	}
+	free(by_rule);
 }
 
 void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p)
@@ -426,6 +580,7 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	D.forced = calloc(m->n_rules + 1, sizeof(bool));
 	if (!D.touched || !D.forced)
 		abort();
+	index_build(&D);
 	if (st->exists)
 		n_marks = kstate_marks(st, &marks);
 
@@ -434,10 +589,14 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	} else if (!fixed_part_intact(&D)) {
 		p->rebuild = true;
 		/* what changes for the operator: compare what each rule does */
+		size_t n_by_rule;
+		struct name_idx *by_rule = counters_by_rule(st, &n_by_rule);
 		for (size_t r = 0; r < m->n_rules; r++) {
-			const struct kstate_counter *c = kernel_counter(st, m->rules[r].name);
+			const struct kstate_counter *c = kernel_counter(st, by_rule, n_by_rule,
+									m->rules[r].name);
 			D.touched[r] = !c || strcmp(c->comment, m->rules[r].desc);
 		}
+		free(by_rule);
 	} else {
 		diff_counters(&D);
 		diff_elems(&D);
@@ -449,6 +608,7 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	free(D.names.v);
 	free(D.touched);
 	free(D.forced);
+	index_free(&D);
 }
 
 void kplan_free(struct kplan *p)

@@ -173,21 +173,25 @@ static void parse_ext_ack(const struct nlmsghdr *nlh, struct nl_error *e)
 	}
 }
 
-/* One buffer of answers: counts ACKs, keeps the errors. */
-static size_t read_answers(struct nl_batch *b, const char *buf, size_t len, struct nl_error *errs,
-			   size_t max_errs, size_t *n_errs, int *first_err)
+/* One buffer of answers: keeps the errors; true once the reply to the
+ * generation request (seq gen_seq) is seen, which comes after them all. */
+static bool read_answers(struct nl_batch *b, const char *buf, size_t len, uint32_t gen_seq,
+			 struct nl_error *errs, size_t max_errs, size_t *n_errs, int *first_err)
 {
-	size_t answered = 0;
 	const struct nlmsghdr *nlh = (const void *)buf;
 	int left = (int)len;
+	bool done = false;
 
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_seq == gen_seq) {
+			done = true;
+			continue;
+		}
 		if (nlh->nlmsg_type != NLMSG_ERROR)
 			continue;
 		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
 			continue;	/* too short to trust */
 		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-		answered++;
 		if (err->error == 0)
 			continue;
 		if (!*first_err)
@@ -202,14 +206,13 @@ static size_t read_answers(struct nl_batch *b, const char *buf, size_t len, stru
 		e->msg = i < b->n_msgs ? b->msgs[i] : NULL;
 		parse_ext_ack(nlh, e);
 	}
-	return answered;
+	return done;
 }
 
 int nl_batch_send(struct nl *nl, struct nl_batch *b, struct nl_error *errs, size_t max_errs,
 		  size_t *n_errs)
 {
 	int fd = mnl_socket_get_fd(nl->sock), first_err = 0;
-	size_t expected = b->n_objects, answered = 0;
 
 	*n_errs = 0;
 	nftnl_batch_end(nftnl_batch_buffer(b->b), b->next_seq++);
@@ -235,16 +238,22 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, struct nl_error *errs, size
 	if (sent < 0)
 		return -errno;
 
+	/* nfnetlink runs the whole transaction inside that sendmsg and queues
+	 * an error for every message that failed. A request sent after it is
+	 * answered after all of those: its reply means every answer was read. */
+	char req[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t gen_seq = ++nl->seq;
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, 0, gen_seq);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
 	char *buf = malloc(MNL_SOCKET_BUFFER_SIZE * 4);
+	bool done = false;
 	if (!buf)
 		abort();
-	while (answered < expected) {
-		/* after an error, the rest of the answers follow at once: drain
-		 * them so the next request on this socket reads its own */
+	while (!done) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int ready = poll(&p, 1, first_err ? 200 : ACK_TIMEOUT_MS);
-		if (ready == 0 && first_err)
-			break;
+		int ready = poll(&p, 1, ACK_TIMEOUT_MS);
 		if (ready <= 0) {
 			free(buf);
 			return ready == 0 ? -ETIMEDOUT : -errno;
@@ -255,7 +264,7 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, struct nl_error *errs, size
 			free(buf);
 			return -e;
 		}
-		answered += read_answers(b, buf, (size_t)n, errs, max_errs, n_errs, &first_err);
+		done = read_answers(b, buf, (size_t)n, gen_seq, errs, max_errs, n_errs, &first_err);
 	}
 	free(buf);
 	return first_err;
