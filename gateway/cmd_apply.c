@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applied.h"
 #include "cli.h"
 #include "config.h"
 #include "plan_print.h"
@@ -141,6 +142,13 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		kbatch_free(&kb);
 	}
 	double ms = session_now_ms() - start;
+	if (status == EXIT_OK) {
+		int r = applied_save(s.m.table, rs);
+		if (r < 0)
+			fprintf(stderr, "natgw: warning: cannot record this apply in %s: %s; the "
+				"next apply reads the table back in full\n", NATGW_RUN_DIR,
+				strerror(-r));
+	}
 
 	if (cli->json) {
 		report_json(&s, status == EXIT_OK, ms, err);
@@ -154,9 +162,11 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		if (cli->verbosity > 0) {
 			plan_print_text(&s.plan, false, stdout);
 			fprintf(stderr, "natgw: read %.1f ms, compile and diff %.1f ms, "
-				"transaction %.1f ms (%zu messages, %zu bytes)%s\n", s.read_ms,
+				"transaction %.1f ms (%zu messages, %zu bytes)%s%s\n", s.read_ms,
 				s.compile_ms, tx_ms, messages, bytes,
-				s.plan.create ? ", new table" : s.plan.rebuild ? ", table rebuilt" : "");
+				s.plan.create ? ", new table" : s.plan.rebuild ? ", table rebuilt" : "",
+				s.from_record ? ", elements from the verified record of the last apply"
+					      : "");
 		}
 	}
 	session_close(&s);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applied.h"
 #include "cli.h"
 #include "session.h"
 
@@ -64,8 +65,10 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 				strerror(-r), n_errs && err.text[0] ? ": " : "",
 				n_errs ? err.text : "");
 			status = EXIT_SYSTEM;
-		} else if (cli->verbosity >= 0) {
-			printf("natgw: removed table inet %s\n", table);
+		} else {
+			applied_remove(table);
+			if (cli->verbosity >= 0)
+				printf("natgw: removed table inet %s\n", table);
 		}
 		kbatch_free(&kb);
 	}

@@ -257,6 +257,9 @@ void kbatch_counter_add(struct kbatch *kb, uint32_t rule)
 	const struct kmodel_rule *kr = &kb->m->rules[rule];
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	struct nftnl_udata_buf *u = udata(kr->desc, 0);
+
+	nftnl_udata_put(u, KCOUNTER_UDATA_DIGEST, sizeof(kr->digest), &kr->digest);
+	nftnl_udata_put(u, KCOUNTER_UDATA_MARK, sizeof(kr->mark), &kr->mark);
 	char name[KNAME_MAX];
 
 	kmodel_counter_name(kr, name, sizeof(name));

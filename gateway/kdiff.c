@@ -251,8 +251,9 @@ static void diff_counters(struct differ *D)
 			continue;
 		}
 		seen[r] = true;
-		if (strcmp(c->comment, D->m->rules[r].desc)) {
-			/* a counter's comment cannot be edited: replace it, and
+		const struct kmodel_rule *mr = &D->m->rules[r];
+		if (strcmp(c->comment, mr->desc) || c->digest != mr->digest || c->mark != mr->mark) {
+			/* a counter's userdata cannot be edited: replace it, and
 			 * the element that refers to it */
 			push(&D->p->counter_del, i);
 			push(&D->p->counter_add, (size_t)r);

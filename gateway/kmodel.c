@@ -486,6 +486,42 @@ static int assign_marks(struct kmodel *m, const struct kmark *marks, size_t n_ma
 	return 0;
 }
 
+/* ---- digests ----------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* FNV-1a over each rule's elements in compile order: set, key, data, and
+ * (for verdicts and counters) the name referred to, which follows from the
+ * rule's name, hashed too, as is its description. */
+static void digest_rules(struct kmodel *m)
+{
+	for (size_t i = 0; i < m->n_rules; i++) {
+		struct kmodel_rule *r = &m->rules[i];
+		r->digest = fnv(0xcbf29ce484222325ull, r->name, strlen(r->name) + 1);
+		r->digest = fnv(r->digest, r->desc, strlen(r->desc) + 1);
+		r->digest = fnv(r->digest, &r->mark, sizeof(r->mark));
+	}
+	for (size_t i = 0; i < m->n_elems; i++) {
+		const struct kelem *e = &m->elems[i];
+		if (e->rule == KRULE_NO_OWNER)
+			continue;
+		uint64_t *h = &m->rules[e->rule].digest;
+		*h = fnv(*h, &e->set, 1);
+		*h = fnv(*h, &e->key_len, 1);
+		*h = fnv(*h, e->key, e->key_len);
+		*h = fnv(*h, &e->data_len, 1);
+		*h = fnv(*h, e->data, e->data_len);
+	}
+}
+
 /* ---- the whole table --------------------------------------------------- */
 
 int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size_t n_marks,
@@ -539,6 +575,7 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 		put_mark(&k, m->rules[i].mark);
 		e->key_len = k.len;
 	}
+	digest_rules(m);
 	return 0;
 }
 

@@ -36,6 +36,9 @@ struct kmodel_rule {
 	char desc[KDESC_MAX + 1];	/* its counter's comment: what the rule does */
 	struct ngw_pos pos;		/* where it is in the YAML, for error messages */
 	bool source_chain;		/* a forward with `from`: chain source_<name> */
+	uint64_t digest;		/* of every set element it owns: stored with its
+					 * counter, so an apply can trust a record of the
+					 * elements instead of dumping 100,000 of them */
 };
 
 struct kmodel {

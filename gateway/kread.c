@@ -51,17 +51,27 @@ static void udata_comment(const void *data, uint32_t len, char *buf, size_t size
 	}
 }
 
-static uint64_t udata_fingerprint(const void *data, uint32_t len)
+/* A fixed-size TLV of natgw's into out; false when absent or malformed. */
+static bool udata_value(const void *data, uint32_t len, uint8_t type, void *out, uint8_t size)
 {
 	const struct nftnl_udata *u;
-	uint64_t fp = 0;
+	bool found = false;
 
 	if (!data || !len)
-		return 0;
+		return false;
 	nftnl_udata_for_each_data(data, len, u) {
-		if (nftnl_udata_type(u) == KRULE_UDATA_FINGERPRINT && nftnl_udata_len(u) == 8)
-			memcpy(&fp, nftnl_udata_get(u), 8);
+		if (nftnl_udata_type(u) == type && nftnl_udata_len(u) == size) {
+			memcpy(out, nftnl_udata_get(u), size);
+			found = true;
+		}
 	}
+	return found;
+}
+
+static uint64_t udata_fingerprint(const void *data, uint32_t len)
+{
+	uint64_t fp = 0;
+	udata_value(data, len, KRULE_UDATA_FINGERPRINT, &fp, sizeof(fp));
 	return fp;
 }
 
@@ -209,6 +219,8 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 		if (nftnl_obj_is_set(o, NFTNL_OBJ_USERDATA)) {
 			const void *ud = nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &len);
 			udata_comment(ud, len, c->comment, sizeof(c->comment));
+			udata_value(ud, len, KCOUNTER_UDATA_DIGEST, &c->digest, sizeof(c->digest));
+			udata_value(ud, len, KCOUNTER_UDATA_MARK, &c->mark, sizeof(c->mark));
 		}
 	}
 	nftnl_obj_free(o);
@@ -273,13 +285,8 @@ int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kst
 	if (r < 0 || !st->exists || !st->ours)
 		return r;	/* a table natgw did not make: nothing more to read */
 	r = nl_dump(nl, NFT_MSG_GETSET, NFPROTO_INET, build_by_table_set, table, set_cb, &rd);
-	for (int i = 0; r == 0 && i < KSET_COUNT; i++) {
-		if (!st->has_set[i] || !(sets_mask & (1u << i)))
-			continue;
-		struct elem_req req = { table, kset_defs[i].name };
-		rd.set = (enum kset)i;
-		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build_elems, &req, elems_cb, &rd);
-	}
+	if (r == 0)
+		r = kstate_read_elems(nl, table, sets_mask, st);
 	if (r == 0)
 		r = nl_dump(nl, NFT_MSG_GETOBJ, NFPROTO_INET, build_objs, table, obj_cb, &rd);
 	if (r == 0)
@@ -287,6 +294,45 @@ int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kst
 	if (r == 0)
 		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
 	return r;
+}
+
+int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+{
+	struct reader rd = { .st = st, .table = table };
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < KSET_COUNT; i++) {
+		if (!st->has_set[i] || !(sets_mask & (1u << i)))
+			continue;
+		struct elem_req req = { table, kset_defs[i].name };
+		rd.set = (enum kset)i;
+		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build_elems, &req, elems_cb, &rd);
+	}
+	return r;
+}
+
+void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip_mask)
+{
+	for (size_t i = 0; i < m->n_elems; i++) {
+		const struct kelem *e = &m->elems[i];
+		if (skip_mask & (1u << e->set))
+			continue;
+		st->elems = grow(st->elems, &st->cap_elems, st->n_elems, sizeof(*st->elems));
+		struct kstate_elem *k = &st->elems[st->n_elems++];
+		memset(k, 0, sizeof(*k));
+		k->set = e->set;
+		k->key_len = e->key_len;
+		k->data_len = e->data_len;
+		memcpy(k->key, e->key, e->key_len);
+		memcpy(k->data, e->data, e->data_len);
+		if (e->rule == KRULE_NO_OWNER)
+			continue;
+		snprintf(k->comment, sizeof(k->comment), "%s", m->rules[e->rule].name);
+		if (kset_defs[e->set].data == KD_VERDICT)
+			kmodel_source_chain_name(&m->rules[e->rule], k->ref, sizeof(k->ref));
+		else if (kset_defs[e->set].data == KD_COUNTER)
+			kmodel_counter_name(&m->rules[e->rule], k->ref, sizeof(k->ref));
+	}
 }
 
 void kstate_free(struct kstate *st)
@@ -302,9 +348,17 @@ size_t kstate_marks(const struct kstate *st, struct kmark **out)
 {
 	size_t n = 0;
 
-	*out = calloc(st->n_elems + 1, sizeof(**out));
+	*out = calloc(st->n_elems + st->n_counters + 1, sizeof(**out));
 	if (!*out)
 		abort();
+	/* counters written by this natgw carry their rule's mark */
+	for (size_t i = 0; i < st->n_counters; i++) {
+		const struct kstate_counter *c = &st->counters[i];
+		if (c->mark && !strncmp(c->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+			(*out)[n++] = (struct kmark){ c->name + strlen(COUNTER_PREFIX), c->mark };
+	}
+	if (n)
+		return n;
 	for (size_t i = 0; i < st->n_elems; i++) {
 		const struct kstate_elem *e = &st->elems[i];
 		if (e->set != KSET_RULE_COUNTERS || e->key_len != 4 ||

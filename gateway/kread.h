@@ -25,6 +25,8 @@ struct kstate_elem {
 struct kstate_counter {
 	char name[KNAME_MAX];
 	char comment[KDESC_MAX + 1];
+	uint64_t digest;		/* 0 when not written by this natgw */
+	uint32_t mark;			/* 0 when not recorded */
 	uint64_t packets, bytes;
 };
 
@@ -57,12 +59,23 @@ struct kstate {
  * (bits 1 << enum kset; show needs rule_counters only). Returns 0
  * (st->exists false when there is no such table) or -errno. */
 int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
+/* Reads the elements of more sets into st (bits as above). */
+int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
+
+/* Adds the elements of the model m as if read from the kernel: what a
+ * verified record of the last apply says the kernel holds. Sets in
+ * skip_mask are left alone (they were read). */
+void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip_mask);
+
 void kstate_free(struct kstate *st);
 
 /* The (rule name, mark) pairs of rule_counters: what marks rules have now. */
 size_t kstate_marks(const struct kstate *st, struct kmark **out);
 
-/* The udata TLV type natgw stores a rule's fingerprint under (nft ignores it). */
+/* The udata TLV types natgw adds to nft's comment (nft ignores them): a
+ * chain rule's fingerprint; a counter's rule digest and ct mark. */
 #define KRULE_UDATA_FINGERPRINT 0x4e
+#define KCOUNTER_UDATA_DIGEST 0x4e
+#define KCOUNTER_UDATA_MARK 0x4d
 
 #endif

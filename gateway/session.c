@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "applied.h"
 #include "session.h"
 
 double session_now_ms(void)
@@ -57,15 +58,84 @@ int session_read(struct session *s, const char *table, unsigned sets_mask)
 	return EXIT_OK;
 }
 
+static int kmodel_rule_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kmodel_rule *)a)->name, ((const struct kmodel_rule *)b)->name);
+}
+
+/* Whether the record of the last apply, compiled as old, is what the kernel
+ * holds: natgw's counters are exactly old's rules, each with the digest of
+ * the elements old gives it, the same mark and the same description. */
+static bool record_verified(const struct kstate *st, const struct kmodel *old)
+{
+	struct kmodel_rule *sorted = calloc(old->n_rules + 1, sizeof(*sorted));
+	size_t matched = 0;
+	bool ok = true;
+
+	if (!sorted)
+		abort();
+	memcpy(sorted, old->rules, old->n_rules * sizeof(*sorted));
+	qsort(sorted, old->n_rules, sizeof(*sorted), kmodel_rule_cmp);
+	for (size_t i = 0; ok && i < st->n_counters; i++) {
+		const struct kstate_counter *c = &st->counters[i];
+		if (strncmp(c->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+			continue;
+		struct kmodel_rule key;
+		snprintf(key.name, sizeof(key.name), "%s", c->name + strlen(COUNTER_PREFIX));
+		const struct kmodel_rule *r = bsearch(&key, sorted, old->n_rules, sizeof(*sorted),
+						      kmodel_rule_cmp);
+		ok = r && c->digest && c->digest == r->digest && c->mark == r->mark &&
+		     !strcmp(c->comment, r->desc);
+		matched++;
+	}
+	free(sorted);
+	return ok && matched == old->n_rules;
+}
+
+/* The kernel's elements: from the record of the last apply when the
+ * kernel vouches for it, else read back in full (slow for large tables:
+ * the kernel's set dumps are not linear in the number of elements). */
+static int elements_load(struct session *s, const char *table, const struct kmark *marks,
+			 size_t n_marks)
+{
+	const unsigned small = 1u << KSET_LAN;	/* read every time, it is tiny */
+	struct ngw_ruleset *old = NULL;
+
+	if (s->st.same_layout && applied_load(table, &old) == 0) {
+		struct kmodel om;
+		if (kmodel_compile(old, marks, n_marks, &om) == 0 && record_verified(&s->st, &om)) {
+			kstate_adopt_model(&s->st, &om, small);
+			s->from_record = true;
+		}
+		kmodel_free(&om);
+		ruleset_free(old);
+	}
+	if (s->from_record)
+		return 0;
+	return kstate_read_elems(&s->nl, table, KSTATE_ALL_SETS & ~small, &s->st);
+}
+
 int session_plan(struct session *s, const struct ngw_ruleset *rs)
 {
-	int status = session_read(s, rs->gateway.table, KSTATE_ALL_SETS);
+	const char *table = rs->gateway.table;
+	double start = session_now_ms();
+	int status = session_read(s, table, 1u << KSET_LAN);
 	if (status != EXIT_OK)
 		return status;
 
-	double start = session_now_ms();
 	struct kmark *marks = NULL;
 	size_t n = s->st.exists ? kstate_marks(&s->st, &marks) : 0;
+	if (s->st.exists) {
+		int r = elements_load(s, table, marks, n);
+		if (r < 0) {
+			fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
+			free(marks);
+			return EXIT_SYSTEM;
+		}
+	}
+	s->read_ms = session_now_ms() - start;
+
+	start = session_now_ms();
 	int r = kmodel_compile(rs, marks, n, &s->m);
 	free(marks);
 	if (r < 0) {

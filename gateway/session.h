@@ -15,6 +15,8 @@ struct session {
 	struct kmodel m;
 	struct kplan plan;
 	double read_ms, compile_ms;
+	bool from_record;		/* elements taken from the verified record of
+					 * the last apply instead of a full read */
 };
 
 /* Opens netlink. EXIT_OK, or EXIT_SYSTEM after saying why on stderr. */
