@@ -3,6 +3,10 @@
  * packet — same family, protocol, port, ingress interface and external
  * address, where "no interface" and "no address" match every one.
  *
+ * A hairpin forward bound to interfaces also takes traffic from the LAN
+ * interfaces (gateway.lan) to the router's external addresses, so it has
+ * atoms there too, marked hairpin.
+ *
  * Each forward becomes atoms (one per protocol and ingress interface),
  * sorted into buckets of equal (family, proto, interface, address).
  * Within a bucket one sweep over the port ranges finds overlaps. Across
@@ -25,6 +29,7 @@ struct atom {
 	uint32_t addr;		/* ANY or 1 + index into the sorted addresses */
 	uint16_t lo, hi;
 	uint32_t rule;
+	bool hairpin;		/* the interface is a LAN one, for hairpin traffic */
 };
 
 struct bucket {
@@ -38,6 +43,7 @@ struct clash {
 	uint8_t l4;
 	uint16_t lo, hi;
 	uint32_t iface, addr;
+	bool hairpin;
 };
 
 struct detector {
@@ -102,6 +108,25 @@ static bool usable(const struct ngw_ruleset *rs, const bool *ok, size_t i)
 	return ok[i] && rs->forwards[i].enabled;
 }
 
+static bool listed(const struct ngw_ifaces *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->name[i], name))
+			return true;
+	return false;
+}
+
+/* The LAN interfaces a forward takes hairpin traffic on, besides its own. */
+static size_t hairpin_ifaces(const struct ngw_ruleset *rs, const struct ngw_forward *f)
+{
+	size_t n = 0;
+	if (!f->hairpin || f->in.n == 0)
+		return 0;
+	for (size_t i = 0; i < rs->gateway.lan.n; i++)
+		n += !listed(&f->in, rs->gateway.lan.name[i]);
+	return n;
+}
+
 static void intern(struct detector *D, const bool *ok)
 {
 	const struct ngw_ruleset *rs = D->rs;
@@ -113,6 +138,7 @@ static void intern(struct detector *D, const bool *ok)
 		ni += rs->forwards[i].in.n;
 		na += rs->forwards[i].address.family != NGW_FAMILY_NONE;
 	}
+	ni += rs->gateway.lan.n;
 	D->ifaces = xreallocarray(NULL, ni, sizeof(*D->ifaces));
 	D->addrs = xreallocarray(NULL, na, sizeof(*D->addrs));
 	for (size_t i = 0; i < rs->n_forwards; i++) {
@@ -124,6 +150,8 @@ static void intern(struct detector *D, const bool *ok)
 		if (f->address.family)
 			D->addrs[D->n_addrs++] = f->address;
 	}
+	for (size_t j = 0; j < rs->gateway.lan.n; j++)
+		D->ifaces[D->n_ifaces++] = rs->gateway.lan.name[j];
 	qsort(D->ifaces, D->n_ifaces, sizeof(*D->ifaces), str_cmp);
 	qsort(D->addrs, D->n_addrs, sizeof(*D->addrs), addr_qcmp);
 	size_t w = 0;
@@ -160,7 +188,8 @@ static void make_atoms(struct detector *D, const bool *ok)
 
 	for (size_t i = 0; i < rs->n_forwards; i++)
 		if (usable(rs, ok, i))
-			n += 2 * (rs->forwards[i].in.n ? rs->forwards[i].in.n : 1);
+			n += 2 * ((rs->forwards[i].in.n ? rs->forwards[i].in.n : 1) +
+				  hairpin_ifaces(rs, &rs->forwards[i]));
 	D->atoms = xreallocarray(NULL, n, sizeof(*D->atoms));
 	for (size_t i = 0; i < rs->n_forwards; i++) {
 		const struct ngw_forward *f = &rs->forwards[i];
@@ -176,6 +205,16 @@ static void make_atoms(struct detector *D, const bool *ok)
 					.iface = f->in.n ? iface_id(D, f->in.name[j]) : ANY,
 					.addr = addr, .lo = f->port.lo, .hi = f->port.hi,
 					.rule = (uint32_t)i,
+				};
+			}
+			for (size_t j = 0; hairpin_ifaces(rs, f) && j < rs->gateway.lan.n; j++) {
+				const char *lan = rs->gateway.lan.name[j];
+				if (listed(&f->in, lan))
+					continue;
+				D->atoms[D->n_atoms++] = (struct atom){
+					.family = f->to.family, .l4 = (uint8_t)l4,
+					.iface = iface_id(D, lan), .addr = addr, .lo = f->port.lo,
+					.hi = f->port.hi, .rule = (uint32_t)i, .hairpin = true,
 				};
 			}
 		}
@@ -199,6 +238,7 @@ static void clash_add(struct detector *D, const struct atom *a, const struct ato
 		.hi = a->hi < b->hi ? a->hi : b->hi,
 		.iface = a->iface ? a->iface : b->iface,
 		.addr = a->addr ? a->addr : b->addr,
+		.hairpin = a->hairpin || b->hairpin,
 	};
 }
 
@@ -373,8 +413,11 @@ static void report(struct detector *D, struct ngw_diags *d)
 		unsigned l4 = 0;
 		size_t j = i;
 		for (; j < D->n_clashes && D->clashes[j].later == c->later &&
-		       D->clashes[j].earlier == c->earlier; j++)
+		       D->clashes[j].earlier == c->earlier; j++) {
 			l4 |= D->clashes[j].l4;
+			if (c->hairpin && !D->clashes[j].hairpin)
+				c = &D->clashes[j];	/* name the direct clash if any */
+		}
 
 		const struct ngw_forward *later = &rs->forwards[c->later];
 		const struct ngw_forward *earlier = &rs->forwards[c->earlier];
@@ -388,7 +431,8 @@ static void report(struct detector *D, struct ngw_diags *d)
 						 addr_format(&D->addrs[c->addr - 1], a));
 		}
 		if (c->iface != ANY)
-			snprintf(where + used, sizeof(where) - used, " on %s",
+			snprintf(where + used, sizeof(where) - used, " %s %s",
+				 c->hairpin ? "for hairpin traffic from" : "on",
 				 D->ifaces[c->iface - 1]);
 		diags_add(d, NGW_ERROR, later->at.rule, "forward \"%s\" overlaps forward \"%s\" "
 			  "(%s:%u:%u): %s port%s %s%s", later->name, earlier->name, rs->file,
