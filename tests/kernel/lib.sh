@@ -56,6 +56,9 @@ ns_add() {
 	ns=$(ns_name "$1")
 	ip netns add "$ns" || return 1
 	NGW_NAMESPACES+=("$ns")
+	# no duplicate address detection: addresses usable at once, so the
+	# first IPv6 packet does not wait seconds for neighbour discovery
+	on "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	on "$1" ip link set lo up
 }
 
@@ -65,8 +68,12 @@ link() {
 	ip link add "$tmp_a" type veth peer name "$tmp_b" || return 1
 	ip link set "$tmp_a" netns "$(ns_name "$1")" || return 1
 	ip link set "$tmp_b" netns "$(ns_name "$3")" || return 1
-	on "$1" ip link set "$tmp_a" name "$2" up
-	on "$3" ip link set "$tmp_b" name "$4" up
+	on "$1" ip link set "$tmp_a" name "$2"
+	on "$3" ip link set "$tmp_b" name "$4"
+	on "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+	on "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
+	on "$1" ip link set "$2" up
+	on "$3" ip link set "$4" up
 }
 
 addr() {	# addr NODE IF ADDRESS/LEN...
@@ -129,4 +136,90 @@ require_root() {
 		echo "SKIPPED: $1 needs root (network namespaces and nftables)" >&2
 		exit 77
 	fi
+}
+
+# ---- assertions -----------------------------------------------------------
+# Every check counts; finish prints "N passed, N failed" and fails the test
+# if any check did.
+
+NGW_PASSED=0
+NGW_FAILED=0
+
+failed() {
+	NGW_FAILED=$((NGW_FAILED + 1))
+	echo "FAIL: $*" >&2
+}
+
+# check WHAT COMMAND...: COMMAND must succeed
+check() {
+	local what=$1
+	shift
+	if "$@" >"$NGW_TMP/check.out" 2>&1; then
+		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$what"
+		sed 's/^/  | /' "$NGW_TMP/check.out" >&2
+	fi
+}
+
+# check_fails WHAT COMMAND...: COMMAND must fail
+check_fails() {
+	local what=$1
+	shift
+	if "$@" >"$NGW_TMP/check.out" 2>&1; then
+		failed "$what (it succeeded)"
+		sed 's/^/  | /' "$NGW_TMP/check.out" >&2
+	else
+		NGW_PASSED=$((NGW_PASSED + 1))
+	fi
+}
+
+# check_output WHAT REGEX COMMAND...: COMMAND must succeed and print a line
+# matching the extended regular expression REGEX
+check_output() {
+	local what=$1 re=$2
+	shift 2
+	if "$@" >"$NGW_TMP/check.out" 2>&1 && grep -Eq -- "$re" "$NGW_TMP/check.out"; then
+		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$what: expected /$re/"
+		sed 's/^/  | /' "$NGW_TMP/check.out" >&2
+	fi
+}
+
+# check_same WHAT FILE_A FILE_B: the two files must be identical
+check_same() {
+	if cmp -s "$2" "$3"; then
+		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$1"
+		diff -u "$2" "$3" | head -40 | sed 's/^/  | /' >&2
+	fi
+}
+
+finish() {
+	echo "$(basename "$0" .sh): $NGW_PASSED passed, $NGW_FAILED failed"
+	[ "$NGW_FAILED" -eq 0 ] && [ "$NGW_PASSED" -gt 0 ]
+}
+
+# natgw and the probe on a node
+natgw() { on "${NGW_NODE:-router}" "$NGW_BIN" "$@"; }
+probe() {
+	local node=$1
+	shift
+	on "$node" "$NGW_PROBE" "$@"
+}
+
+# kernel_test_init NATGW_BIN PROBE_BIN: the common start of every kernel test
+kernel_test_init() {
+	require_root "$(basename "$0")"
+	NGW_BIN=$(realpath "$1")
+	NGW_PROBE=$(realpath "$2")
+	for tool in ip nft conntrack; do
+		command -v "$tool" >/dev/null || {
+			echo "FAIL: $tool is not installed (scripts/test.sh installs it)" >&2
+			exit 1
+		}
+	done
+	topo_up || { echo "FAIL: could not build the test network" >&2; exit 1; }
 }
