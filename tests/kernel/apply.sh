@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The life of natgw's table: re-apply, plan, configs that are invalid or
+# that the kernel rejects (nothing changes), other tables (never touched),
+# a connection that lives through applies, the nft script, and down.
+set -u
+. "$(dirname "$0")/lib.sh"
+kernel_test_init "$1" "$2"
+C=$NGW_TMP/natgw.yaml
+
+base_config() {
+	cat <<'YAML'
+version: 1
+gateway:
+  wan: eth0
+  lan: br-lan
+forwards:
+  - name: web
+    port: 443
+    to: 192.0.2.10:8443
+  - name: ssh
+    port: 2222
+    to: 192.0.2.10:22
+    from: [203.0.113.0/24]
+YAML
+	printf '%s' "${EXTRA_FORWARDS:-}"	# more forwards, before the snat section
+	cat <<'YAML'
+snat:
+  - name: lan-out
+    from: 192.0.2.0/24
+YAML
+}
+listing() { on router nft list table inet natgw; }
+
+# Another manager's table with its own NAT chain, and traffic through it.
+on router nft -f - <<'NFT'
+table ip other {
+	chain pre {
+		type nat hook prerouting priority dstnat - 5; policy accept;
+		tcp dport 8081 dnat to 192.0.2.10:8443
+	}
+}
+NFT
+on router nft list table ip other >"$NGW_TMP/other.before"
+serve server tcp 192.0.2.10 8443
+serve server tcp 192.0.2.10 22
+check_output "the other table forwards before natgw" 'local=192\.0\.2\.10:8443$' \
+	probe client connect tcp 203.0.113.5 8081
+
+base_config >"$C"
+check_output "first apply" '^natgw: applied \+3 -0 ~0 in [0-9.]+ ms$' natgw apply "$C"
+listing >"$NGW_TMP/t1"
+check_output "re-apply changes nothing" '^natgw: no changes \(3 rules in table inet natgw\)$' \
+	natgw apply "$C"
+listing >"$NGW_TMP/t2"
+check_same "re-apply leaves the table as it was" "$NGW_TMP/t1" "$NGW_TMP/t2"
+check_output "the other table still forwards" 'local=192\.0\.2\.10:8443$' \
+	probe client connect tcp 203.0.113.5 8081
+check_output "natgw forwards too" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
+
+# plan: what would change, and nothing changes
+EXTRA_FORWARDS=$'  - name: extra\n    port: 5000\n    to: 192.0.2.10\n' base_config |
+	sed 's/192.0.2.10:8443/192.0.2.11:8443/' >"$NGW_TMP/edit.yaml"
+sed -i '/^  - name: ssh$/,/^    from:/d' "$NGW_TMP/edit.yaml"
+listing >"$NGW_TMP/t1"
+natgw plan "$NGW_TMP/edit.yaml" >"$NGW_TMP/plan.out" 2>&1
+check_output "plan: web changed" '^~ forward web +tcp 443 -> 192\.0\.2\.11:8443' cat "$NGW_TMP/plan.out"
+check_output "plan: extra added" '^\+ forward extra +tcp 5000' cat "$NGW_TMP/plan.out"
+check_output "plan: ssh removed" '^- forward ssh ' cat "$NGW_TMP/plan.out"
+check_output "plan: the count" '^natgw: plan: \+1 -1 ~1$' cat "$NGW_TMP/plan.out"
+listing >"$NGW_TMP/t2"
+check_same "plan changes nothing" "$NGW_TMP/t1" "$NGW_TMP/t2"
+
+# An invalid config: exit 1, nothing applied.
+EXTRA_FORWARDS=$'  - name: bad\n    port: 70000\n    to: 192.0.2.10\n' base_config >"$NGW_TMP/bad.yaml"
+natgw apply "$NGW_TMP/bad.yaml" >"$NGW_TMP/bad.out" 2>&1
+check_output "an invalid config exits 1" '^1$' echo $?
+check_output "... with its diagnostic" 'bad\.yaml:[0-9]+:11: error: forward "bad": port 70000 is out of range' \
+	cat "$NGW_TMP/bad.out"
+listing >"$NGW_TMP/t2"
+check_same "an invalid config leaves the table byte-identical" "$NGW_TMP/t1" "$NGW_TMP/t2"
+
+# A config the kernel rejects: an element planted by hand holds the key a
+# new forward needs, with another value. The kernel refuses the whole
+# transaction; natgw names the rule and its line; nothing changes.
+on router nft add element inet natgw match_in '{ "eth0" . ipv4 . tcp . 5555 : 0x4e7fffff }'
+listing >"$NGW_TMP/t1"
+EXTRA_FORWARDS=$'  - name: planted\n    port: 5555\n    to: 192.0.2.10\n' base_config \
+	>"$NGW_TMP/rejected.yaml"
+line=$(grep -n '^  - name: planted$' "$NGW_TMP/rejected.yaml" | cut -d: -f1)
+natgw apply "$NGW_TMP/rejected.yaml" >"$NGW_TMP/rej.out" 2>&1
+check_output "a config the kernel rejects exits 3" '^3$' echo $?
+check_output "... naming the rule and its line" \
+	"rejected\\.yaml:$line:5: error: forward \"planted\": the kernel rejected it: " cat "$NGW_TMP/rej.out"
+check_output "... and saying nothing was applied" 'nothing was applied' cat "$NGW_TMP/rej.out"
+listing >"$NGW_TMP/t2"
+check_same "a rejected config leaves the table byte-identical" "$NGW_TMP/t1" "$NGW_TMP/t2"
+on router nft delete element inet natgw match_in '{ "eth0" . ipv4 . tcp . 5555 }'
+
+# A connection through an unchanged forward lives through applies that add
+# and remove other forwards.
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 5 >"$NGW_TMP/hold.out" 2>&1
+hold=${NGW_PIDS[-1]}
+sleep 0.5
+for i in 1 2 3 4; do
+	extra=$(printf '  - name: churn%s\n    port: %s\n    to: 192.0.2.10\n_' "$i" $((6000 + i)))
+	EXTRA_FORWARDS=${extra%_} base_config >"$NGW_TMP/churn.yaml"
+	check_output "churn apply $i" '^natgw: applied ' natgw apply "$NGW_TMP/churn.yaml"
+	sleep 0.5
+done
+base_config >"$C"
+check "back to the base config" natgw apply "$C"
+wait "$hold"
+check_output "the long-lived connection kept working across 5 applies" '^held [0-9]+ exchanges$' \
+	cat "$NGW_TMP/hold.out"
+
+# A table of natgw's name that natgw did not make is refused, untouched.
+ns_add fresh
+on fresh nft add table inet natgw
+on fresh nft list table inet natgw >"$NGW_TMP/foreign.before"
+NGW_NODE=fresh natgw apply "$C" >"$NGW_TMP/foreign.out" 2>&1
+check_output "a foreign table of the same name: exit 3" '^3$' echo $?
+check_output "... and why" 'exists and was not made by natgw' cat "$NGW_TMP/foreign.out"
+on fresh nft list table inet natgw >"$NGW_TMP/foreign.after"
+check_same "... left as it was" "$NGW_TMP/foreign.before" "$NGW_TMP/foreign.after"
+on fresh nft delete table inet natgw
+
+# plan --nft: nft accepts it, and nft -f of it builds natgw's own table.
+natgw plan --nft "$C" >"$NGW_TMP/script.nft"
+check "nft -c accepts plan --nft" on fresh nft -c -f "$NGW_TMP/script.nft"
+ns_add mirror
+check "nft -f loads plan --nft" on mirror nft -f "$NGW_TMP/script.nft"
+check "natgw applies the same config in a fresh namespace" \
+	on fresh "$NGW_BIN" apply "$C"
+on fresh nft list table inet natgw >"$NGW_TMP/by-natgw"
+on mirror nft list table inet natgw >"$NGW_TMP/by-nft"
+check_same "nft -f of plan --nft gives the table natgw builds" "$NGW_TMP/by-natgw" "$NGW_TMP/by-nft"
+check_output "and natgw accepts the table nft built as its own" '^natgw: applied ' \
+	on mirror "$NGW_BIN" apply "$C"
+
+# down: natgw's table goes, the other stays and still works.
+check_output "down" '^natgw: removed table inet natgw$' natgw down
+check_output "down again has nothing to do" 'nothing to remove' natgw down
+check_output "only the other table is left" '^table ip other$' on router nft list tables
+on router nft list table ip other >"$NGW_TMP/other.after"
+check_same "the other table was never touched" "$NGW_TMP/other.before" "$NGW_TMP/other.after"
+check_output "the other table still forwards after down" 'local=192\.0\.2\.10:8443$' \
+	probe client connect tcp 203.0.113.5 8081
+check_fails "natgw's forward is gone" probe client connect tcp 203.0.113.5 443 --timeout 1000
+
+finish
