@@ -104,6 +104,7 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	status = config_load(file, &rs);
 	if (status != EXIT_OK)
 		return status;
+	config_warn_unsupported(rs, file);
 
 	struct session s;
 	status = session_open(&s);

@@ -31,6 +31,19 @@ const char *config_display_name(const char *path)
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
+void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path)
+{
+	for (size_t i = 0; i < rs->n_snats; i++) {
+		const struct ngw_snat *s = &rs->snats[i];
+		if (s->endpoint_independent)
+			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": endpoint_independent is "
+				"not available in this version of natgw; the rule is applied as "
+				"ordinary snat\n", config_display_name(path),
+				s->at.endpoint_independent.line, s->at.endpoint_independent.col,
+				s->name);
+	}
+}
+
 int config_load(const char *path, struct ngw_ruleset **rs)
 {
 	struct ngw_diags d;

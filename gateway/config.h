@@ -20,4 +20,7 @@ const char *config_display_name(const char *path);
  * EXIT_OK with *rs set, EXIT_INVALID, or EXIT_SYSTEM when unreadable. */
 int config_load(const char *path, struct ngw_ruleset **rs);
 
+/* Warns on stderr about what this version accepts but does not do yet. */
+void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path);
+
 #endif

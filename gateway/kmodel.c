@@ -411,8 +411,6 @@ static void describe_snat(const struct ngw_snat *s, bool summarize, FILE *out)
 		fprintf(out, " ports %s", port_range_format(&s->to_port, a));
 	if (s->mode != NGW_MODE_DEFAULT)
 		fprintf(out, " %s", snat_mode_name(s->mode));
-	if (s->endpoint_independent)
-		fputs(" endpoint-independent", out);
 }
 
 /* The description fits a kernel comment; long source lists are counted

@@ -20,10 +20,12 @@ for arg in "$@"; do
 	esac
 done
 
-# Debian packages: the toolchain, the three libraries natgw links, and
-# netbase for /etc/services (port names such as "https"), groff to lint the
-# man page.
-packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase groff-base)
+# Debian packages: the toolchain, the three libraries natgw links, netbase
+# for /etc/services (port names such as "https"), groff to lint the man
+# page, and for the kernel tests iproute2 (namespaces), procps (sysctl),
+# and nft and conntrack, which check what natgw did.
+packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase groff-base
+	iproute2 procps nftables conntrack)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -128,6 +128,8 @@ on fresh nft delete table inet natgw
 # plan --nft: nft accepts it, and nft -f of it builds natgw's own table.
 natgw plan --nft "$C" >"$NGW_TMP/script.nft"
 check "nft -c accepts plan --nft" on fresh nft -c -f "$NGW_TMP/script.nft"
+"$NGW_BIN" plan --nft "$(dirname "$0")/../../examples/natgw.yaml" >"$NGW_TMP/example.nft" 2>/dev/null
+check "nft -c accepts plan --nft of examples/natgw.yaml" on fresh nft -c -f "$NGW_TMP/example.nft"
 ns_add mirror
 check "nft -f loads plan --nft" on mirror nft -f "$NGW_TMP/script.nft"
 check "natgw applies the same config in a fresh namespace" \
