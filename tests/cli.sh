@@ -179,5 +179,31 @@ truncate -s 16M limit.yaml
 expect 0 "exactly 16 MiB of blank lines is read" -- sh -c "tr '\\0' '\\n' <limit.yaml >lines.yaml && '$natgw' check lines.yaml"
 same out "lines.yaml: ok: 0 forwards, 0 snat rules"
 
+# --- the kernel commands: help and usage need no kernel
+for cmd in plan apply show down; do
+	expect 0 "$cmd --help" -- "$natgw" "$cmd" --help
+	has out "^Usage: natgw $cmd "
+	expect 2 "$cmd with an unknown option" -- "$natgw" "$cmd" --frobnicate
+	has err "Try 'natgw $cmd --help'"
+done
+expect 2 "show takes no file argument" -- "$natgw" show one.yaml
+expect 1 "plan of an invalid file" -- "$natgw" plan bad.yaml
+has err 'bad\.yaml:4:11: error: '
+expect 1 "apply of an invalid file touches nothing" -- "$natgw" apply bad.yaml
+has err 'bad\.yaml:4:11: error: '
+expect 0 "plan --nft needs no kernel" -- "$natgw" plan --nft three.yaml
+has out '^table inet natgw \{$'
+has out 'comment "web" : 0x4e000001'
+expect 1 "plan --nft of an invalid file" -- "$natgw" plan --nft bad.yaml
+same out ""
+# without root (CAP_NET_ADMIN) the kernel refuses, and natgw says why
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$tmp"
+	chmod 644 one.yaml
+	expect 3 "apply without privileges" -- setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=-all --bounding-set=-all "$natgw" apply one.yaml
+	has err 'natgw needs root \(CAP_NET_ADMIN\)'
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
