@@ -54,9 +54,22 @@ static void set_owner(struct kbatch *kb, uint32_t owner)
 	kb->owner[i] = owner;
 }
 
+/* libmnl before 1.0.5 leaves attribute padding unwritten: zero the room a
+ * message is built in, so no uninitialised byte goes to the kernel. libnftnl
+ * fills an element message up to the 64 KiB limit of a netlink attribute;
+ * a rule is a few hundred bytes. The batch page always has this much room
+ * past its current end (nl.c: BATCH_OVERRUN). */
+static void zero_room(struct kbatch *kb, uint16_t type)
+{
+	size_t room = type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM ? 66 << 10 :
+		      type == NFT_MSG_NEWRULE ? 4096 : 1024;
+	memset(nl_batch_buffer(&kb->nb), 0, room);
+}
+
 static struct nlmsghdr *msg(struct kbatch *kb, uint16_t type, uint16_t flags, uint32_t owner)
 {
 	set_owner(kb, owner);
+	zero_room(kb, type);
 	/* no NLM_F_ACK: the kernel answers every failing message anyway, and
 	 * 100,000 success ACKs would overflow the socket (see nl_batch_send) */
 	return nftnl_nlmsg_build_hdr(nl_batch_buffer(&kb->nb), type, NFPROTO_INET, flags,

@@ -65,7 +65,7 @@ int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
 	    void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
 	    mnl_cb_t cb, void *data)
 {
-	char *buf = malloc(MNL_SOCKET_DUMP_SIZE);
+	char *buf = calloc(1, MNL_SOCKET_DUMP_SIZE);	/* zeroed: see kbatch.c zero_room() */
 	uint32_t seq = ++nl->seq;
 	int r;
 
@@ -98,8 +98,8 @@ int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
 void nl_batch_init(struct nl_batch *b, struct nl *nl)
 {
 	memset(b, 0, sizeof(*b));
-	/* a message may run past the end of its page (element messages grow
-	 * to 8 KiB before libnftnl starts the next), so pages get room beyond */
+	/* a message may run past the end of its page (libnftnl fills element
+	 * messages up to 64 KiB), so pages get room beyond */
 	b->b = nftnl_batch_alloc(BATCH_PAGE, BATCH_OVERRUN);
 	if (!b->b)
 		abort();
