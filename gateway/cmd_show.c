@@ -52,6 +52,14 @@ static const char *human_bytes(uint64_t b, char *buf, size_t size)
 	return buf;
 }
 
+/* By mark: a rule keeps its mark, so it keeps its place from one show to
+ * the next even when its counter was re-created. */
+static int row_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct show_row *)a)->mark, y = ((const struct show_row *)b)->mark;
+	return x < y ? -1 : x > y;
+}
+
 /* The two output forms, chosen once. */
 struct show_output {
 	void (*print)(const struct show_row *rows, size_t n, const char *table);
@@ -163,6 +171,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 								    sizeof(*marks), kmark_cmp) : NULL;
 			r->mark = hit ? hit->mark : 0;
 		}
+		qsort(rows, n, sizeof(*rows), row_cmp);
 		(cli->json ? &out_json : &out_text)->print(rows, n, table);
 		free(rows);
 		free(marks);
