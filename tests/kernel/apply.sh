@@ -137,6 +137,16 @@ check "natgw applies the same config in a fresh namespace" \
 on fresh nft list table inet natgw >"$NGW_TMP/by-natgw"
 on mirror nft list table inet natgw >"$NGW_TMP/by-nft"
 check_same "nft -f of plan --nft gives the table natgw builds" "$NGW_TMP/by-natgw" "$NGW_TMP/by-nft"
+# again with the example, which has every kind of rule: snat modes, address
+# pools, ports, IPv6 masquerade, a disabled forward, source checks
+ns_add fresh2
+ns_add mirror2
+check "nft -f loads plan --nft of the example" on mirror2 nft -f "$NGW_TMP/example.nft"
+check "natgw applies the example" on fresh2 "$NGW_BIN" apply "$(dirname "$0")/../../examples/natgw.yaml"
+on fresh2 nft list table inet natgw >"$NGW_TMP/ex-by-natgw"
+on mirror2 nft list table inet natgw >"$NGW_TMP/ex-by-nft"
+check_same "the example: nft -f of plan --nft gives the table natgw builds" \
+	"$NGW_TMP/ex-by-natgw" "$NGW_TMP/ex-by-nft"
 check_output "and natgw accepts the table nft built as its own" '^natgw: applied ' \
 	on mirror "$NGW_BIN" apply "$C"
 

@@ -32,6 +32,9 @@ forwards:
     proto: udp
     port: 8000-8099
     to: 192.0.2.10:9000-9099
+  - name: camera
+    port: 10000-10009
+    to: 192.0.2.10:8080
   - name: admin
     port: 2222
     to: 192.0.2.10:22
@@ -55,6 +58,7 @@ serve server tcp 2001:db8:1::10 8443
 serve server udp 192.0.2.10 9005
 serve server udp 192.0.2.10 9099
 serve server tcp 192.0.2.10 22
+serve server tcp 192.0.2.10 8080
 serve server tcp 192.0.2.10 3000
 serve server tcp 192.0.2.10 4000
 
@@ -67,6 +71,12 @@ check_output "IPv6 forward" 'peer=\[2001:db8:ff::100\]:[0-9]+ local=\[2001:db8:1
 	probe client connect tcp 2001:db8:ff::5 443
 check_output "range: 8005 reaches 9005" "$S:9005\$" probe client connect udp 203.0.113.5 8005
 check_output "range: 8099 reaches 9099" "$S:9099\$" probe client connect udp 203.0.113.5 8099
+check_output "range onto one port: 10005 reaches 8080" "$S:8080\$" \
+	probe client connect tcp 203.0.113.5 10005
+check_output "range onto one port: 10009 reaches 8080" "$S:8080\$" \
+	probe client connect tcp 203.0.113.5 10009
+check_fails "range onto one port: 10010 is outside it" \
+	probe client connect tcp 203.0.113.5 10010 --timeout 1000
 check_output "from: the allowed source connects" "$S:22\$" \
 	probe client connect tcp 203.0.113.5 2222 --from 203.0.113.100
 check_fails "from: another source does not" \
