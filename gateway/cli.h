@@ -33,6 +33,12 @@ bool cli_global_option(struct cli *cli, int c, const char *arg);
 	{ "verbose", no_argument, 0, 'v' }, \
 	{ "help", no_argument, 0, 'h' }
 
+/* The option loop of a command that takes the global options only. Returns
+ * -1 to go on, or the exit status to return now (after its help, or a
+ * usage error). */
+int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
+		    void (*help)(void));
+
 /* Prints "natgw: message" and a hint to stderr; returns EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int cli_usage_error(const char *cmd, const char *fmt, ...);

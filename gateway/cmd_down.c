@@ -22,31 +22,15 @@ static void down_help(void)
 
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
 	char table[NGW_TABLE_MAX + 1];
-	int c, status;
+	struct session s;
+	int status = cli_parse_plain(cli, argc, argv, "down", down_help);
 
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		if (cli_global_option(cli, c, optarg))
-			continue;
-		if (c == 'h') {
-			down_help();
-			return EXIT_OK;
-		}
-		return cli_usage_error("down", "unknown or incomplete option '%s'",
-				       argv[optind - 1]);
-	}
+	if (status >= 0)
+		return status;
 	if (optind < argc)
 		return cli_usage_error("down", "unexpected argument '%s'", argv[optind]);
-	status = session_table_name(cli->config ? cli->config : NATGW_DEFAULT_CONFIG,
-				    cli->config != NULL, table, sizeof(table));
-	if (status != EXIT_OK)
-		return status;
-
-	struct session s;
-	status = session_open(&s);
-	if (status == EXIT_OK)
-		status = session_read(&s, table, 0);
+	status = session_open_table(&s, cli, 0, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		if (cli->verbosity >= 0)
 			printf("natgw: there is no table inet %s; nothing to remove\n", table);

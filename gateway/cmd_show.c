@@ -117,31 +117,15 @@ static const struct show_output out_text = { print_text }, out_json = { print_js
 
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
 	char table[NGW_TABLE_MAX + 1];
-	int c, status;
+	struct session s;
+	int status = cli_parse_plain(cli, argc, argv, "show", show_help);
 
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		if (cli_global_option(cli, c, optarg))
-			continue;
-		if (c == 'h') {
-			show_help();
-			return EXIT_OK;
-		}
-		return cli_usage_error("show", "unknown or incomplete option '%s'",
-				       argv[optind - 1]);
-	}
+	if (status >= 0)
+		return status;
 	if (optind < argc)
 		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
-	status = session_table_name(cli->config ? cli->config : NATGW_DEFAULT_CONFIG,
-				    cli->config != NULL, table, sizeof(table));
-	if (status != EXIT_OK)
-		return status;
-
-	struct session s;
-	status = session_open(&s);
-	if (status == EXIT_OK)
-		status = session_read(&s, table, 1u << KSET_RULE_COUNTERS);
+	status = session_open_table(&s, cli, 1u << KSET_RULE_COUNTERS, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
 		status = EXIT_SYSTEM;

@@ -2,16 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "kdiff.h"
 
 static void push(struct idx_list *l, size_t v)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = reallocarray(l->v, l->cap, sizeof(*l->v));
-		if (!l->v)
-			abort();
-	}
+	l->v = grow(l->v, &l->cap, l->n, sizeof(*l->v));
 	l->v[l->n++] = v;
 }
 

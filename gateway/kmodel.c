@@ -7,18 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "kmodel.h"
-
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 256;
-	v = reallocarray(v, *cap, size);
-	if (!v)
-		abort();
-	return v;
-}
 
 /* ---- set elements ------------------------------------------------------ */
 

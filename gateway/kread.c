@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "kread.h"
 
 struct reader {
@@ -18,17 +19,6 @@ struct reader {
 	const char *table;
 	enum kset set;		/* whose elements are being read */
 };
-
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 64;
-	v = reallocarray(v, *cap, size);
-	if (!v)
-		abort();
-	return v;
-}
 
 /* The comment TLV (type 0 in every udata natgw and nft write) into buf. */
 static void udata_comment(const void *data, uint32_t len, char *buf, size_t size)

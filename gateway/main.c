@@ -66,6 +66,24 @@ bool cli_global_option(struct cli *cli, int c, const char *arg)
 	return false;
 }
 
+int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
+		    void (*help)(void))
+{
+	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		if (cli_global_option(cli, c, optarg))
+			continue;
+		if (c == 'h') {
+			help();
+			return EXIT_OK;
+		}
+		return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+	return -1;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -155,7 +155,7 @@ void session_close(struct session *s)
 	nl_close(&s->nl);
 }
 
-int session_table_name(const char *config, bool config_given, char *table, size_t size)
+static int table_name(const char *config, bool config_given, char *table, size_t size)
 {
 	struct ngw_ruleset *rs = NULL;
 	struct ngw_diags d;
@@ -178,4 +178,18 @@ int session_table_name(const char *config, bool config_given, char *table, size_
 	snprintf(table, size, "%s", rs->gateway.table);
 	ruleset_free(rs);
 	return EXIT_OK;
+}
+
+int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
+		       char *table, size_t size)
+{
+	int status = table_name(cli->config ? cli->config : NATGW_DEFAULT_CONFIG,
+				cli->config != NULL, table, size);
+
+	memset(s, 0, sizeof(*s));
+	if (status == EXIT_OK)
+		status = session_open(s);
+	if (status == EXIT_OK)
+		status = session_read(s, table, sets_mask);
+	return status;
 }

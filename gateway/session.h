@@ -4,6 +4,7 @@
 #ifndef NATGW_SESSION_H
 #define NATGW_SESSION_H
 
+#include "cli.h"
 #include "kdiff.h"
 #include "kmodel.h"
 #include "kread.h"
@@ -33,8 +34,10 @@ void session_close(struct session *s);
 
 double session_now_ms(void);
 
-/* The table the command is about when there is no config to say: -c's,
- * or the default file's if it exists, else "natgw". */
-int session_table_name(const char *config, bool config_given, char *table, size_t size);
+/* For commands about the table alone (show, down): which table (-c's file
+ * names it, or the default file's if there is one, else "natgw"), then
+ * session_open() and session_read(). */
+int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
+		       char *table, size_t size);
 
 #endif

@@ -18,18 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "scripts/demo.sh: run as root (it creates network namespaces)" >&2
 	exit 1
 fi
-packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase iproute2 procps
-	nftables conntrack)
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "demo: installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+. scripts/lib/debian-packages.sh
+install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" || exit 1
 echo "demo: building"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null

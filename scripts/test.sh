@@ -20,28 +20,10 @@ for arg in "$@"; do
 	esac
 done
 
-# Debian packages: the toolchain, the three libraries natgw links, netbase
-# for /etc/services (port names such as "https"), groff to lint the man
-# page, and for the kernel tests iproute2 (namespaces), procps (sysctl),
-# and nft and conntrack, which check what natgw did.
-packages=(gcc make cmake pkgconf libyaml-dev libnftnl-dev libmnl-dev netbase groff-base
-	iproute2 procps nftables conntrack)
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "scripts/test.sh: missing Debian packages: ${missing[*]}" >&2
-		echo "scripts/test.sh: run as root, or: apt-get install ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "scripts/test.sh: installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}"
-fi
+. scripts/lib/debian-packages.sh
+# groff lints the man page
+install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base ||
+	exit 1
 
 jobs=$(nproc)
 build=${BUILD_DIR:-build}
