@@ -48,5 +48,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_down(struct cli *cli, int argc, char **argv);
+int cmd_mappings(struct cli *cli, int argc, char **argv);
+int cmd_flush(struct cli *cli, int argc, char **argv);
 
 #endif

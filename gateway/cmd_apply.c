@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "applied.h"
+#include "flush.h"
 #include "cli.h"
 #include "config.h"
 #include "plan_print.h"
@@ -53,7 +56,15 @@ static void report_errors(const struct kbatch *kb, const struct nl_error *errs, 
 	}
 }
 
-static void report_json(const struct session *s, bool applied, double ms, int err)
+static const char *flushed_text(size_t n)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), ", flushed %zu mapping%s", n, n == 1 ? "" : "s");
+	return buf;
+}
+
+static void report_json(const struct session *s, bool applied, double ms, int err,
+			size_t flushed)
 {
 	struct json j;
 
@@ -69,6 +80,8 @@ static void report_json(const struct session *s, bool applied, double ms, int er
 	json_uint(&j, s->plan.n_modify);
 	json_key(&j, "ms");
 	json_number(&j, ms, 1);
+	json_key(&j, "flushed");
+	json_uint(&j, flushed);
 	json_key(&j, "error");
 	json_string(&j, err ? strerror(err) : "");
 	json_key(&j, "rules");
@@ -130,6 +143,26 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 		}
 		kbatch_free(&kb);
 	}
+	/* flush_on_change: the mappings of rules changed or removed go, so the
+	 * next packet of a flow is translated by the rules just applied */
+	size_t flushed = 0;
+	bool flush = status == EXIT_OK && rs->gateway.flush_on_change && !kplan_empty(&s.plan);
+	if (flush) {
+		uint32_t *marks = calloc(s.plan.n_rules + 1, sizeof(*marks));
+		size_t n = 0;
+		if (!marks)
+			abort();
+		for (size_t i = 0; i < s.plan.n_rules; i++) {
+			const struct kplan_rule *r = &s.plan.rules[i];
+			if ((r->change == KCHANGE_MODIFY || r->change == KCHANGE_REMOVE) && r->old_mark)
+				marks[n++] = r->old_mark;
+		}
+		int r = n ? flush_marks(marks, n, &flushed) : 0;
+		if (r < 0)
+			fprintf(stderr, "natgw: warning: applied, but flushing the mappings of "
+				"changed rules failed: %s\n", strerror(-r));
+		free(marks);
+	}
 	double ms = session_now_ms() - start;
 	if (status == EXIT_OK) {
 		int r = applied_save(s.m.table, rs);
@@ -140,14 +173,15 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 
 	if (cli->json) {
-		report_json(&s, status == EXIT_OK, ms, err);
+		report_json(&s, status == EXIT_OK, ms, err, flushed);
 	} else if (status == EXIT_OK && cli->verbosity >= 0) {
 		if (kplan_empty(&s.plan))
 			printf("natgw: no changes (%zu rules in table inet %s)\n", s.m.n_rules,
 			       s.m.table);
 		else
-			printf("natgw: applied +%zu -%zu ~%zu in %.1f ms\n", s.plan.n_add,
-			       s.plan.n_remove, s.plan.n_modify, ms);
+			printf("natgw: applied +%zu -%zu ~%zu in %.1f ms%s\n", s.plan.n_add,
+			       s.plan.n_remove, s.plan.n_modify, ms,
+			       flushed ? flushed_text(flushed) : "");
 		if (cli->verbosity > 0) {
 			plan_print_text(&s.plan, false, stdout);
 			fprintf(stderr, "natgw: read %.1f ms, compile and diff %.1f ms, "

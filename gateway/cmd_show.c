@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "human.h"
 #include "json.h"
 #include "session.h"
 
@@ -34,23 +35,6 @@ struct show_row {
 	uint32_t mark;
 	uint64_t packets, bytes;
 };
-
-static const char *human_bytes(uint64_t b, char *buf, size_t size)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)b;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, size, "%llu B", (unsigned long long)b);
-	else
-		snprintf(buf, size, "%.1f %s", v, unit[u]);
-	return buf;
-}
 
 /* By mark: a rule keeps its mark, so it keeps its place from one show to
  * the next even when its counter was re-created. */

@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "what apply would change (--nft: the table as an nft script)" },
 	{ "apply", cmd_apply, "make the kernel's table match the configuration, atomically" },
 	{ "show", cmd_show, "the rules in the kernel now, with packet and byte counters" },
+	{ "mappings", cmd_mappings, "the live NAT mappings, from conntrack (--watch: as they come)" },
+	{ "flush", cmd_flush, "delete the mappings of one rule, or of every natgw rule" },
 	{ "down", cmd_down, "remove natgw's table, and nothing else" },
 };
 
@@ -31,7 +33,7 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
 		"Options:\n"

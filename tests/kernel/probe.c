@@ -12,6 +12,10 @@
  *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR]
  *       keeps one connection and exchanges a line every 100 ms for N
  *       seconds; exit 0 only if every exchange was answered.
+ *   natgw-probe stream udp ADDR PORT --seconds N [--interval MS]
+ *       one UDP socket sending a datagram every interval (default 100 ms);
+ *       prints "sent=<ms since the epoch> <answer>" or "sent=<ms> none"
+ *       for each, so a test can see when the answers changed.
  *
  * Sockets are written "192.0.2.10:8443" and "[2001:db8::10]:8443". */
 #include <arpa/inet.h>
@@ -189,7 +193,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	const char *from = NULL, *sport = NULL, *ready = NULL;
-	int timeout_ms = 2000;
+	int timeout_ms = 2000, interval_ms = 100;
 	double seconds = 0;
 
 	if (argc < 5)
@@ -209,6 +213,8 @@ int main(int argc, char **argv)
 			ready = argv[i + 1];
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--interval"))
+			interval_ms = atoi(argv[i + 1]);
 		else
 			usage();
 	}
@@ -216,7 +222,30 @@ int main(int argc, char **argv)
 		return serve(tcp, host, port, ready);
 
 	char reply[256];
+	if (!strcmp(mode, "stream")) {
+		if (tcp || seconds <= 0 || interval_ms <= 0)
+			usage();
+		timeout_ms = interval_ms;	/* an answer later than that counts as none */
+	}
 	int fd = client_socket(tcp, host, port, from, sport, timeout_ms);
+	if (!strcmp(mode, "stream")) {
+		double end = now() + seconds;
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		while (now() < end) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			long long sent = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+			double start = now();
+			if (exchange(fd, reply, sizeof(reply)) < 0)
+				printf("sent=%lld none\n", sent);
+			else
+				printf("sent=%lld %s", sent, reply);
+			double left = interval_ms / 1000.0 - (now() - start);
+			if (left > 0)
+				poll(NULL, 0, (int)(left * 1000));
+		}
+		return 0;
+	}
 	if (!strcmp(mode, "connect")) {
 		if (exchange(fd, reply, sizeof(reply)) < 0)
 			die("no answer");

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* natgw flush [--rule NAME]: delete the conntrack entries (mappings) of one
+ * rule, or of every natgw rule, and say how many. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "flush.h"
+#include "json.h"
+#include "rule_index.h"
+#include "session.h"
+
+static void flush_help(void)
+{
+	printf("Usage: natgw flush [-c FILE] [--rule NAME] [--json]\n"
+	       "\n"
+	       "Delete the live mappings (conntrack entries) of one rule, or of every\n"
+	       "natgw rule, so their next packets are translated afresh by the rules in\n"
+	       "the kernel now. Entries other tools made are not touched.\n"
+	       "\n"
+	       "  -r, --rule NAME  only this rule's mappings\n"
+	       "      --json       print {\"rule\": ..., \"flushed\": N}\n"
+	       "\n"
+	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n");
+}
+
+int cmd_flush(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_LONG,
+		{ "rule", required_argument, 0, 'r' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *rule = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT "r:", opts, NULL)) != -1) {
+		if (cli_global_option(cli, c, optarg))
+			continue;
+		if (c == 'h') {
+			flush_help();
+			return EXIT_OK;
+		}
+		if (c == 'r') {
+			rule = optarg;
+			continue;
+		}
+		return cli_usage_error("flush", "unknown or incomplete option '%s'",
+				       argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage_error("flush", "unexpected argument '%s'", argv[optind]);
+
+	char table[NGW_TABLE_MAX + 1];
+	struct session s;
+	struct rule_index ri = { 0 };
+	const struct rule_entry *r = NULL;
+	int status = session_open_table(&s, cli, 0, table, sizeof(table));
+	if (status == EXIT_OK && rule) {
+		struct kmark *marks = NULL;
+		if (s.st.exists && kstate_marks(&s.st, &marks) == 0)
+			kstate_read_elems(&s.nl, table, 1u << KSET_RULE_COUNTERS, &s.st);
+		free(marks);
+		rule_index_build(&ri, &s.st);
+		if (!(r = rule_index_by_name(&ri, rule)))
+			status = cli_usage_error("flush", "there is no rule '%s' in table inet %s",
+						 rule, table);
+	}
+	if (status == EXIT_OK) {
+		size_t flushed = 0;
+		int e = flush_marks(r ? &r->mark : NULL, r ? 1 : 0, &flushed);
+		if (e < 0) {
+			fprintf(stderr, "natgw: flushing conntrack entries: %s (%zu deleted)\n",
+				strerror(-e), flushed);
+			status = EXIT_SYSTEM;
+		} else if (cli->json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_object_begin(&j);
+			json_key(&j, "rule");
+			json_string(&j, rule ? rule : "");
+			json_key(&j, "flushed");
+			json_uint(&j, flushed);
+			json_object_end(&j);
+			json_finish(&j);
+		} else if (cli->verbosity >= 0) {
+			printf("natgw: flushed %zu mapping%s of %s%s\n", flushed,
+			       flushed == 1 ? "" : "s", rule ? "rule " : "every natgw rule",
+			       rule ? rule : "");
+		}
+	}
+	rule_index_free(&ri);
+	session_close(&s);
+	return status;
+}

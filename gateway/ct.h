@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Conntrack over ctnetlink (libmnl): the entries natgw made, read with the
+ * kernel's own mark filter so a table of a million entries is not copied
+ * out to find a thousand; events; deletes. Every attribute is length
+ * checked; what is unknown or malformed is skipped, never trusted. */
+#ifndef NATGW_CT_H
+#define NATGW_CT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "natgw/addr.h"
+
+struct ct_tuple {
+	struct ngw_addr src, dst;
+	uint16_t sport, dport;		/* host order */
+	uint8_t l4;			/* IPPROTO_* */
+};
+
+struct ct_entry {
+	struct ct_tuple orig, reply;
+	uint32_t id;
+	uint32_t mark;
+	uint32_t status;		/* IPS_* */
+	uint32_t timeout;		/* seconds left */
+	uint8_t tcp_state;		/* TCP_CONNTRACK_*; 0 when not TCP */
+	uint64_t packets, bytes;	/* both directions; 0 without accounting */
+	bool has_orig, has_reply;
+};
+
+enum ct_event {
+	CT_EVENT_NEW,
+	CT_EVENT_UPDATE,
+	CT_EVENT_DESTROY,
+};
+
+struct ct_sock;
+
+/* A socket for dumps and deletes, or (events true) one subscribed to
+ * new, update and destroy events. NULL with errno set on failure. */
+struct ct_sock *ct_open(bool events);
+void ct_close(struct ct_sock *s);
+int ct_fd(const struct ct_sock *s);
+
+/* Calls cb for every entry whose mark & mask == value. Returns 0 or -errno. */
+int ct_dump(struct ct_sock *s, uint32_t mark, uint32_t mask,
+	    void (*cb)(const struct ct_entry *e, void *arg), void *arg);
+
+/* Deletes one entry (by its original tuple and id). 0, or -errno (ENOENT
+ * when it already ended). */
+int ct_delete(struct ct_sock *s, const struct ct_entry *e);
+
+/* Reads what events are waiting (blocking when wait is true) and calls cb
+ * for each. Returns 0, -ENOBUFS when the kernel dropped events (the caller
+ * must dump again to be exact), or another -errno. */
+int ct_events_read(struct ct_sock *s, bool wait,
+		   void (*cb)(enum ct_event ev, const struct ct_entry *e, void *arg), void *arg);
+
+/* "ESTABLISHED", "TIME_WAIT"..., or for UDP "UNREPLIED" / "REPLIED" / "ASSURED". */
+const char *ct_state_name(const struct ct_entry *e);
+
+/* Parses one ctnetlink entry message; false when it is not one. Exposed
+ * for the tests and the fuzzer. */
+bool ct_parse(const void *msg, size_t len, struct ct_entry *e);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The translation table: natgw's live NAT mappings, as conntrack holds
+ * them, each with its remote, external and internal socket and the rule
+ * that made it. Built from a dump, kept current from events; after lost
+ * events, xlat_resync() rebuilds it from a fresh dump and reports what
+ * appeared and what vanished. Lookups by internal and by external socket
+ * are O(1) (a socket can have many mappings: every connection through one
+ * forward shares its external and internal socket). */
+#ifndef NATGW_XLAT_H
+#define NATGW_XLAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ct.h"
+
+struct xlat_socket {
+	struct ngw_addr addr;
+	uint16_t port;
+};
+
+struct xlat_mapping {
+	struct ct_tuple key;		/* conntrack's original tuple */
+	uint32_t id;
+	uint32_t mark;
+	bool snat;			/* kind: snat, else forward */
+	uint8_t l4;
+	struct xlat_socket remote, external, internal;
+	uint32_t status, timeout;
+	uint8_t tcp_state;
+	uint64_t packets, bytes;
+	uint64_t generation;		/* of the last dump or event that saw it */
+	struct xlat_mapping *next_key, *next_int, *next_ext;
+};
+
+/* What decides a mapping's kind: the rule its mark names. */
+typedef bool (*xlat_kind_fn)(uint32_t mark, bool *snat, void *arg);
+
+struct xlat;
+
+struct xlat *xlat_new(xlat_kind_fn kind, void *kind_arg);
+void xlat_free(struct xlat *x);
+size_t xlat_count(const struct xlat *x);
+
+/* Entry seen (dump or NEW/UPDATE event): added or updated. Returns the
+ * mapping, and *added tells whether it is new. NULL for an entry that is
+ * not a translation (no reply tuple). */
+const struct xlat_mapping *xlat_upsert(struct xlat *x, const struct ct_entry *e, bool *added);
+
+/* Entry gone (DESTROY event): true when it was in the table. The mapping
+ * is copied to *gone before it is freed. */
+bool xlat_remove(struct xlat *x, const struct ct_entry *e, struct xlat_mapping *gone);
+
+/* Rebuild from a fresh dump (after lost events): dump() must call
+ * xlat_resync_entry() for every entry; then every mapping the dump did not
+ * see is removed and reported to ended(). */
+void xlat_resync_begin(struct xlat *x);
+void xlat_resync_entry(struct xlat *x, const struct ct_entry *e,
+		       void (*appeared)(const struct xlat_mapping *m, void *arg), void *arg);
+void xlat_resync_end(struct xlat *x, void (*ended)(const struct xlat_mapping *m, void *arg),
+		     void *arg);
+
+/* The first mapping with this internal (or external) socket; then
+ * xlat_next_internal() / xlat_next_external() for the others. */
+const struct xlat_mapping *xlat_lookup_internal(const struct xlat *x, uint8_t l4,
+						const struct xlat_socket *s);
+const struct xlat_mapping *xlat_next_internal(const struct xlat_mapping *m);
+const struct xlat_mapping *xlat_lookup_external(const struct xlat *x, uint8_t l4,
+						const struct xlat_socket *s);
+const struct xlat_mapping *xlat_next_external(const struct xlat_mapping *m);
+
+void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m, void *arg),
+		  void *arg);
+
+/* A mapping from one conntrack entry, without a table. False when the
+ * entry is not a translation. */
+bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m);
+
+#endif
