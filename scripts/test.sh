@@ -21,8 +21,8 @@ for arg in "$@"; do
 done
 
 . scripts/lib/debian-packages.sh
-# groff lints the man page
-install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base ||
+# groff lints the man page; jq reads JSON and GNU time measures memory in tests
+install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base jq time ||
 	exit 1
 
 jobs=$(nproc)
