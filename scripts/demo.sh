@@ -64,8 +64,15 @@ run probe lanhost connect udp 198.51.100.7 53
 
 say "natgw show: every rule, its counters, read from the kernel"
 run natgw show
-say "the mappings, as conntrack sees them (natgw's marks: 0x4e......)"
-on router conntrack -L 2>/dev/null | grep -E 'mark=13(0|1)[0-9]{7} ' || true
+say "natgw mappings, while a TCP connection is open through web"
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 2 >/dev/null
+sleep 0.5
+run natgw mappings
+say "the same, as conntrack itself lists natgw's entries (mark 0x4e......)"
+run on router conntrack -L --mark 0x4e000000/0xff000000
+say "natgw flush --rule game: that rule's mappings go, the others stay"
+run natgw flush --rule game
+run natgw mappings --proto udp
 say "plan: what an edit would change (nothing is applied)"
 sed 's/to: 192.0.2.10:8443 /to: 192.0.2.11:8443 /' examples/natgw.yaml >"$NGW_TMP/edited.yaml"
 run natgw plan "$NGW_TMP/edited.yaml"

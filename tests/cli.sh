@@ -180,13 +180,15 @@ expect 0 "exactly 16 MiB of blank lines is read" -- sh -c "tr '\\0' '\\n' <limit
 same out "lines.yaml: ok: 0 forwards, 0 snat rules"
 
 # --- the kernel commands: help and usage need no kernel
-for cmd in plan apply show down; do
+for cmd in plan apply show down mappings flush; do
 	expect 0 "$cmd --help" -- "$natgw" "$cmd" --help
 	has out "^Usage: natgw $cmd "
 	expect 2 "$cmd with an unknown option" -- "$natgw" "$cmd" --frobnicate
 	has err "Try 'natgw $cmd --help'"
 done
 expect 2 "show takes no file argument" -- "$natgw" show one.yaml
+expect 2 "mappings --proto takes tcp or udp" -- "$natgw" mappings --proto icmp
+has err "mappings: --proto takes tcp or udp|--proto takes tcp or udp, not 'icmp'"
 expect 1 "plan of an invalid file" -- "$natgw" plan bad.yaml
 has err 'bad\.yaml:4:11: error: '
 expect 1 "apply of an invalid file touches nothing" -- "$natgw" apply bad.yaml
