@@ -26,8 +26,8 @@ check_output "nft: the last forward's element" '"eth0" \. ipv4 \. tcp \. 60000 c
 	on router nft get element inet natgw match_in '{ "eth0" . ipv4 . tcp . 60000 }'
 
 sed -i 's/^    to: 192.0.2.10:8443$/    to: 192.0.2.10:9443/' "$NGW_TMP/natgw.yaml"
-check_output "one change among 100,000 is one rule changed" \
-	'^natgw: applied \+0 -0 ~1 in [0-9.]+ ms$' natgw apply -v "$NGW_TMP/natgw.yaml"
+check_output "one change among 100,000 is one rule changed, its open connection flushed" \
+	'^natgw: applied \+0 -0 ~1 in [0-9.]+ ms, flushed 1 mapping$' natgw apply -v "$NGW_TMP/natgw.yaml"
 cp "$NGW_TMP/check.out" "$NGW_TMP/one-change.out"
 cat "$NGW_TMP/one-change.out"
 check_output "... sent as a handful of messages" 'transaction [0-9.]+ ms \([0-9] messages, ' \
