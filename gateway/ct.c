@@ -44,8 +44,10 @@ struct ct_sock *ct_open(bool events)
 		return NULL;
 	}
 	if (events) {	/* room for bursts; a loss still shows as ENOBUFS */
-		int size = 8 << 20;
-		setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+		const char *env = getenv("NATGW_EVENT_BUFFER");
+		long size = env ? strtol(env, NULL, 10) : 8L << 20;
+		int bytes = size >= 4096 && size <= (1L << 30) ? (int)size : 8 << 20;
+		setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes));
 	}
 	s->portid = mnl_socket_get_portid(s->nl);
 	s->seq = (uint32_t)time(NULL);

@@ -37,7 +37,8 @@ enum ct_event {
 struct ct_sock;
 
 /* A socket for dumps and deletes, or (events true) one subscribed to
- * new, update and destroy events. NULL with errno set on failure. */
+ * new, update and destroy events, with a receive buffer of 8 MiB or
+ * $NATGW_EVENT_BUFFER bytes (4096 to 1 GiB). NULL with errno set on failure. */
 struct ct_sock *ct_open(bool events);
 void ct_close(struct ct_sock *s);
 int ct_fd(const struct ct_sock *s);

@@ -112,6 +112,26 @@ check_output "--watch: the new mapping" '"event":"new","proto":"udp","kind":"for
 check_output "--watch: the ended mapping" '"event":"end","proto":"udp","kind":"forward","rule":"dns","remote":"203\.0\.113\.100:40053"' \
 	cat "$NGW_TMP/watch.out"
 
+# Lost events: a watcher with a small buffer, and 20,000 new entries at
+# once, 500 of them natgw's. The kernel drops events; the watcher says so,
+# reads the table again, and reports each of the 500 exactly once.
+ns_add burst
+NGW_NODE=burst natgw apply "$NGW_TMP/a.yaml" >/dev/null
+burst_mark=$(NGW_NODE=burst natgw show --json | jq -r '.[] | select(.rule == "web") | .mark')
+bg burst env NATGW_EVENT_BUFFER=65536 "$NGW_BIN" mappings --watch --json >"$NGW_TMP/burst.out" \
+	2>"$NGW_TMP/burst.err"
+burster=${NGW_PIDS[-1]}
+sleep 0.5
+on burst "$CTFILL" 20000 500 "$burst_mark" >/dev/null
+sleep 2
+kill -INT "$burster"
+wait "$burster"
+check_output "lost events are reported" 'the kernel dropped conntrack events; resynchronising' \
+	cat "$NGW_TMP/burst.err"
+check_output "... and repaired: each of the 500 new mappings reported" '^500$' \
+	sh -c "jq -r 'select(.event == \"new\") | .remote' '$NGW_TMP/burst.out' | sort -u | wc -l"
+check_output "... once" '^500$' sh -c "grep -c '\"event\":\"new\"' '$NGW_TMP/burst.out'"
+
 # flush_on_change: a steady UDP flow to dns moves to the new target at the
 # next packet after the apply; a TCP connection of web (unchanged) lives on.
 bg client "$NGW_PROBE" stream udp 203.0.113.5 53 --seconds 3 --interval 100 >"$NGW_TMP/stream.out"
