@@ -15,6 +15,9 @@ NGW_RUN="ngw$$r$RANDOM"
 NGW_NAMESPACES=()
 NGW_PIDS=()
 NGW_TMP=$(mktemp -d)
+# natgw's records of its applies go with this run's files, not into the
+# machine's /run/natgw
+export NATGW_RUN_DIR=$NGW_TMP/run
 
 ns_name() { echo "$NGW_RUN-$1"; }
 
