@@ -91,10 +91,6 @@ check_output "any local address: the second address forwards too" "$S:8443\$" \
 	probe client connect tcp 203.0.113.6 443
 
 # What the kernel says, through its own tools.
-mark_of() {
-	natgw show --json | tr '{' '\n' | grep "\"rule\":\"$1\"" |
-		sed 's/.*"mark":"\(0x[0-9a-f]*\)".*/\1/'
-}
 web_mark=$(mark_of web)
 check_output "web has a natgw mark" '^0x4e[0-9a-f]{6}$' echo "$web_mark"
 check_output "conntrack: the web connection carries web's mark and the DNAT" \

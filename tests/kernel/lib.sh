@@ -213,6 +213,12 @@ probe() {
 	on "$node" "$NGW_PROBE" "$@"
 }
 
+# mark_of RULE: the ct mark natgw gave RULE, as natgw show --json says
+mark_of() {
+	natgw show --json | tr '{' '\n' | grep "\"rule\":\"$1\"" |
+		sed 's/.*"mark":"\(0x[0-9a-f]*\)".*/\1/'
+}
+
 # kernel_test_init NATGW_BIN PROBE_BIN: the common start of every kernel test
 kernel_test_init() {
 	require_root "$(basename "$0")"

@@ -52,10 +52,6 @@ check_output "snat to an address" '^peer=203\.0\.113\.6:[0-9]+ local=198\.51\.10
 check_output "IPv6 masquerade" '^peer=\[2001:db8:ff::5\]:[0-9]+ local=\[2001:db8:ff::100\]:80$' \
 	probe lanhost connect tcp 2001:db8:ff::100 80
 
-mark_of() {
-	natgw show --json | tr '{' '\n' | grep "\"rule\":\"$1\"" |
-		sed 's/.*"mark":"\(0x[0-9a-f]*\)".*/\1/'
-}
 check_output "conntrack: the phone's mapping carries the phone rule's mark" \
 	'src=192\.0\.2\.20 dst=198\.51\.100\.7 sport=5060 dport=5060 src=198\.51\.100\.7 dst=203\.0\.113\.5 sport=5060 dport=15060' \
 	on router conntrack -L -p udp --mark "$(($(mark_of phone)))"
