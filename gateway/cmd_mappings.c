@@ -2,7 +2,6 @@
 /* natgw mappings [--rule NAME] [--proto tcp|udp] [--json] [--watch]: the
  * live NAT mappings natgw's rules made, from conntrack. */
 #include <errno.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -122,11 +121,9 @@ struct list {
 static void list_add(const struct ct_entry *e, void *arg)
 {
 	struct list *l = arg;
-	bool snat = false;
+	bool snat = xlat_entry_is_snat(e, rule_index_kind, (void *)l->f->ri);
 	struct xlat_mapping m;
 
-	if (!rule_index_kind(e->mark, &snat, (void *)l->f->ri))
-		snat = !(e->status & IPS_DST_NAT);	/* a rule gone: the kernel's NAT tells */
 	if (!xlat_from_entry(e, snat, &m) || !wanted(l->f, &m))
 		return;
 	if (l->n == l->cap) {
@@ -310,6 +307,15 @@ static int watch_mappings(const struct cli *cli, const struct filter *f,
 		if (r == -ENOBUFS) {
 			fprintf(stderr, "natgw: the kernel dropped conntrack events; "
 				"resynchronising from a dump\n");
+			/* The kernel reports a loss once, then drops silently until
+			 * this socket's queue has been emptied. Empty it first, so
+			 * any loss from here on is reported again, then dump: the
+			 * dump covers everything dropped before. */
+			do
+				r = ct_events_read(events, false, on_event, &w);
+			while (r == -ENOBUFS);
+			if (r < 0)
+				break;
 			xlat_resync_begin(w.x);
 			r = ct_dump(dump, MARK_TAG, MARK_TAG_MASK, resync_report_entry, &w);
 			xlat_resync_end(w.x, ended, &w);

@@ -52,8 +52,10 @@ int ct_dump(struct ct_sock *s, uint32_t mark, uint32_t mask,
 int ct_delete(struct ct_sock *s, const struct ct_entry *e);
 
 /* Reads what events are waiting (blocking when wait is true) and calls cb
- * for each. Returns 0, -ENOBUFS when the kernel dropped events (the caller
- * must dump again to be exact), or another -errno. */
+ * for each; without wait, returns once the queue is empty. Returns 0,
+ * -ENOBUFS when the kernel dropped events, or another -errno. After
+ * -ENOBUFS the kernel drops without saying so until the queue is empty:
+ * read it empty (wait false) before the dump that repairs the loss. */
 int ct_events_read(struct ct_sock *s, bool wait,
 		   void (*cb)(enum ct_event ev, const struct ct_entry *e, void *arg), void *arg);
 

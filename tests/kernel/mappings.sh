@@ -123,7 +123,15 @@ bg burst env NATGW_EVENT_BUFFER=65536 "$NGW_BIN" mappings --watch --json >"$NGW_
 burster=${NGW_PIDS[-1]}
 sleep 0.5
 on burst "$CTFILL" 20000 500 "$burst_mark" >/dev/null
-sleep 2
+# the watcher catches up at its own pace (slower under the sanitizers):
+# wait for its reports to stop growing, 30 s at the most, then stop it
+last=-1
+for _ in $(seq 60); do
+	now=$(grep -c '"event":"new"' "$NGW_TMP/burst.out")
+	[ "$now" -eq "$last" ] && [ "$now" -ge 500 ] && break
+	last=$now
+	sleep 0.5
+done
 kill -INT "$burster"
 wait "$burster"
 check_output "lost events are reported" 'the kernel dropped conntrack events; resynchronising' \
