@@ -7,20 +7,25 @@
 #include "layout.h"
 
 struct victims {
-	const uint32_t *marks;
+	const uint32_t *marks;		/* sorted, without the hairpin bit */
 	size_t n_marks;
 	struct ct_entry *v;
 	size_t n, cap;
 };
 
+static int mark_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Per conntrack entry: a binary search among the rules being flushed. */
 static void collect(const struct ct_entry *e, void *arg)
 {
 	struct victims *vs = arg;
-	bool wanted = vs->n_marks == 0;
+	uint32_t mark = e->mark & MARK_RULE_MASK;
 
-	for (size_t i = 0; !wanted && i < vs->n_marks; i++)
-		wanted = (e->mark & MARK_RULE_MASK) == (vs->marks[i] & MARK_RULE_MASK);
-	if (!wanted)
+	if (vs->n_marks && !bsearch(&mark, vs->marks, vs->n_marks, sizeof(mark), mark_cmp))
 		return;
 	if (vs->n == vs->cap) {
 		vs->cap = vs->cap ? 2 * vs->cap : 64;
@@ -33,13 +38,23 @@ static void collect(const struct ct_entry *e, void *arg)
 
 int flush_marks(const uint32_t *marks, size_t n, size_t *flushed)
 {
-	struct victims vs = { .marks = marks, .n_marks = n };
-	struct ct_sock *s = ct_open(false);
+	uint32_t *sorted = calloc(n + 1, sizeof(*sorted));
+	struct victims vs = { .marks = sorted, .n_marks = n };
+	struct ct_sock *s;
 	int r;
 
 	*flushed = 0;
-	if (!s)
-		return -errno;
+	if (!sorted)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = marks[i] & MARK_RULE_MASK;
+	qsort(sorted, n, sizeof(*sorted), mark_cmp);
+	s = ct_open(false);
+	if (!s) {
+		r = -errno;
+		free(sorted);
+		return r;
+	}
 	/* the kernel sends natgw's entries only (the mark's tag); which rules,
 	 * is sorted out here. Deleting waits until the dump is over. */
 	if (n == 1)
@@ -54,6 +69,7 @@ int flush_marks(const uint32_t *marks, size_t n, size_t *flushed)
 			r = d;	/* gone already is fine; anything else is said */
 	}
 	free(vs.v);
+	free(sorted);
 	ct_close(s);
 	return r;
 }

@@ -193,13 +193,17 @@ bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m
 	return true;
 }
 
-static bool kind_of(const struct xlat *x, const struct ct_entry *e)
+bool xlat_entry_is_snat(const struct ct_entry *e, xlat_kind_fn kind, void *kind_arg)
 {
 	bool snat = false;
-	if (x->kind && x->kind(e->mark, &snat, x->kind_arg))
+	if (kind && kind(e->mark, &snat, kind_arg))
 		return snat;
-	/* a rule no longer in the table: what the kernel did tells */
 	return !(e->status & IPS_DST_NAT);
+}
+
+static bool kind_of(const struct xlat *x, const struct ct_entry *e)
+{
+	return xlat_entry_is_snat(e, x->kind, x->kind_arg);
 }
 
 const struct xlat_mapping *xlat_upsert(struct xlat *x, const struct ct_entry *e, bool *added)

@@ -73,6 +73,10 @@ const struct xlat_mapping *xlat_next_external(const struct xlat_mapping *m);
 void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m, void *arg),
 		  void *arg);
 
+/* Whether an entry is an snat mapping: what kind() says of its rule, else
+ * (a rule gone from the table) what the kernel did: no DNAT means snat. */
+bool xlat_entry_is_snat(const struct ct_entry *e, xlat_kind_fn kind, void *kind_arg);
+
 /* A mapping from one conntrack entry, without a table. False when the
  * entry is not a translation. */
 bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m);
