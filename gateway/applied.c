@@ -8,22 +8,11 @@
 #include <unistd.h>
 
 #include "applied.h"
-
-static const char *run_dir(void)
-{
-	const char *d = getenv("NATGW_RUN_DIR");	/* for tests and unusual systems */
-	return d && *d ? d : NATGW_RUN_DIR;
-}
+#include "rundir.h"
 
 int applied_path(const char *table, char *buf, size_t size)
 {
-	struct stat ns;
-
-	if (stat("/proc/self/ns/net", &ns) < 0)
-		return -errno;
-	int n = snprintf(buf, size, "%s/applied-%s-%llu.yaml", run_dir(), table,
-			 (unsigned long long)ns.st_ino);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return rundir_table_file("applied", table, ".yaml", buf, size);
 }
 
 int applied_load(const char *table, struct ngw_ruleset **rs)
@@ -50,8 +39,9 @@ int applied_save(const char *table, const struct ngw_ruleset *rs)
 
 	if (r < 0)
 		return r;
-	if (mkdir(run_dir(), 0700) < 0 && errno != EEXIST)
-		return -errno;
+	r = rundir_ensure();
+	if (r < 0)
+		return r;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -11,8 +11,6 @@
 
 #include "natgw/rules.h"
 
-#define NATGW_RUN_DIR "/run/natgw"
-
 /* /run/natgw/applied-<table>-<netns>.yaml: one per table and network
  * namespace, so namespaces sharing /run do not overwrite each other. */
 int applied_path(const char *table, char *buf, size_t size);

@@ -19,6 +19,9 @@ struct cli {
 	const char *config;	/* -c FILE; NULL: not given */
 	bool json;
 	int verbosity;		/* -q: -1, default 0, -v: 1 and more */
+	const char *table;	/* the daemon, answering a client: its table,
+				 * so no config is read to find it, and the
+				 * request is never forwarded to a daemon */
 };
 
 /* Handles a global option seen by any getopt loop; false if c is not one. */
@@ -43,6 +46,10 @@ int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
 __attribute__((format(printf, 2, 3)))
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
+struct apply_run;
+/* What apply prints about an apply_run (the CLI, and the daemon for it). */
+void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm);
+
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
@@ -50,5 +57,8 @@ int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_mappings(struct cli *cli, int argc, char **argv);
 int cmd_flush(struct cli *cli, int argc, char **argv);
+int cmd_confirm(struct cli *cli, int argc, char **argv);
+int cmd_reload(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,198 +1,193 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* natgw apply [-c FILE] [FILE]: make the kernel's table what the config
- * says, in one transaction; only what changed is sent. */
+/* natgw apply [-c FILE] [--confirm SECONDS] [FILE]: make the kernel's table
+ * what the config says, in one transaction; only what changed is sent.
+ * When the daemon runs, it does the apply (so it does not take the change
+ * for another program's and undo it) and this prints what it says. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <stdlib.h>
-
-#include "applied.h"
-#include "flush.h"
+#include "apply.h"
 #include "cli.h"
 #include "config.h"
+#include "confirm.h"
+#include "ctl.h"
 #include "plan_print.h"
-#include "session.h"
-
-#define MAX_ERRORS 16
 
 static void apply_help(void)
 {
-	printf("Usage: natgw apply [-c FILE] [--json] [-q] [-v] [FILE]\n"
+	printf("Usage: natgw apply [-c FILE] [--confirm SECONDS] [--json] [-q] [-v] [FILE]\n"
 	       "\n"
 	       "Make natgw's nftables table match the configuration, as one atomic\n"
 	       "transaction: the kernel holds the old ruleset or the new one, never a mix.\n"
 	       "Only what changed is sent; applying an unchanged file sends nothing.\n"
 	       "\n"
 	       "  -c, --config FILE  the configuration (default %s)\n"
+	       "      --confirm SECONDS\n"
+	       "                     put the previous ruleset back after SECONDS (1-%u)\n"
+	       "                     unless `natgw confirm` comes first; the timer does not\n"
+	       "                     depend on this terminal\n"
 	       "      --json         print the result as one JSON object\n"
 	       "  -v, --verbose      list the rules that changed, and where the time went\n"
 	       "\n"
 	       "Exit status: 0 applied (or nothing to do), 1 invalid configuration,\n"
 	       "2 usage error, 3 system or kernel error (nothing was applied).\n",
-	       NATGW_DEFAULT_CONFIG);
+	       NATGW_DEFAULT_CONFIG, CTL_CONFIRM_MAX);
 }
 
-/* Each kernel error, named after the rule behind it where there is one. */
-static void report_errors(const struct kbatch *kb, const struct nl_error *errs, size_t n,
-			  const char *file)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct nl_error *e = &errs[i];
-		uint32_t owner = kbatch_error_owner(kb, e);
-		char detail[300] = "";
-		if (e->text[0])
-			snprintf(detail, sizeof(detail), " (%s)", e->text);
-		if (owner != KRULE_NO_OWNER) {
-			const struct kmodel_rule *r = &kb->m->rules[owner];
-			fprintf(stderr, "%s:%u:%u: error: %s \"%s\": the kernel rejected it: %s%s\n",
-				file, r->pos.line, r->pos.col, r->snat ? "snat" : "forward", r->name,
-				strerror(e->err), detail);
-		} else {
-			fprintf(stderr, "natgw: the kernel rejected the transaction: %s%s\n",
-				strerror(e->err), detail);
-		}
-	}
-}
-
-static const char *flushed_text(size_t n)
-{
-	static char buf[64];
-	snprintf(buf, sizeof(buf), ", flushed %zu mapping%s", n, n == 1 ? "" : "s");
-	return buf;
-}
-
-static void report_json(const struct session *s, bool applied, double ms, int err,
-			size_t flushed)
+static void report_json(const struct apply_run *a, unsigned confirm)
 {
 	struct json j;
 
 	json_init(&j, stdout);
 	json_object_begin(&j);
 	json_key(&j, "applied");
-	json_bool(&j, applied);
+	json_bool(&j, a->status == EXIT_OK);
 	json_key(&j, "added");
-	json_uint(&j, s->plan.n_add);
+	json_uint(&j, a->s.plan.n_add);
 	json_key(&j, "removed");
-	json_uint(&j, s->plan.n_remove);
+	json_uint(&j, a->s.plan.n_remove);
 	json_key(&j, "changed");
-	json_uint(&j, s->plan.n_modify);
+	json_uint(&j, a->s.plan.n_modify);
 	json_key(&j, "ms");
-	json_number(&j, ms, 1);
+	json_number(&j, a->ms, 1);
 	json_key(&j, "flushed");
-	json_uint(&j, flushed);
+	json_uint(&j, a->flushed);
+	json_key(&j, "confirm");
+	json_uint(&j, confirm);
 	json_key(&j, "error");
-	json_string(&j, err ? strerror(err) : "");
+	json_string(&j, a->err ? strerror(a->err) : "");
 	json_key(&j, "rules");
-	plan_print_json(&s->plan, &j);
+	plan_print_json(&a->s.plan, &j);
 	json_object_end(&j);
 	json_finish(&j);
 }
 
-int cmd_apply(struct cli *cli, int argc, char **argv)
+void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm)
 {
-	int status = cli_parse_plain(cli, argc, argv, "apply", apply_help);
+	char summary[256];
 
-	if (status >= 0)
-		return status;
-	const char *file = config_path(cli, "apply", argc, argv, &status);
-	if (!file)
-		return status;
+	if (!a->planned)
+		return;		/* what stopped it has been said */
+	if (cli->json) {
+		report_json(a, confirm);
+		return;
+	}
+	if (a->status != EXIT_OK || cli->verbosity < 0)
+		return;
+	apply_summary(a, summary, sizeof(summary));
+	printf("natgw: %s\n", summary);
+	if (confirm)
+		printf("natgw: run `natgw confirm` within %u s to keep it; otherwise the "
+		       "previous ruleset comes back\n", confirm);
+	if (cli->verbosity > 0) {
+		plan_print_text(&a->s.plan, false, stdout);
+		fprintf(stderr, "natgw: read %.1f ms, compile and diff %.1f ms, transaction "
+			"%.1f ms (%zu messages, %zu bytes)%s\n", a->s.read_ms, a->s.compile_ms,
+			a->tx_ms, a->messages, a->bytes,
+			a->s.from_record ? ", elements from the verified record of the last apply"
+					 : "");
+	}
+}
 
-	double start = session_now_ms();
+/* The daemon applies: it gets the file's content, read here. */
+static bool through_daemon(const struct cli *cli, const char *file, unsigned confirm,
+			   int *status)
+{
+	struct ctl_request req = { .type = CTL_APPLY, .json = cli->json,
+				   .verbosity = cli->verbosity, .confirm = confirm };
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (cli->table)
+		return false;
+	/* unreadable or too large: config_load says so, as without a daemon */
+	if (rules_read(file, &buf, &len) < 0)
+		return false;
+	snprintf(req.name, sizeof(req.name), "%s", config_display_name(file));
+	req.content = buf;
+	req.content_len = len;
+	bool done = ctl_daemon_request(&req, status);
+	free(buf);
+	return done;
+}
+
+static int apply_directly(const struct cli *cli, const char *file, unsigned confirm)
+{
 	struct ngw_ruleset *rs = NULL;
-	status = config_load(file, &rs);
+	int status = config_load(file, &rs);
+
 	if (status != EXIT_OK)
 		return status;
 	config_warn_unsupported(rs, file);
-
-	struct session s;
-	status = session_open(&s);
-	if (status == EXIT_OK)
-		status = session_plan(&s, rs);
-	if (status != EXIT_OK) {
-		session_close(&s);
+	if (confirm_pending(rs->gateway.table)) {
+		fprintf(stderr, "natgw: an earlier apply --confirm of table inet %s is waiting for "
+			"`natgw confirm`; confirm it (or let it roll back) first. Nothing was "
+			"applied.\n", rs->gateway.table);
 		ruleset_free(rs);
-		return status;
+		return EXIT_SYSTEM;
 	}
-
-	int err = 0;
-	size_t bytes = 0, messages = 0;
-	double tx_ms = 0;
-	if (!kplan_empty(&s.plan)) {
-		struct kbatch kb;
-		struct nl_error errs[MAX_ERRORS];
-		size_t n_errs = 0;
-
-		kbatch_init(&kb, &s.nl, &s.m);
-		kplan_emit(&s.plan, &s.st, &kb);
-		messages = kb.nb.n_objects;
-		double tx = session_now_ms();
-		int r = nl_batch_send(&s.nl, &kb.nb, errs, MAX_ERRORS, &n_errs);
-		tx_ms = session_now_ms() - tx;
-		bytes = nl_batch_size(&kb.nb);
+	struct apply_opts o = { .keep_previous = confirm > 0 };
+	struct apply_run a;
+	status = apply_ruleset(rs, config_display_name(file), &o, &a);
+	bool timer = status == EXIT_OK && confirm && !kplan_empty(&a.s.plan);
+	struct ngw_ruleset *previous = a.previous;
+	bool had_table = !a.previous_none;
+	a.previous = NULL;
+	cmd_apply_report(cli, &a, timer ? confirm : 0);
+	if (status == EXIT_OK && confirm && !timer && cli->verbosity >= 0 && !cli->json)
+		printf("natgw: nothing changed, so there is nothing to confirm\n");
+	apply_run_free(&a);
+	if (timer) {
+		int r = confirm_start(rs->gateway.table, had_table ? previous : NULL, confirm);
 		if (r < 0) {
-			err = -r;
-			report_errors(&kb, errs, n_errs, config_display_name(file));
-			if (!n_errs)
-				fprintf(stderr, "natgw: sending the transaction: %s\n", strerror(err));
-			fprintf(stderr, "natgw: nothing was applied; the previous ruleset is "
-				"in place\n");
+			fprintf(stderr, "natgw: applied, but the confirm timer could not start: "
+				"%s; the new ruleset stays\n", strerror(-r));
 			status = EXIT_SYSTEM;
 		}
-		kbatch_free(&kb);
 	}
-	/* flush_on_change: the mappings of rules changed or removed go, so the
-	 * next packet of a flow is translated by the rules just applied */
-	size_t flushed = 0;
-	bool flush = status == EXIT_OK && rs->gateway.flush_on_change && !kplan_empty(&s.plan);
-	if (flush) {
-		uint32_t *marks = calloc(s.plan.n_rules + 1, sizeof(*marks));
-		size_t n = 0;
-		if (!marks)
-			abort();
-		for (size_t i = 0; i < s.plan.n_rules; i++) {
-			const struct kplan_rule *r = &s.plan.rules[i];
-			if ((r->change == KCHANGE_MODIFY || r->change == KCHANGE_REMOVE) && r->old_mark)
-				marks[n++] = r->old_mark;
-		}
-		int r = n ? flush_marks(marks, n, &flushed) : 0;
-		if (r < 0)
-			fprintf(stderr, "natgw: warning: applied, but flushing the mappings of "
-				"changed rules failed: %s\n", strerror(-r));
-		free(marks);
-	}
-	double ms = session_now_ms() - start;
-	if (status == EXIT_OK) {
-		int r = applied_save(s.m.table, rs);
-		if (r < 0)
-			fprintf(stderr, "natgw: warning: cannot record this apply in %s: %s; the "
-				"next apply reads the table back in full\n", NATGW_RUN_DIR,
-				strerror(-r));
-	}
-
-	if (cli->json) {
-		report_json(&s, status == EXIT_OK, ms, err, flushed);
-	} else if (status == EXIT_OK && cli->verbosity >= 0) {
-		if (kplan_empty(&s.plan))
-			printf("natgw: no changes (%zu rules in table inet %s)\n", s.m.n_rules,
-			       s.m.table);
-		else
-			printf("natgw: applied +%zu -%zu ~%zu in %.1f ms%s\n", s.plan.n_add,
-			       s.plan.n_remove, s.plan.n_modify, ms,
-			       flushed ? flushed_text(flushed) : "");
-		if (cli->verbosity > 0) {
-			plan_print_text(&s.plan, false, stdout);
-			fprintf(stderr, "natgw: read %.1f ms, compile and diff %.1f ms, "
-				"transaction %.1f ms (%zu messages, %zu bytes)%s%s\n", s.read_ms,
-				s.compile_ms, tx_ms, messages, bytes,
-				s.plan.create ? ", new table" : s.plan.rebuild ? ", table rebuilt" : "",
-				s.from_record ? ", elements from the verified record of the last apply"
-					      : "");
-		}
-	}
-	session_close(&s);
+	ruleset_free(previous);
 	ruleset_free(rs);
 	return status;
+}
+
+int cmd_apply(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_GLOBAL_LONG,
+		{ "confirm", required_argument, 0, 'C' },
+		{ 0, 0, 0, 0 },
+	};
+	unsigned confirm = 0;
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		if (cli_global_option(cli, c, optarg))
+			continue;
+		if (c == 'h') {
+			apply_help();
+			return EXIT_OK;
+		}
+		if (c == 'C') {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 ||
+			    v > CTL_CONFIRM_MAX)
+				return cli_usage_error("apply", "--confirm takes seconds (1-%u), "
+						       "not '%s'", CTL_CONFIRM_MAX, optarg);
+			confirm = (unsigned)v;
+			continue;
+		}
+		return cli_usage_error("apply", "unknown or incomplete option '%s'",
+				       argv[optind - 1]);
+	}
+	const char *file = config_path(cli, "apply", argc, argv, &status);
+	if (!file)
+		return status;
+	if (through_daemon(cli, file, confirm, &status))
+		return status;
+	return apply_directly(cli, file, confirm);
 }

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "applied.h"
+#include "apply.h"
 #include "cli.h"
+#include "ctl.h"
 #include "session.h"
 
 static void down_help(void)
@@ -23,39 +24,25 @@ static void down_help(void)
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
 	char table[NGW_TABLE_MAX + 1];
-	struct session s;
 	int status = cli_parse_plain(cli, argc, argv, "down", down_help);
+	bool removed;
 
 	if (status >= 0)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("down", "unexpected argument '%s'", argv[optind]);
-	status = session_open_table(&s, cli, 0, table, sizeof(table));
-	if (status == EXIT_OK && !s.st.exists) {
-		if (cli->verbosity >= 0)
-			printf("natgw: there is no table inet %s; nothing to remove\n", table);
-	} else if (status == EXIT_OK) {
-		struct kmodel m = { 0 };
-		struct kbatch kb;
-		struct nl_error err;
-		size_t n_errs = 0;
-
-		snprintf(m.table, sizeof(m.table), "%s", table);
-		kbatch_init(&kb, &s.nl, &m);
-		kbatch_table_del(&kb, table);
-		int r = nl_batch_send(&s.nl, &kb.nb, &err, 1, &n_errs);
-		if (r < 0) {
-			fprintf(stderr, "natgw: removing table inet %s: %s%s%s\n", table,
-				strerror(-r), n_errs && err.text[0] ? ": " : "",
-				n_errs ? err.text : "");
-			status = EXIT_SYSTEM;
-		} else {
-			applied_remove(table);
-			if (cli->verbosity >= 0)
-				printf("natgw: removed table inet %s\n", table);
-		}
-		kbatch_free(&kb);
+	status = session_table_name(cli, table, sizeof(table));
+	if (status != EXIT_OK)
+		return status;
+	if (ctl_daemon_running()) {
+		fprintf(stderr, "natgw: natgw run is serving %s and would put table inet %s "
+			"back; stop it first (systemctl stop natgw), then run natgw down\n",
+			ctl_socket_display(), table);
+		return EXIT_SYSTEM;
 	}
-	session_close(&s);
+	status = apply_remove_table(table, &removed);
+	if (status == EXIT_OK && cli->verbosity >= 0)
+		printf(removed ? "natgw: removed table inet %s\n"
+			       : "natgw: there is no table inet %s; nothing to remove\n", table);
 	return status;
 }

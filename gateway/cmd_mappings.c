@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "ct.h"
 #include "human.h"
 #include "json.h"
+#include "mappings.h"
 #include "rule_index.h"
 #include "session.h"
 #include "xlat.h"
@@ -34,13 +36,7 @@ static void mappings_help(void)
 	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n");
 }
 
-struct filter {
-	const struct rule_index *ri;
-	const struct rule_entry *rule;	/* NULL: every rule */
-	uint8_t l4;			/* 0: both */
-};
-
-static bool wanted(const struct filter *f, const struct xlat_mapping *m)
+bool mappings_wanted(const struct mappings_filter *f, const struct xlat_mapping *m)
 {
 	if ((m->mark & MARK_TAG_MASK) != MARK_TAG)
 		return false;
@@ -49,7 +45,7 @@ static bool wanted(const struct filter *f, const struct xlat_mapping *m)
 	return !f->rule || (m->mark & MARK_RULE_MASK) == f->rule->mark;
 }
 
-static const char *rule_name(const struct filter *f, const struct xlat_mapping *m)
+static const char *rule_name(const struct mappings_filter *f, const struct xlat_mapping *m)
 {
 	const struct rule_entry *r = rule_index_by_mark(f->ri, m->mark);
 	return r ? r->name : "";	/* a rule removed from the table since */
@@ -67,7 +63,7 @@ static const char *state_name(const struct xlat_mapping *m)
 	return ct_state_name(&e);
 }
 
-static void mapping_json(struct json *j, const struct filter *f, const struct xlat_mapping *m,
+static void mapping_json(struct json *j, const struct mappings_filter *f, const struct xlat_mapping *m,
 			 const char *event)
 {
 	char buf[NGW_ADDRSTRLEN];
@@ -113,7 +109,7 @@ static const char *sock_text(const struct xlat_socket *s, char *buf)
 /* ---- the list ---------------------------------------------------------- */
 
 struct list {
-	const struct filter *f;
+	const struct mappings_filter *f;
 	struct xlat_mapping *v;
 	size_t n, cap;
 };
@@ -124,7 +120,7 @@ static void list_add(const struct ct_entry *e, void *arg)
 	bool snat = xlat_entry_is_snat(e, rule_index_kind, (void *)l->f->ri);
 	struct xlat_mapping m;
 
-	if (!xlat_from_entry(e, snat, &m) || !wanted(l->f, &m))
+	if (!xlat_from_entry(e, snat, &m) || !mappings_wanted(l->f, &m))
 		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 256;
@@ -146,7 +142,7 @@ static int mapping_cmp(const void *a, const void *b)
 	return c ? c : x->remote.port < y->remote.port ? -1 : x->remote.port > y->remote.port;
 }
 
-static void print_table(const struct filter *f, const struct xlat_mapping *v, size_t n)
+static void print_table(const struct mappings_filter *f, const struct xlat_mapping *v, size_t n)
 {
 	char r[NGW_ADDRSTRLEN], e[NGW_ADDRSTRLEN], i[NGW_ADDRSTRLEN], t[32], b[32];
 	int wr = 4, ws = 6;
@@ -171,7 +167,26 @@ static void print_table(const struct filter *f, const struct xlat_mapping *v, si
 		       human_bytes(v[k].bytes, b, sizeof(b)));
 }
 
-static int list_mappings(const struct cli *cli, const struct filter *f)
+void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapping *v,
+		    size_t n)
+{
+	qsort(v, n, sizeof(*v), mapping_cmp);
+	if (json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_array_begin(&j);
+		for (size_t k = 0; k < n; k++)
+			mapping_json(&j, f, &v[k], NULL);
+		json_array_end(&j);
+		json_finish(&j);
+	} else if (n == 0) {
+		printf("natgw: no mappings\n");
+	} else {
+		print_table(f, v, n);
+	}
+}
+
+static int list_mappings(const struct cli *cli, const struct mappings_filter *f)
 {
 	struct list l = { .f = f };
 	struct ct_sock *s = ct_open(false);
@@ -191,20 +206,7 @@ static int list_mappings(const struct cli *cli, const struct filter *f)
 		free(l.v);
 		return EXIT_SYSTEM;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), mapping_cmp);
-	if (cli->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_array_begin(&j);
-		for (size_t k = 0; k < l.n; k++)
-			mapping_json(&j, f, &l.v[k], NULL);
-		json_array_end(&j);
-		json_finish(&j);
-	} else if (l.n == 0) {
-		printf("natgw: no mappings\n");
-	} else {
-		print_table(f, l.v, l.n);
-	}
+	mappings_print(cli->json, f, l.v, l.n);
 	free(l.v);
 	return EXIT_OK;
 }
@@ -221,7 +223,7 @@ static void on_signal(int sig)
 
 struct watch {
 	const struct cli *cli;
-	const struct filter *f;
+	const struct mappings_filter *f;
 	struct xlat *x;
 };
 
@@ -229,7 +231,7 @@ static void report(const struct watch *w, const char *event, const struct xlat_m
 {
 	char r[NGW_ADDRSTRLEN], e[NGW_ADDRSTRLEN], i[NGW_ADDRSTRLEN];
 
-	if (!wanted(w->f, m))
+	if (!mappings_wanted(w->f, m))
 		return;
 	if (w->cli->json) {
 		struct json j;
@@ -284,7 +286,7 @@ static void resync_report_entry(const struct ct_entry *e, void *arg)
 	xlat_resync_entry(w->x, e, appeared, w);
 }
 
-static int watch_mappings(const struct cli *cli, const struct filter *f,
+static int watch_mappings(const struct cli *cli, const struct mappings_filter *f,
 			  const struct rule_index *ri)
 {
 	struct watch w = { cli, f, xlat_new(rule_index_kind, (void *)ri) };
@@ -368,15 +370,26 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("mappings", "unexpected argument '%s'", argv[optind]);
-	struct filter f = { 0 };
+	struct mappings_filter f = { 0 };
 	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
 		return cli_usage_error("mappings", "--proto takes tcp or udp, not '%s'", proto);
 	f.l4 = !proto ? 0 : !strcmp(proto, "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
 
+	int status;
+	struct ctl_request req = { .type = CTL_MAPPINGS, .json = cli->json,
+				   .verbosity = cli->verbosity, .l4 = f.l4 };
+	/* the daemon answers from its translation table; --watch follows
+	 * conntrack's events itself */
+	if (!watch && (!rule || strlen(rule) <= NGW_NAME_MAX)) {
+		snprintf(req.rule, sizeof(req.rule), "%s", rule ? rule : "");
+		if (ctl_daemon_request(&req, &status))
+			return status;
+	}
+
 	char table[NGW_TABLE_MAX + 1];
 	struct session s;
 	struct rule_index ri = { 0 };
-	int status = session_open_table(&s, cli, 0, table, sizeof(table));
+	status = session_open_table(&s, cli, 0, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
 		status = EXIT_SYSTEM;

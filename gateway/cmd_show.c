@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "human.h"
 #include "json.h"
 #include "session.h"
@@ -109,6 +110,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
+	struct ctl_request req = { .type = CTL_SHOW, .json = cli->json,
+				   .verbosity = cli->verbosity };
+	if (!cli->table && ctl_daemon_request(&req, &status))
+		return status;	/* the daemon answered */
 	status = session_open_table(&s, cli, 1u << KSET_RULE_COUNTERS, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);

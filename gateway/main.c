@@ -18,10 +18,13 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "parse and validate the configuration (no root, no kernel)" },
 	{ "plan", cmd_plan, "what apply would change (--nft: the table as an nft script)" },
 	{ "apply", cmd_apply, "make the kernel's table match the configuration, atomically" },
+	{ "confirm", cmd_confirm, "keep the ruleset of a pending apply --confirm" },
 	{ "show", cmd_show, "the rules in the kernel now, with packet and byte counters" },
 	{ "mappings", cmd_mappings, "the live NAT mappings, from conntrack (--watch: as they come)" },
 	{ "flush", cmd_flush, "delete the mappings of one rule, or of every natgw rule" },
 	{ "down", cmd_down, "remove natgw's table, and nothing else" },
+	{ "run", cmd_run, "the daemon: apply, track mappings, reload, keep the table" },
+	{ "reload", cmd_reload, "make the daemon apply its configuration again" },
 };
 
 static void usage(FILE *out)

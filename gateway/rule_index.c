@@ -81,3 +81,17 @@ bool rule_index_kind(uint32_t mark, bool *snat, void *arg)
 		*snat = r->snat;
 	return r != NULL;
 }
+
+void rule_index_from_model(struct rule_index *ri, const struct kmodel *m)
+{
+	ri->v = calloc(m->n_rules + 1, sizeof(*ri->v));
+	if (!ri->v)
+		abort();
+	ri->n = m->n_rules;
+	for (size_t i = 0; i < m->n_rules; i++) {
+		ri->v[i].mark = m->rules[i].mark & MARK_RULE_MASK;
+		ri->v[i].snat = m->rules[i].snat;
+		snprintf(ri->v[i].name, sizeof(ri->v[i].name), "%s", m->rules[i].name);
+	}
+	qsort(ri->v, ri->n, sizeof(*ri->v), by_mark);
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmodel.h"
 #include "kread.h"
 
 struct rule_entry {
@@ -24,6 +25,8 @@ struct rule_index {
 /* From the table read in st (its counters; rule_counters' elements when
  * the counters carry no marks). */
 void rule_index_build(struct rule_index *ri, const struct kstate *st);
+/* From a compiled model: what the daemon just applied. */
+void rule_index_from_model(struct rule_index *ri, const struct kmodel *m);
 void rule_index_free(struct rule_index *ri);
 const struct rule_entry *rule_index_by_mark(const struct rule_index *ri, uint32_t mark);
 const struct rule_entry *rule_index_by_name(const struct rule_index *ri, const char *name);

@@ -101,7 +101,7 @@ static int elements_load(struct session *s, const char *table, const struct kmar
 	const unsigned small = 1u << KSET_LAN;	/* read every time, it is tiny */
 	struct ngw_ruleset *old = NULL;
 
-	if (s->st.same_layout && applied_load(table, &old) == 0) {
+	if (s->st.same_layout && !s->full_read && applied_load(table, &old) == 0) {
 		struct kmodel om;
 		if (kmodel_compile(old, marks, n_marks, &om) == 0 && record_verified(&s->st, &om)) {
 			kstate_adopt_model(&s->st, &om, small);
@@ -136,7 +136,8 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 	s->read_ms = session_now_ms() - start;
 
 	start = session_now_ms();
-	int r = kmodel_compile(rs, marks, n, &s->m);
+	int r = s->st.exists || !s->mark_hint ? kmodel_compile(rs, marks, n, &s->m)
+					      : kmodel_compile(rs, s->mark_hint, s->n_mark_hint, &s->m);
 	free(marks);
 	if (r < 0) {
 		fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
@@ -155,8 +156,10 @@ void session_close(struct session *s)
 	nl_close(&s->nl);
 }
 
-static int table_name(const char *config, bool config_given, char *table, size_t size)
+int session_table_name(const struct cli *cli, char *table, size_t size)
 {
+	const char *config = cli->config ? cli->config : NATGW_DEFAULT_CONFIG;
+	bool config_given = cli->config != NULL;
 	struct ngw_ruleset *rs = NULL;
 	struct ngw_diags d;
 
@@ -183,8 +186,12 @@ static int table_name(const char *config, bool config_given, char *table, size_t
 int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
 		       char *table, size_t size)
 {
-	int status = table_name(cli->config ? cli->config : NATGW_DEFAULT_CONFIG,
-				cli->config != NULL, table, size);
+	int status = EXIT_OK;
+
+	if (cli->table)
+		snprintf(table, size, "%s", cli->table);
+	else
+		status = session_table_name(cli, table, size);
 
 	memset(s, 0, sizeof(*s));
 	if (status == EXIT_OK)

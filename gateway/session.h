@@ -16,6 +16,13 @@ struct session {
 	struct kmodel m;
 	struct kplan plan;
 	double read_ms, compile_ms;
+	bool full_read;			/* set before session_plan(): never trust
+					 * the record, read every element */
+	/* set before session_plan(): the marks to give rules when the table
+	 * is gone (the daemon restoring it), so conntrack's entries stay
+	 * attributed to their rules */
+	const struct kmark *mark_hint;
+	size_t n_mark_hint;
 	bool from_record;		/* elements taken from the verified record of
 					 * the last apply instead of a full read */
 };
@@ -37,6 +44,10 @@ double session_now_ms(void);
 /* For commands about the table alone (show, down): which table (-c's file
  * names it, or the default file's if there is one, else "natgw"), then
  * session_open() and session_read(). */
+/* Which table: the one -c's file names, or the default file's if there is
+ * one, else "natgw". EXIT_OK, or the status after a message. */
+int session_table_name(const struct cli *cli, char *table, size_t size);
+
 int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
 		       char *table, size_t size);
 

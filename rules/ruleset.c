@@ -48,42 +48,59 @@ static int read_all(int fd, char **buf, size_t *len)
 	return 0;
 }
 
-int rules_load(const char *path, struct ngw_ruleset **out, struct ngw_diags *d)
+/* Opens and reads path ("-": standard input) whole. 0, -errno, or -EFBIG
+ * with *len the size seen and *regular whether it is a regular file. */
+static int read_path(const char *path, char **buf, size_t *len, bool *regular)
 {
 	bool is_stdin = !strcmp(path, "-");
-	char *buf = NULL;
-	size_t len = 0;
 	struct stat st;
 	int fd, r;
 
-	*out = NULL;
+	*buf = NULL;
+	*len = 0;
+	*regular = false;
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	r = fstat(fd, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
-	if (r < 0) {
-		if (!is_stdin)
-			close(fd);
-		return r;
-	}
-	/* Say so before reading gigabytes: the size of a regular file is known. */
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > NGW_FILE_MAX) {
-		len = (size_t)st.st_size;
-		r = -EFBIG;
-	} else {
-		r = read_all(fd, &buf, &len);
+	if (r == 0) {
+		*regular = S_ISREG(st.st_mode);
+		/* Say so before reading gigabytes: the size of a regular file is known. */
+		if (*regular && (uint64_t)st.st_size > NGW_FILE_MAX) {
+			*len = (size_t)st.st_size;
+			r = -EFBIG;
+		} else {
+			r = read_all(fd, buf, len);
+		}
 	}
 	if (!is_stdin)
 		close(fd);
+	return r;
+}
+
+int rules_read(const char *path, char **buf, size_t *len)
+{
+	bool regular;
+	return read_path(path, buf, len, &regular);
+}
+
+int rules_load(const char *path, struct ngw_ruleset **out, struct ngw_diags *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool regular;
+
+	*out = NULL;
+	int r = read_path(path, &buf, &len, &regular);
 	if (r == -EFBIG) {
 		diags_add(d, NGW_ERROR, (struct ngw_pos){ 0, 0 }, "the file is %zu bytes%s; "
-			  "natgw reads at most %u MiB", len, S_ISREG(st.st_mode) ? "" : " or more",
+			  "natgw reads at most %u MiB", len, regular ? "" : " or more",
 			  NGW_FILE_MAX >> 20);
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	r = rules_load_buffer(is_stdin ? "<stdin>" : path, buf, len, out, d);
+	r = rules_load_buffer(!strcmp(path, "-") ? "<stdin>" : path, buf, len, out, d);
 	free(buf);
 	return r;
 }

@@ -107,6 +107,10 @@ struct ngw_ruleset {
  * -errno when the file cannot be read at all. */
 int rules_load(const char *path, struct ngw_ruleset **out, struct ngw_diags *d);
 
+/* Reads path ("-": standard input) whole, as rules_load() does. 0 with *buf
+ * (the caller frees it), -errno, or -EFBIG past NGW_FILE_MAX. */
+int rules_read(const char *path, char **buf, size_t *len);
+
 /* The same from a buffer already in memory; name is used in positions. */
 int rules_load_buffer(const char *name, const char *buf, size_t len,
 		      struct ngw_ruleset **out, struct ngw_diags *d);

@@ -48,7 +48,7 @@ check_output "the other table forwards before natgw" 'local=192\.0\.2\.10:8443$'
 	probe client connect tcp 203.0.113.5 8081
 
 base_config >"$C"
-check_output "first apply" '^natgw: applied \+3 -0 ~0 in [0-9.]+ ms$' natgw apply "$C"
+check_output "first apply" '^natgw: applied \+3 -0 ~0 in [0-9.]+ ms, new table$' natgw apply "$C"
 listing >"$NGW_TMP/t1"
 check_output "re-apply changes nothing" '^natgw: no changes \(3 rules in table inet natgw\)$' \
 	natgw apply "$C"

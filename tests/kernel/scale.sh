@@ -17,7 +17,7 @@ YAML
 serve server tcp 192.0.2.10 8443
 serve server tcp 192.0.2.10 9443
 
-check_output "100,000 forwards apply" '^natgw: applied \+100000 -0 ~0 in [0-9.]+ ms$' \
+check_output "100,000 forwards apply" '^natgw: applied \+100000 -0 ~0 in [0-9.]+ ms, new table$' \
 	natgw apply "$NGW_TMP/natgw.yaml"
 cat "$NGW_TMP/check.out"
 check_output "a connection through the last one" \

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One apply: make the kernel's table what a validated ruleset says, in one
+ * transaction, then flush the mappings of changed rules (flush_on_change)
+ * and record what was applied. Shared by `natgw apply`, the daemon's
+ * reloads and table restorations, and commit-confirm rollbacks. */
+#ifndef NATGW_APPLY_H
+#define NATGW_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "session.h"
+
+struct apply_opts {
+	bool full_read;			/* do not trust the record of the last apply:
+					 * read every element back (after another
+					 * program touched the table) */
+	bool keep_previous;		/* commit-confirm: keep what the kernel held */
+	const struct kmark *mark_hint;	/* marks for a table that is gone */
+	size_t n_mark_hint;
+};
+
+struct apply_run {
+	struct session s;		/* the plan applied (or refused) */
+	int status;			/* EXIT_* */
+	bool planned;			/* got as far as a plan (and a transaction) */
+	int err;			/* positive errno of a kernel refusal; 0 */
+	size_t flushed;			/* mappings deleted by flush_on_change */
+	size_t messages, bytes;
+	double ms, tx_ms;		/* the whole apply; the transaction alone */
+	struct ngw_ruleset *previous;	/* keep_previous: the ruleset replaced */
+	bool previous_none;		/* keep_previous: there was no table */
+};
+
+/* Applies rs. Kernel refusals are printed to stderr, each attributed to the
+ * rule (at file:line:col, file being the name diagnostics use) that caused
+ * it. With keep_previous, the ruleset in the kernel is known exactly (the
+ * verified record of the last apply) or there is no table, else nothing is
+ * applied (EXIT_SYSTEM after a message). Always call apply_run_free(). */
+int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct apply_opts *o,
+		  struct apply_run *a);
+
+/* Removes table inet <table> and its record: natgw down, and rolling back
+ * to "no table". EXIT_OK (also when there was none) or EXIT_SYSTEM after a
+ * message. *removed: whether there was one. */
+int apply_remove_table(const char *table, bool *removed);
+
+void apply_run_free(struct apply_run *a);
+
+/* "applied +1 -0 ~0 in 2.1 ms, flushed 3 mappings" or "no changes (...)",
+ * without a newline, for the CLI and the daemon's log. */
+void apply_summary(const struct apply_run *a, char *buf, size_t size);
+
+#endif

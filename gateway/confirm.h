@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Commit-confirm without the daemon: after `natgw apply --confirm SECONDS`,
+ * a detached process (its own session, no terminal, so it outlives the
+ * operator's shell or SSH connection) waits on
+ * /run/natgw/confirm-<table>-<netns>.sock for `natgw confirm`. If none
+ * comes in time it puts the previous ruleset back (or removes the table if
+ * there was none) and logs the outcome to syslog. With the daemon running,
+ * the daemon keeps the timer instead. */
+#ifndef NATGW_CONFIRM_H
+#define NATGW_CONFIRM_H
+
+#include <stdbool.h>
+
+#include "natgw/rules.h"
+
+/* The timer's socket for table. 0 or -errno. */
+int confirm_socket_path(const char *table, char *buf, size_t size);
+
+/* Whether a timer is waiting for table. */
+bool confirm_pending(const char *table);
+
+/* Starts the timer process. previous (NULL: there was no table) passes to
+ * it; the caller keeps its own copy and frees it as usual. 0 or -errno,
+ * after which no timer runs. */
+int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigned seconds);
+
+#endif

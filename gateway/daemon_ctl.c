@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's side of the control socket: one request per connection,
+ * from root only, length-checked before it is read, answered with what the
+ * command would have printed had it run directly. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "diag_print.h"
+#include "layout.h"
+#include "mappings.h"
+
+static void reply(int fd, const char *err, size_t err_len, const char *out, size_t out_len,
+		  int status)
+{
+	uint32_t st = (uint32_t)status;
+
+	/* diagnostics come before results, as they do in a terminal */
+	if (err_len && ctl_send_frame(fd, CTL_ERR, err, err_len) < 0)
+		return;
+	if (out_len && ctl_send_frame(fd, CTL_OUT, out, out_len) < 0)
+		return;
+	ctl_send_frame(fd, CTL_EXIT, &st, sizeof(st));
+}
+
+static void refuse(struct daemon *d, int fd, const char *what, int status)
+{
+	char text[256];
+
+	daemon_log(d, "control socket: refused %s", what);
+	snprintf(text, sizeof(text), "natgw: the daemon refused %s\n", what);
+	reply(fd, text, strlen(text), NULL, 0, status);
+}
+
+/* ---- requests (stdout and stderr are the client's here) ----------------- */
+
+struct collect {
+	const struct mappings_filter *f;
+	struct xlat_mapping *v;
+	size_t n, cap;
+};
+
+static void collect_one(const struct xlat_mapping *m, void *arg)
+{
+	struct collect *c = arg;
+
+	if (!mappings_wanted(c->f, m))
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->v = reallocarray(c->v, c->cap, sizeof(*c->v));
+		if (!c->v)
+			abort();
+	}
+	c->v[c->n++] = *m;
+}
+
+static int serve_mappings(struct daemon *d, const struct ctl_request *req)
+{
+	struct mappings_filter f = { .ri = &d->ri, .l4 = req->l4 };
+
+	if (req->rule[0] && !(f.rule = rule_index_by_name(&d->ri, req->rule)))
+		return cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
+				       req->rule, d->table);
+	/* events keep the table's mappings; counters and time left move
+	 * without events, so a dump refreshes them for the answer */
+	int r = daemon_resync(d);
+	if (r < 0) {
+		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
+		return EXIT_SYSTEM;
+	}
+	struct collect c = { .f = &f };
+	xlat_foreach(d->x, collect_one, &c);
+	mappings_print(req->json, &f, c.v, c.n);
+	free(c.v);
+	return EXIT_OK;
+}
+
+static int serve_show(struct daemon *d, const struct ctl_request *req)
+{
+	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
+	char *argv[] = { "show", NULL };
+
+	optind = 0;
+	return cmd_show(&cli, 1, argv);
+}
+
+static int serve_apply(struct daemon *d, const struct ctl_request *req)
+{
+	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
+	struct ngw_ruleset *rs = NULL;
+	struct ngw_diags diags;
+	char why[320];
+
+	diags_init(&diags);
+	rules_load_buffer(req->name, req->content, req->content_len, &rs, &diags);
+	diag_print_text(stderr, req->name, &diags);
+	diags_free(&diags);
+	if (!rs)
+		return EXIT_INVALID;
+	if (strcmp(rs->gateway.table, d->table)) {
+		fprintf(stderr, "natgw: natgw run manages table inet %s, and %s names table "
+			"inet %s; nothing was applied\n", d->table, req->name, rs->gateway.table);
+		ruleset_free(rs);
+		return EXIT_SYSTEM;
+	}
+	if (d->confirm_pending) {
+		fprintf(stderr, "natgw: an earlier apply --confirm of table inet %s is waiting "
+			"for `natgw confirm`; confirm it (or let it roll back) first. Nothing "
+			"was applied.\n", d->table);
+		ruleset_free(rs);
+		return EXIT_SYSTEM;
+	}
+	config_warn_unsupported(rs, req->name);
+	snprintf(why, sizeof(why), "natgw apply %s%s", req->name,
+		 req->confirm ? " --confirm" : "");
+	int status = daemon_apply(d, rs, why, false, req->confirm, &cli);
+	if (status == EXIT_OK && req->confirm && !d->confirm_pending && !req->json &&
+	    req->verbosity >= 0)
+		printf("natgw: nothing changed, so there is nothing to confirm\n");
+	return status;
+}
+
+static int serve(struct daemon *d, const struct ctl_request *req)
+{
+	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
+
+	switch (req->type) {
+	case CTL_SHOW:
+		return serve_show(d, req);
+	case CTL_MAPPINGS:
+		return serve_mappings(d, req);
+	case CTL_RELOAD:
+		return daemon_reload(d, "reload (natgw reload)", &cli);
+	case CTL_APPLY:
+		return serve_apply(d, req);
+	case CTL_CONFIRM:
+		return daemon_confirm(d);
+	default:
+		return EXIT_USAGE;	/* ctl_parse_request() lets no other through */
+	}
+}
+
+/* ---- the connection ------------------------------------------------------ */
+
+static void handle(struct daemon *d, int fd)
+{
+	struct ucred cred = { .uid = (uid_t)-1 };
+	socklen_t len = sizeof(cred);
+	char first;
+	struct ctl_header h;
+	struct ctl_request req;
+	char what[96];
+
+	/* the socket is 0600 root; this holds even if its mode is changed */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		snprintf(what, sizeof(what), "a client running as uid %u (root only)",
+			 (unsigned)cred.uid);
+		refuse(d, fd, what, EXIT_SYSTEM);
+		return;
+	}
+	/* `natgw down` and others only look whether a daemon answers */
+	if (recv(fd, &first, 1, MSG_PEEK) == 0)
+		return;
+	int r = ctl_read_all(fd, &h, sizeof(h));
+	if (r == 0)
+		r = ctl_check_request_header(&h);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "a malformed request (%s)", strerror(-r));
+		refuse(d, fd, what, EXIT_USAGE);
+		return;
+	}
+	void *payload = malloc(h.length);
+	if (!payload)
+		abort();
+	r = ctl_read_all(fd, payload, h.length);
+	if (r == 0)
+		r = ctl_parse_request(&h, payload, &req);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "a malformed request (%s)", strerror(-r));
+		refuse(d, fd, what, EXIT_USAGE);
+		free(payload);
+		return;
+	}
+
+	struct capture c;
+	char *out = NULL, *err = NULL;
+	size_t out_len = 0, err_len = 0;
+	if (capture_begin(&c) < 0) {
+		refuse(d, fd, "a request: cannot capture its output", EXIT_SYSTEM);
+		free(payload);
+		return;
+	}
+	int status = serve(d, &req);
+	capture_end(&c, &out, &out_len, &err, &err_len);
+	if (req.type == CTL_APPLY || req.type == CTL_RELOAD)
+		daemon_log_text(d, err, err_len);	/* its diagnostics, in the log too */
+	reply(fd, err, err_len, out, out_len, status);
+	free(out);
+	free(err);
+	free(payload);
+}
+
+void daemon_ctl_serve(struct daemon *d)
+{
+	struct timeval rcv = { 2, 0 }, snd = { 10, 0 };
+	int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* a client that stalls holds the daemon up for seconds at most */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof(rcv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
+	handle(d, fd);
+	close(fd);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftables change events, for the daemon to notice when another program
+ * deletes or edits its table (nft delete table, nft flush ...). */
+#ifndef NATGW_NFTEV_H
+#define NATGW_NFTEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nftev;
+
+/* Subscribed to NFNLGRP_NFTABLES. NULL with errno set. */
+struct nftev *nftev_open(void);
+void nftev_close(struct nftev *ev);
+int nftev_fd(const struct nftev *ev);
+
+/* Changes made through this netlink port id are natgw's own: ignored. */
+void nftev_own_port(struct nftev *ev, uint32_t portid);
+
+struct nftev_seen {
+	bool table;		/* another program changed table inet <table> */
+	bool elements;		/* ... among them set elements */
+	bool lost;		/* the kernel dropped events: anything may have happened */
+};
+
+/* Reads what is queued without waiting and adds it to *seen. 0 or -errno. */
+int nftev_read(struct nftev *ev, const char *table, struct nftev_seen *seen);
+
+#endif
