@@ -17,6 +17,14 @@
  *       prints "sent=<ms since the epoch> <answer>" or "sent=<ms> none"
  *       for each, so a test can see when the answers changed.
  *
+ *   natgw-probe churn tcp ADDR PORT --seconds N [--interval MS]
+ *       a new connection every interval (default 100 ms), one exchange on
+ *       each; prints "<ms since the epoch> ok" or "<ms> fail <reason>" per
+ *       attempt, so a test can see when connections failed and for how long.
+ *   natgw-probe unix PATH FILE
+ *       sends FILE's bytes ("-": standard input) to the UNIX stream socket PATH and prints what
+ *       comes back until the other end closes.
+ *
  * Sockets are written "192.0.2.10:8443" and "[2001:db8::10]:8443". */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,8 +147,9 @@ static int serve(bool tcp, const char *host, const char *port, const char *ready
 	}
 }
 
-static int client_socket(bool tcp, const char *host, const char *port, const char *from,
-			 const char *sport, int timeout_ms)
+/* The socket connected, or -1 with errno set. */
+static int client_try(bool tcp, const char *host, const char *port, const char *from,
+		      const char *sport, int timeout_ms)
 {
 	struct sockaddr_storage ss, src;
 	socklen_t len, slen;
@@ -159,7 +169,20 @@ static int client_socket(bool tcp, const char *host, const char *port, const cha
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int client_socket(bool tcp, const char *host, const char *port, const char *from,
+			 const char *sport, int timeout_ms)
+{
+	int fd = client_try(tcp, host, port, from, sport, timeout_ms);
+	if (fd < 0)
 		die("connect");
 	return fd;
 }
@@ -190,12 +213,80 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static long long epoch_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int churn(const char *host, const char *port, double seconds, int interval_ms)
+{
+	char reply[256];
+	double end = now() + seconds;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (now() < end) {
+		double start = now();
+		long long t = epoch_ms();
+		int fd = client_try(true, host, port, NULL, NULL, 1000);
+		if (fd < 0) {
+			printf("%lld fail connect: %s\n", t, strerror(errno));
+		} else {
+			if (exchange(fd, reply, sizeof(reply)) < 0)
+				printf("%lld fail exchange: %s\n", t, strerror(errno));
+			else
+				printf("%lld ok\n", t);
+			close(fd);
+		}
+		double left = interval_ms / 1000.0 - (now() - start);
+		if (left > 0)
+			poll(NULL, 0, (int)(left * 1000));
+	}
+	return 0;
+}
+
+static int unix_send(const char *path, const char *file)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[4096];
+	ssize_t n;
+	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+	size_t total = 0;
+
+	if (!f)
+		die(file);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die(path);
+	size_t got;
+	/* the other end may answer and close before reading everything */
+	signal(SIGPIPE, SIG_IGN);
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (write(fd, buf, got) != (ssize_t)got)
+			break;
+	if (f != stdin)
+		fclose(f);
+	shutdown(fd, SHUT_WR);
+	/* a peer that closes with our bytes unread resets the connection:
+	 * what it answered before counts */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		total += (size_t)n;
+	}
+	close(fd);
+	return total ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *from = NULL, *sport = NULL, *ready = NULL;
 	int timeout_ms = 2000, interval_ms = 100;
 	double seconds = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "unix"))
+		return unix_send(argv[2], argv[3]);
 	if (argc < 5)
 		usage();
 	const char *mode = argv[1], *proto = argv[2], *host = argv[3], *port = argv[4];
@@ -220,6 +311,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "serve"))
 		return serve(tcp, host, port, ready);
+	if (!strcmp(mode, "churn")) {
+		if (!tcp || seconds <= 0 || interval_ms <= 0)
+			usage();
+		return churn(host, port, seconds, interval_ms);
+	}
 
 	char reply[256];
 	if (!strcmp(mode, "stream")) {

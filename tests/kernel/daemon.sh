@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# natgw run on the router while a client opens a new TCP connection through
+# a forward every 20 ms and holds another one open the whole time. The test
+# (a) changes the file by rename, (b) sends SIGHUP, (c) writes a broken
+# file, (d) deletes the table with nft (and then flushes it), (e) kills the
+# daemon with SIGKILL and starts it again, (f) applies with --confirm 2 and
+# does not confirm, (g) applies with --confirm and confirms. No connection
+# may fail except while the table is gone in (d); the longest gap is
+# printed. Then the control socket meets a non-root user and malformed
+# messages, and SIGTERM leaves the table in the kernel.
+set -u
+. "$(dirname "$0")/lib.sh"
+kernel_test_init "$1" "$2"
+
+ETC=$NGW_TMP/etc
+C=$ETC/natgw.yaml
+LOG=$NGW_TMP/daemon.log
+SOCK=$NATGW_RUN_DIR/natgw.sock
+mkdir -p "$ETC" "$NATGW_RUN_DIR"
+
+config() {	# config [EXTRA_FORWARD_YAML]
+	cat <<YAML
+version: 1
+gateway:
+  wan: eth0
+  lan: br-lan
+forwards:
+  - name: web
+    port: 443
+    to: 192.0.2.10:8443
+$1
+YAML
+}
+SSH2='  - name: ssh2
+    port: 2222
+    to: 192.0.2.10:22'
+TRY='  - name: try
+    port: 3333
+    to: 192.0.2.10:3333'
+
+# put FILE CONTENT: written beside it, then renamed over it, as editors do
+put() {
+	printf '%s\n' "$2" >"$1.tmp.$$" && mv "$1.tmp.$$" "$1"
+}
+
+# wait_log REGEX [COUNT]: until the daemon has logged COUNT matching lines
+wait_log() {
+	local want=${2:-1}
+	for _ in $(seq 100); do
+		[ "$(grep -Ec -- "$1" "$LOG")" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "the daemon did not log /$1/ ($want times); its log:" >&2
+	sed 's/^/  | /' "$LOG" >&2
+	return 1
+}
+
+now_ms() { date +%s%3N; }
+listing() { on router nft -s list table inet natgw; }
+
+start_daemon() {
+	bg router "$NGW_BIN" run -c "$C" 2>>"$LOG"
+	DPID=${NGW_PIDS[-1]}
+}
+
+put "$C" "$(config "")"
+serve server tcp 192.0.2.10 8443
+start_daemon
+check "the daemon starts and applies" wait_log '^natgw: running: table inet natgw, 1 rules'
+check_output "it keeps CAP_NET_ADMIN only" '^CapEff:[[:space:]]+0000000000001000$' \
+	cat "/proc/$DPID/status"
+check_output "and nothing else in its bounding set" '^CapBnd:[[:space:]]+0000000000001000$' \
+	cat "/proc/$DPID/status"
+check_output "its socket is root's alone" '^srw------- root root$' \
+	stat -c '%A %U %G' "$SOCK"
+
+bg client "$NGW_PROBE" churn tcp 203.0.113.5 443 --seconds 120 --interval 20 >"$NGW_TMP/churn"
+CHURN=${NGW_PIDS[-1]}
+# held across (a)-(c); another across (e)-(g) (deleting the table in (d)
+# unhooks NAT from established connections too: see docs/kernel.md)
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 2.5 >"$NGW_TMP/hold1" 2>&1
+HOLD1=${NGW_PIDS[-1]}
+sleep 1
+
+# (a) a new forward, saved by rename
+put "$C" "$(config "$SSH2")"
+check "(a) a renamed-in file is applied" wait_log '^natgw: reload \(the file changed\): applied \+1 -0 ~0'
+check_output "(a) nft has the new forward's counter" 'counter rule_ssh2' listing
+check_output "(a) natgw show lists it" '^ssh2 +forward' natgw show
+
+# (b) SIGHUP
+kill -HUP "$DPID"
+check "(b) SIGHUP reloads" wait_log '^natgw: reload \(SIGHUP\): no changes \(2 rules'
+
+# (c) a broken file: diagnostics logged, the running ruleset stays
+listing >"$NGW_TMP/before-c.nft"
+put "$C" "$(config "$SSH2
+  - name: bad
+    port: 70000
+    to: 192.0.2.10")"
+check "(c) a broken file is refused" wait_log 'is not usable; the running ruleset stays'
+check_output "(c) with its diagnostic at file:line:col" \
+	"^$C:13:11: error: forward \"bad\": port 70000 is out of range \(1-65535\)$" cat "$LOG"
+listing >"$NGW_TMP/after-c.nft"
+check_same "(c) the kernel's table is untouched" "$NGW_TMP/before-c.nft" "$NGW_TMP/after-c.nft"
+put "$C" "$(config "$SSH2")"
+check "(c) the good file again: nothing to change" \
+	wait_log '^natgw: reload \(the file changed\): no changes \(2 rules'
+wait "$HOLD1"
+check "a TCP connection held through (a)-(c) was never broken" test $? -eq 0
+
+# (d) another program deletes the table, then flushes it
+D_START=$(now_ms)
+on router nft delete table inet natgw
+check "(d) a deleted table is restored" wait_log 'another program changed table inet natgw; restored it'
+D_END=$(now_ms)
+check_output "(d) nft lists it again" 'counter rule_ssh2' listing
+check_output "(d) with natgw's rules" '^web +forward' natgw show
+F_START=$(now_ms)
+on router nft flush table inet natgw
+check "(d) a flushed table is restored" \
+	wait_log 'another program changed table inet natgw; restored it' 2
+F_END=$(now_ms)
+check_output "(d) its chains have their rules again" 'ct mark set' listing
+
+# (e) SIGKILL, then a new daemon adopts the table as it is
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 7 >"$NGW_TMP/hold2" 2>&1
+HOLD2=${NGW_PIDS[-1]}
+sleep 0.3
+listing >"$NGW_TMP/before-e.nft"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+start_daemon
+check "(e) a restarted daemon adopts the table without changes" \
+	wait_log '^natgw: start: no changes \(2 rules in table inet natgw\)$'
+check "(e) and serves the socket its predecessor left" wait_log '^natgw: running:' 2
+listing >"$NGW_TMP/after-e.nft"
+check_same "(e) the table is as it was" "$NGW_TMP/before-e.nft" "$NGW_TMP/after-e.nft"
+
+# (f) apply --confirm 2, not confirmed: the previous ruleset comes back
+listing >"$NGW_TMP/before-f.nft"
+put "$NGW_TMP/try.yaml" "$(config "$SSH2
+$TRY")"
+check_output "(f) apply --confirm goes through the daemon" \
+	'run `natgw confirm` within 2 s' natgw apply --confirm 2 "$NGW_TMP/try.yaml"
+check_output "(f) the new forward is in" '^try +forward' natgw show
+check_fails "(f) another apply waits for the confirm" natgw apply "$NGW_TMP/try.yaml"
+check "(f) rolled back after 2 s" wait_log '^natgw: no natgw confirm within 2 s: rollback: applied \+0 -1 ~0'
+listing >"$NGW_TMP/after-f.nft"
+check_same "(f) the previous table is back, byte for byte" \
+	"$NGW_TMP/before-f.nft" "$NGW_TMP/after-f.nft"
+check_fails "(f) too late to confirm" natgw confirm
+
+# (g) apply --confirm, confirmed: it stays
+check "(g) apply --confirm 2" natgw apply --confirm 2 "$NGW_TMP/try.yaml"
+check_output "(g) natgw confirm" '^natgw: confirmed' natgw confirm
+sleep 2.5
+check_output "(g) the forward stays after the time is up" '^try +forward' natgw show
+check_output "(g) no rollback was logged" '^1$' grep -c 'rollback' "$LOG"
+
+wait "$HOLD2"
+check "a TCP connection held through (e)-(g) was never broken" test $? -eq 0
+kill "$CHURN"
+wait "$CHURN" 2>/dev/null
+
+# Every connection attempt succeeded, except while the table was gone.
+awk -v d0="$D_START" -v d1="$D_END" -v f0="$F_START" -v f1="$F_END" '
+	function report(t) {
+		if (gap_from && t - gap_from > longest) longest = t - gap_from
+		gap_from = 0
+	}
+	$2 == "ok" { ok++; report($1); next }
+	{
+		failed++
+		in_window = ($1 >= d0 - 20 && $1 <= d1 + 20) || ($1 >= f0 - 20 && $1 <= f1 + 20)
+		if (!in_window) { outside++; print "failed outside (d): " $0 > "/dev/stderr" }
+		if (!gap_from) gap_from = $1
+	}
+	END {
+		printf "connections: %d ok, %d failed (%d outside the table restore)\n", ok, failed, outside
+		printf "longest gap while the table was restored: %d ms\n", longest
+		exit !(ok > 300 && outside == 0)
+	}' "$NGW_TMP/churn" >"$NGW_TMP/churn.summary"
+check "no connection failed outside (d)" test $? -eq 0
+cat "$NGW_TMP/churn.summary"
+
+# The control socket: root only, and malformed messages are refused.
+printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00' >"$NGW_TMP/show.req"
+head -c 52 /dev/zero >>"$NGW_TMP/show.req"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# the directories let anyone through, so only the socket's own mode and the
+# daemon's check of the peer stand in the way
+chmod o+x "$NGW_TMP" "$NATGW_RUN_DIR"
+as_nobody "$NGW_PROBE" unix "$SOCK" - <"$NGW_TMP/show.req" >"$NGW_TMP/nobody.out" 2>&1
+check "a non-root user cannot connect" test $? -ne 0
+check_output "(the socket's mode refuses it)" "$SOCK: Permission denied" cat "$NGW_TMP/nobody.out"
+chmod 0666 "$SOCK"
+check_output "nor send a request if the socket's mode is opened" 'refused a client running as uid 65534' \
+	as_nobody "$NGW_PROBE" unix "$SOCK" - <"$NGW_TMP/show.req"
+chmod 0600 "$SOCK"
+check_output "root's well-formed request is served" 'web' "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/show.req"
+printf 'GET / HTTP/1.1\r\nHost: natgw\r\n\r\n' >"$NGW_TMP/junk.req"
+check_output "a message that is not natgw's is refused" 'malformed request \(Protocol error\)' \
+	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/junk.req"
+printf 'CWGN\x01\x00\x01\x00\xff\xff\xff\xff' >"$NGW_TMP/huge.req"
+check_output "a length over the limit is refused before reading" 'malformed request \(Message too long\)' \
+	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/huge.req"
+printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00\x01\x05' >"$NGW_TMP/bad.req"
+head -c 50 /dev/zero >>"$NGW_TMP/bad.req"
+check_output "a request with impossible fields is refused" 'malformed request \(Bad message\)' \
+	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/bad.req"
+printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00\x00' >"$NGW_TMP/short.req"
+check_output "a request cut short is refused" 'malformed request' \
+	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/short.req"
+printf 'CWGN\x02\x00\x01\x00\x34\x00\x00\x00' >"$NGW_TMP/v2.req"
+head -c 52 /dev/zero >>"$NGW_TMP/v2.req"
+check_output "another protocol version is refused" 'malformed request \(Protocol error\)' \
+	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/v2.req"
+check "the daemon is still running" kill -0 "$DPID"
+check_output "and still answers" '^web +forward' natgw show
+
+# SIGTERM: the daemon goes, the ruleset stays, traffic flows
+kill -TERM "$DPID"
+wait "$DPID"
+check "SIGTERM ends it with status 0" test $? -eq 0
+check "it logged why" wait_log '^natgw: stopping on Terminated; table inet natgw stays in the kernel$'
+check_output "the table stays" 'counter rule_web' listing
+check_fails "its socket is gone" test -e "$SOCK"
+check_output "a connection works without the daemon" 'peer=203.0.113.100' \
+	on client "$NGW_PROBE" connect tcp 203.0.113.5 443
+check_output "show works without the daemon" '^web +forward' natgw show
+
+finish
