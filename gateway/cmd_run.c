@@ -328,23 +328,15 @@ static void free_state(struct daemon *d)
 		fclose(d->log);
 }
 
-/* A pending confirm outlives the daemon: its timer goes on in a process
- * of its own. */
-static void hand_over_confirm(struct daemon *d)
+/* Stopping with an apply --confirm pending: nobody would be left to time
+ * it (systemd stops every process of the service), so the unconfirmed
+ * ruleset goes now, as it would have without a confirm. */
+static void settle_confirm(struct daemon *d)
 {
 	if (!d->confirm_pending)
 		return;
-	double left = (d->confirm_due - session_now_ms()) / 1000.0;
-	unsigned seconds = left < 1 ? 1 : (unsigned)left;
-	int r = confirm_start(d->table, d->confirm_previous, seconds);
-	if (r < 0)
-		daemon_log(d, "the pending apply --confirm could not be handed over (%s); "
-			   "rolling back now", strerror(-r));
-	else
-		daemon_log(d, "the pending apply --confirm goes on without the daemon: %u s left "
-			   "for natgw confirm", seconds);
-	if (r < 0)
-		daemon_roll_back(d);
+	daemon_log(d, "stopping with an apply --confirm not confirmed: rolling it back first");
+	daemon_roll_back(d);
 }
 
 static int parse(struct cli *cli, int argc, char **argv)
@@ -415,10 +407,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		daemon_log(&d, "running: table inet %s, %zu rules, %zu mappings; serving %s",
 			   d.table, d.n_marks, xlat_count(d.x), sock);
 		loop(&d);
+		settle_confirm(&d);
 	}
 	close_sockets(&d, sock);
-	if (status == EXIT_OK)
-		hand_over_confirm(&d);
 	ruleset_free(rs);
 	free_state(&d);
 	return status;

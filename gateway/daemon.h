@@ -16,7 +16,7 @@
 
 /* How long after another program's change the table is checked: changes
  * come in bursts (nft flush table: one event per rule). */
-#define DAEMON_VERIFY_DELAY_MS 100
+#define DAEMON_VERIFY_DELAY_MS 20
 
 struct daemon {
 	const struct cli *cli;

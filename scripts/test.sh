@@ -21,8 +21,11 @@ for arg in "$@"; do
 done
 
 . scripts/lib/debian-packages.sh
-# groff lints the man page; jq reads JSON and GNU time measures memory in tests
-install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base jq time ||
+# groff lints the man pages; jq reads JSON; GNU time measures memory;
+# systemd-analyze verifies the unit, man-db finds its man pages and
+# bash-completion loads the completion, in tests
+install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base jq time \
+	systemd man-db bash-completion ||
 	exit 1
 
 jobs=$(nproc)

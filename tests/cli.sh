@@ -7,6 +7,8 @@ natgw=$(realpath "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
+# natgw's runtime files (and a daemon's socket) of this run only, not the machine's
+export NATGW_RUN_DIR=$tmp/run
 passed=0 failed=0
 
 # expect STATUS "description" -- command...   (stdout in out, stderr in err)
@@ -180,13 +182,24 @@ expect 0 "exactly 16 MiB of blank lines is read" -- sh -c "tr '\\0' '\\n' <limit
 same out "lines.yaml: ok: 0 forwards, 0 snat rules"
 
 # --- the kernel commands: help and usage need no kernel
-for cmd in plan apply show down mappings flush; do
+for cmd in plan apply show down mappings flush confirm run reload; do
 	expect 0 "$cmd --help" -- "$natgw" "$cmd" --help
 	has out "^Usage: natgw $cmd "
 	expect 2 "$cmd with an unknown option" -- "$natgw" "$cmd" --frobnicate
 	has err "Try 'natgw $cmd --help'"
 done
 expect 2 "show takes no file argument" -- "$natgw" show one.yaml
+expect 2 "apply --confirm takes seconds" -- "$natgw" apply --confirm soon one.yaml
+has err "--confirm takes seconds \(1-86400\), not 'soon'"
+expect 2 "apply --confirm 0 is no confirm" -- "$natgw" apply --confirm 0 one.yaml
+expect 2 "apply --confirm has an upper bound" -- "$natgw" apply --confirm 86401 one.yaml
+expect 2 "run takes the file after -c" -- "$natgw" run one.yaml
+has err "unexpected argument 'one.yaml' \(the file goes after -c\)"
+expect 2 "run does not read standard input" -- "$natgw" run -c -
+expect 2 "run logs text" -- "$natgw" --json run -c one.yaml
+expect 1 "run with an invalid file does not start" -- "$natgw" run -c bad.yaml
+has err 'bad\.yaml:4:11: error: '
+expect 2 "confirm takes no file argument" -- "$natgw" confirm one.yaml
 expect 2 "mappings --proto takes tcp or udp" -- "$natgw" mappings --proto icmp
 has err "mappings: --proto takes tcp or udp|--proto takes tcp or udp, not 'icmp'"
 expect 1 "plan of an invalid file" -- "$natgw" plan bad.yaml
