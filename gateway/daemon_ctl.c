@@ -191,6 +191,13 @@ static void handle(struct daemon *d, int fd)
 		return;
 	}
 
+	static const char *const names[] = {
+		[CTL_SHOW] = "show", [CTL_MAPPINGS] = "mappings", [CTL_RELOAD] = "reload",
+		[CTL_APPLY] = "apply", [CTL_CONFIRM] = "confirm",
+	};
+	if (d->cli->verbosity > 0)
+		daemon_log(d, "control socket: %s (pid %d)", names[req.type], (int)cred.pid);
+
 	struct capture c;
 	char *out = NULL, *err = NULL;
 	size_t out_len = 0, err_len = 0;

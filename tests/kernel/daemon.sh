@@ -12,6 +12,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 kernel_test_init "$1" "$2"
+CTFILL=$(realpath "$3")
+command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
 
 ETC=$NGW_TMP/etc
 C=$ETC/natgw.yaml
@@ -59,8 +61,8 @@ wait_log() {
 now_ms() { date +%s%3N; }
 listing() { on router nft -s list table inet natgw; }
 
-start_daemon() {
-	bg router "$NGW_BIN" run -c "$C" 2>>"$LOG"
+start_daemon() {	# a small event buffer, so the test can overflow it
+	bg router env NATGW_EVENT_BUFFER=65536 "$NGW_BIN" run -v -c "$C" 2>>"$LOG"
 	DPID=${NGW_PIDS[-1]}
 }
 
@@ -219,6 +221,26 @@ check_output "another protocol version is refused" 'malformed request \(Protocol
 	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/v2.req"
 check "the daemon is still running" kill -0 "$DPID"
 check_output "and still answers" '^web +forward' natgw show
+check "(the daemon answered it)" wait_log '^natgw: control socket: show \(pid [0-9]+\)$' 2
+
+# show and mappings go to the daemon; its translation table agrees with
+# conntrack. Then its event queue overflows (the daemon stopped while
+# 20,000 entries appear, 500 of them natgw's): it says so and repairs its
+# table from a dump.
+check_output "mappings comes from the daemon" '^[1-9][0-9]*$' \
+	sh -c "'$NGW_BIN' mappings --rule web --json | jq length"
+check "(the daemon answered it)" wait_log '^natgw: control socket: mappings \(pid [0-9]+\)$'
+web_mark=$(mark_of web)
+check_output "the daemon's mappings of web are conntrack's" '^same$' sh -c \
+	"a=\$(ip netns exec $(ns_name router) '$NGW_BIN' mappings --rule web --json | jq length)
+	 b=\$(ip netns exec $(ns_name router) conntrack -L -m $web_mark 2>/dev/null | wc -l)
+	 [ \"\$a\" = \"\$b\" ] && echo same || echo \"natgw \$a, conntrack \$b\""
+kill -STOP "$DPID"
+on router "$CTFILL" 20000 500 "$web_mark" >/dev/null
+kill -CONT "$DPID"
+check "lost conntrack events are noticed" wait_log 'the kernel dropped conntrack events'
+check_output "and repaired from a dump" 'resynchronised from a dump in [0-9]+ ms: ([5-9][0-9]{2}|[0-9]{4,}) mappings' \
+	cat "$LOG"
 
 # SIGTERM: the daemon goes, the ruleset stays, traffic flows
 kill -TERM "$DPID"
