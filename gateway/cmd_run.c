@@ -341,19 +341,10 @@ static void settle_confirm(struct daemon *d)
 
 static int parse(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
-	int c;
+	int status = cli_parse_plain(cli, argc, argv, "run", run_help);
 
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		if (cli_global_option(cli, c, optarg))
-			continue;
-		if (c == 'h') {
-			run_help();
-			return EXIT_OK;
-		}
-		return cli_usage_error("run", "unknown or incomplete option '%s'",
-				       argv[optind - 1]);
-	}
+	if (status >= 0)
+		return status;
 	if (optind < argc)
 		return cli_usage_error("run", "unexpected argument '%s' (the file goes "
 				       "after -c)", argv[optind]);

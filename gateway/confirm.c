@@ -30,13 +30,7 @@ bool confirm_pending(const char *table)
 {
 	char path[512];
 
-	if (confirm_socket_path(table, path, sizeof(path)) < 0)
-		return false;
-	int fd = ctl_connect(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	return confirm_socket_path(table, path, sizeof(path)) == 0 && ctl_served(path);
 }
 
 static void reply(int fd, const char *text, int status)

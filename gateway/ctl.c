@@ -284,15 +284,19 @@ bool ctl_daemon_request(const struct ctl_request *req, int *status)
 	return true;
 }
 
-bool ctl_daemon_running(void)
+bool ctl_served(const char *path)
 {
-	char path[512];
-
-	if (ctl_socket_path(path, sizeof(path)) < 0)
-		return false;
 	int fd = ctl_connect(path);
+
 	if (fd < 0)
 		return false;
 	close(fd);
 	return true;
+}
+
+bool ctl_daemon_running(void)
+{
+	char path[512];
+
+	return ctl_socket_path(path, sizeof(path)) == 0 && ctl_served(path);
 }

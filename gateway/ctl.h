@@ -111,6 +111,9 @@ int ctl_exchange(int fd, const struct ctl_request *req);
  * *status and returns true. False when no daemon answers: do it directly. */
 bool ctl_daemon_request(const struct ctl_request *req, int *status);
 
+/* Whether someone serves the socket at path. */
+bool ctl_served(const char *path);
+
 /* Whether a daemon serves the socket. */
 bool ctl_daemon_running(void);
 
