@@ -9,8 +9,10 @@
 #include "xalloc.h"
 
 static const char *const snat_keys[] = { "name", "from", "out", "proto", "to", "ports",
-					 "mode", "endpoint_independent" };
-enum { S_NAME, S_FROM, S_OUT, S_PROTO, S_TO, S_PORTS, S_MODE, S_EI, S_COUNT };
+					 "mode", "endpoint_independent", "idle_timeout",
+					 "max_per_host" };
+enum { S_NAME, S_FROM, S_OUT, S_PROTO, S_TO, S_PORTS, S_MODE, S_EI, S_IDLE, S_PER_HOST,
+       S_COUNT };
 
 static const char *const snat_protos[] = { "any", "tcp", "udp", "both" };
 static const enum ngw_proto snat_proto_values[] = { NGW_PROTO_ANY, NGW_PROTO_TCP,
@@ -142,6 +144,10 @@ bool load_snat(struct loader *L, const struct ynode *item, size_t index, struct 
 	s->at.ports = value_pos(val[S_PORTS], item);
 	s->at.mode = value_pos(val[S_MODE], item);
 	s->at.endpoint_independent = value_pos(val[S_EI], item);
+	s->at.idle_timeout = value_pos(val[S_IDLE], item);
+	s->at.max_per_host = value_pos(val[S_PER_HOST], item);
+	s->idle_timeout = NGW_EI_TIMEOUT_DEFAULT;
+	s->max_per_host = NGW_EI_PER_HOST_DEFAULT;
 
 	if (val[S_NAME])
 		value_name(L, val[S_NAME], s->name);
@@ -171,5 +177,19 @@ bool load_snat(struct loader *L, const struct ynode *item, size_t index, struct 
 	}
 	if (val[S_EI])
 		value_bool(L, "endpoint_independent", val[S_EI], &s->endpoint_independent);
+	if (val[S_IDLE])
+		value_uint(L, "idle_timeout", val[S_IDLE], 1, NGW_EI_TIMEOUT_MAX,
+			   &s->idle_timeout);
+	if (val[S_PER_HOST])
+		value_uint(L, "max_per_host", val[S_PER_HOST], 1, NGW_EI_PER_HOST_MAX,
+			   &s->max_per_host);
+	/* they tune endpoint-independent mappings and mean nothing without */
+	if ((val[S_IDLE] || val[S_PER_HOST]) && !s->endpoint_independent)
+		lerr(L, (val[S_IDLE] ? val[S_IDLE] : val[S_PER_HOST])->pos, "%s: only with "
+		     "endpoint_independent: true", val[S_IDLE] ? "idle_timeout" : "max_per_host");
+	else if (val[S_IDLE] && s->idle_timeout < NGW_EI_TIMEOUT_ADVISED)
+		lwarn(L, val[S_IDLE]->pos, "idle_timeout %u s is under the %u s RFC 4787 "
+		      "(REQ-5) asks for; mappings may end while a peer still counts on them",
+		      s->idle_timeout, NGW_EI_TIMEOUT_ADVISED);
 	return !L->rule_failed;
 }

@@ -181,6 +181,9 @@ static void print_snat(FILE *out, const struct ngw_snat *s)
 	}
 	fprintf(out, "%smode: %s\n", in, snat_mode_name(s->mode));
 	fprintf(out, "%sendpoint_independent: %s\n", in, bool_name(s->endpoint_independent));
+	if (s->endpoint_independent)
+		fprintf(out, "%sidle_timeout: %u\n%smax_per_host: %u\n", in, s->idle_timeout, in,
+			 s->max_per_host);
 }
 
 int rules_print(const struct ngw_ruleset *rs, FILE *out)

@@ -143,6 +143,30 @@ const char *value_string(struct loader *L, const char *key, const struct ynode *
 	return v->str;
 }
 
+bool value_uint(struct loader *L, const char *key, const struct ynode *v, unsigned lo,
+		unsigned hi, unsigned *out)
+{
+	const char *s = value_string(L, key, v);
+	unsigned long n = 0;
+	size_t i;
+
+	if (!s)
+		return false;
+	for (i = 0; v->plain && s[i] >= '0' && s[i] <= '9' && i < 10; i++)
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	if (!v->plain || i == 0 || s[i]) {
+		lerr(L, v->pos, "%s: expected a number (%u-%u), not %s\"%.64s\"", key, lo, hi,
+		     v->plain ? "" : "the string ", s);
+		return false;
+	}
+	if (n < lo || n > hi) {
+		lerr(L, v->pos, "%s: %.64s is out of range (%u-%u)", key, s, lo, hi);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
 bool value_bool(struct loader *L, const char *key, const struct ynode *v, bool *out)
 {
 	static const char *const yes[] = { "true", "True", "TRUE" };

@@ -44,6 +44,10 @@ const char *value_string(struct loader *L, const char *key, const struct ynode *
 
 bool value_bool(struct loader *L, const char *key, const struct ynode *v, bool *out);
 
+/* A plain decimal number within lo..hi (an error names the range). */
+bool value_uint(struct loader *L, const char *key, const struct ynode *v, unsigned lo,
+		unsigned hi, unsigned *out);
+
 /* Index of v among names, or -1 after an error with a "did you mean". */
 int value_enum(struct loader *L, const char *key, const struct ynode *v,
 	       const char *const *names, size_t n);

@@ -18,6 +18,11 @@
 #define NGW_NAME_MAX	32		/* rule names: [a-z0-9][a-z0-9_-]{0,31} */
 #define NGW_TABLE_MAX	32		/* nftables table name */
 #define NGW_IFNAMSIZ	16		/* the kernel's IFNAMSIZ, with the NUL */
+#define NGW_EI_TIMEOUT_DEFAULT	300	/* RFC 4787 REQ-5: at least 120, 300 recommended */
+#define NGW_EI_TIMEOUT_ADVISED	120
+#define NGW_EI_TIMEOUT_MAX	86400
+#define NGW_EI_PER_HOST_DEFAULT	256
+#define NGW_EI_PER_HOST_MAX	65535
 #define NGW_FILE_MAX	(16u << 20)	/* largest configuration file read */
 
 enum ngw_proto {
@@ -86,9 +91,13 @@ struct ngw_snat {
 	struct ngw_port_range to_port;	/* ":PORT" of to, or `ports` of masquerade */
 	enum ngw_snat_mode mode;
 	bool endpoint_independent;
+	unsigned idle_timeout;		/* seconds an endpoint-independent mapping
+					 * lives without outbound traffic */
+	unsigned max_per_host;		/* endpoint-independent mappings of one
+					 * internal address at most */
 	struct {
 		struct ngw_pos rule, name, from, out, proto, to, ports, mode,
-			       endpoint_independent;
+			       endpoint_independent, idle_timeout, max_per_host;
 	} at;
 };
 
