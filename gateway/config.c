@@ -36,11 +36,11 @@ void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path)
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		const struct ngw_snat *s = &rs->snats[i];
 		if (s->endpoint_independent)
-			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": endpoint_independent is "
-				"not available in this version of natgw; the rule is applied as "
-				"ordinary snat\n", config_display_name(path),
-				s->at.endpoint_independent.line, s->at.endpoint_independent.col,
-				s->name);
+			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": max_per_host is not "
+				"enforced by this version of natgw; one internal host can hold "
+				"as many endpoint-independent mappings as it has sockets\n",
+				config_display_name(path), s->at.max_per_host.line,
+				s->at.max_per_host.col, s->name);
 	}
 }
 

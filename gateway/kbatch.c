@@ -203,6 +203,8 @@ void kbatch_sets_add(struct kbatch *kb)
 		if (d->data == KD_MARK || d->data == KD_TARGET4 || d->data == KD_TARGET6 ||
 		    d->data == KD_VERDICT)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, kdata_len(d->data));
+		if (d->dynamic)		/* nft's "flags dynamic,timeout" */
+			flags |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 		struct nftnl_udata_buf *u = set_udata(d);
 		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
@@ -242,6 +244,10 @@ void kbatch_base_chains_add(struct kbatch *kb)
 		  KRULE_NO_OWNER, "nat", NF_INET_POST_ROUTING, 100);
 	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_COUNT_FWD],
 		  KRULE_NO_OWNER, "filter", NF_INET_FORWARD, -150);
+	/* srcnat + 1: after the source translation, so the connection's reply
+	 * tuple holds the external socket the refresh writes down */
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_EI_REFRESH],
+		  KRULE_NO_OWNER, "filter", NF_INET_POST_ROUTING, 101);
 }
 
 void kbatch_chain_add(struct kbatch *kb, const char *name, uint32_t owner)

@@ -340,22 +340,21 @@ struct owned {
 	uint64_t fp;
 };
 
-static size_t kernel_owned(const struct kstate *st, struct owned *out)
+static size_t kernel_owned(const struct kstate *st, enum kchain chain, struct owned *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < st->n_rules; i++)
-		if (!strcmp(st->rules[i].chain, kchain_names[KCHAIN_POSTROUTING]) &&
-		    st->rules[i].comment[0])
+		if (!strcmp(st->rules[i].chain, kchain_names[chain]) && st->rules[i].comment[0])
 			out[n++] = (struct owned){ st->rules[i].comment, st->rules[i].fingerprint };
 	return n;
 }
 
-static size_t model_owned(const struct kmodel *m, struct owned *out)
+static size_t model_owned(const struct kmodel *m, enum kchain chain, struct owned *out)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < m->n_chain_rules; j++) {
 		const struct krule *r = &m->chain_rules[j];
-		if (r->chain != KCHAIN_POSTROUTING || r->owner == KRULE_NO_OWNER)
+		if (r->chain != (uint32_t)chain || r->owner == KRULE_NO_OWNER)
 			continue;
 		const char *name = m->rules[r->owner].name;
 		out[n++] = (struct owned){ name, krule_fingerprint(r, name) };
@@ -405,7 +404,9 @@ static long rank(const struct owned *v, size_t n, const struct owned *other, siz
 	return -1;
 }
 
-static void diff_snat_rules(struct differ *D)
+/* snat rules own rules in postrouting and, when endpoint-independent, in
+ * ei_refresh: each chain is rewritten whole when its owned rules differ. */
+static void diff_owned_rules(struct differ *D, enum kchain chain)
 {
 	const struct kstate *st = D->st;
 	const struct kmodel *m = D->m;
@@ -414,17 +415,17 @@ static void diff_snat_rules(struct differ *D)
 
 	if (!k || !w)
 		abort();
-	size_t nk = kernel_owned(st, k), nw = model_owned(m, w);
+	size_t nk = kernel_owned(st, chain, k), nw = model_owned(m, chain, w);
 	bool same = nk == nw;
 	for (size_t i = 0; same && i < nk; i++)
 		same = k[i].fp == w[i].fp && !strcmp(k[i].name, w[i].name);
 	if (!same) {
 		for (size_t i = 0; i < st->n_rules; i++)
-			if (!strcmp(st->rules[i].chain, kchain_names[KCHAIN_POSTROUTING]) &&
+			if (!strcmp(st->rules[i].chain, kchain_names[chain]) &&
 			    st->rules[i].comment[0])
 				push(&D->p->rule_del, i);
 		for (size_t j = 0; j < m->n_chain_rules; j++)
-			if (m->chain_rules[j].chain == KCHAIN_POSTROUTING &&
+			if (m->chain_rules[j].chain == (uint32_t)chain &&
 			    m->chain_rules[j].owner != KRULE_NO_OWNER)
 				push(&D->p->rule_add, j);
 		for (size_t r = 0; r < m->n_rules; r++) {
@@ -438,6 +439,12 @@ static void diff_snat_rules(struct differ *D)
 	}
 	free(k);
 	free(w);
+}
+
+static void diff_snat_rules(struct differ *D)
+{
+	diff_owned_rules(D, KCHAIN_POSTROUTING);
+	diff_owned_rules(D, KCHAIN_EI_REFRESH);
 }
 
 /* The fixed part — sets, base chains, their own rules — is as this natgw

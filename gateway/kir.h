@@ -34,12 +34,20 @@ enum kop_kind {
 	KOP_MASQ,		/* masquerade [to :PORTS] [FLAGS] */
 	KOP_SNAT,		/* snat ip to ADDR[-ADDR][:PORTS] [FLAGS] */
 	KOP_RETURN,
+	KOP_NFPROTO,		/* meta nfproto ipv4 */
+	KOP_CT_ORIG_SNAT,	/* ct direction original ct status snat */
+	KOP_EI_SNAT,		/* snat ip to ip saddr . udp sport map @ei_snat4 */
+	KOP_EI_MARK,		/* ct mark set ip daddr . udp dport map @ei_mark4 */
+	KOP_EI_DNAT,		/* dnat ip to ip daddr . udp dport map @ei_dnat4 */
+	KOP_EI_UPDATE,		/* update @ei_...4 { KEY timeout VALs : DATA } (below) */
 };
 
 struct kop {
 	enum kop_kind kind;
-	uint32_t mask, val;		/* MARK_*, masks of the mark ops */
-	enum kset set;			/* MARK_MAP, MARK_IN, MARK_VMAP, DNAT_MAP, COUNTER_MAP */
+	uint32_t mask, val;		/* MARK_*, masks of the mark ops; EI_UPDATE:
+					 * val is the timeout in seconds */
+	enum kset set;			/* MARK_MAP, MARK_IN, MARK_VMAP, DNAT_MAP, COUNTER_MAP,
+					 * EI_* */
 	uint8_t family;			/* NGW_FAMILY_*: SADDR, DNAT_MAP, SNAT */
 	uint8_t l4;			/* IPPROTO_TCP/UDP: L4PROTO, SPORT, DNAT_MAP */
 	uint16_t port;			/* SPORT */

@@ -7,6 +7,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
@@ -268,6 +269,76 @@ static void snat(struct nftnl_rule *r, const struct kop *o)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, flags);
 }
 
+static void ct_load_dir(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, dir);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+}
+
+/* Registers of an address . port concatenation starting at byte off: the
+ * port follows the address, each padded to 4 bytes. */
+static uint32_t port_reg(bool v4, unsigned off)
+{
+	return v4 ? reg32(off + 4) : reg32(off + 16);
+}
+
+/* X (ct original saddr . proto-src) or E (ct reply daddr . proto-dst) into
+ * the registers at byte off. */
+static void ei_socket_load(struct nftnl_rule *r, bool external, bool v4, unsigned off)
+{
+	uint8_t dir = external ? IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL;
+	uint32_t addr = external ? (v4 ? NFT_CT_DST_IP : NFT_CT_DST_IP6)
+				 : (v4 ? NFT_CT_SRC_IP : NFT_CT_SRC_IP6);
+
+	ct_load_dir(r, addr, dir, reg32(off));
+	ct_load_dir(r, external ? NFT_CT_PROTO_DST : NFT_CT_PROTO_SRC, dir, port_reg(v4, off));
+}
+
+static void ei_update(struct nftnl_rule *r, const struct kop *o)
+{
+	bool v4 = o->family == NGW_FAMILY_IPV4;
+	bool snat = o->set == KSET_EI_SNAT4 || o->set == KSET_EI_SNAT6;
+	bool mark = o->set == KSET_EI_MARK4 || o->set == KSET_EI_MARK6;
+	unsigned data = v4 ? 16 : 32;	/* the data's registers follow the key's */
+
+	ei_socket_load(r, !snat, v4, 0);
+	if (mark)
+		ct_mark_load(r, reg32(data));
+	else
+		ei_socket_load(r, snat, v4, data);
+	struct nftnl_expr *e = expr(r, "dynset");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, reg32(data));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, (uint64_t)o->val * 1000);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, kset_defs[o->set].name);
+}
+
+/* ADDR . udp PORT of the packet (source or destination) into registers 1..,
+ * for a lookup in an ei_ map. */
+static void ei_key_load(struct nftnl_rule *r, bool source, bool v4)
+{
+	nfproto_check(r, v4 ? NGW_FAMILY_IPV4 : NGW_FAMILY_IPV6);
+	payload_load(r, NFT_PAYLOAD_NETWORK_HEADER,
+		     v4 ? (source ? 12 : 16) : (source ? 8 : 24), v4 ? 4 : 16, NFT_REG_1);
+	payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, source ? 0 : 2, 2, port_reg(v4, 0));
+}
+
+static void ei_nat(struct nftnl_rule *r, const struct kop *o, uint32_t type)
+{
+	bool v4 = o->family == NGW_FAMILY_IPV4;
+
+	ei_key_load(r, type == NFT_NAT_SNAT, v4);
+	lookup(r, o->set, NFT_REG_1, NFT_REG_1);
+	struct nftnl_expr *e = expr(r, "nat");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, port_reg(v4, 0));
+}
+
 static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 {
 	switch (o->kind) {
@@ -362,6 +433,35 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
 		break;
 	}
+	case KOP_NFPROTO:
+		nfproto_check(r, o->family);
+		break;
+	case KOP_CT_ORIG_SNAT: {
+		struct nftnl_expr *e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		cmp_u8(r, IP_CT_DIR_ORIGINAL);
+		e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		bitwise(r, NFT_REG_1, IPS_SRC_NAT, 0);
+		cmp_u32(r, NFT_CMP_NEQ, 0);
+		break;
+	}
+	case KOP_EI_SNAT:
+		ei_nat(r, o, NFT_NAT_SNAT);
+		break;
+	case KOP_EI_DNAT:
+		ei_nat(r, o, NFT_NAT_DNAT);
+		break;
+	case KOP_EI_MARK:
+		ei_key_load(r, false, o->family == NGW_FAMILY_IPV4);
+		lookup(r, o->set, NFT_REG_1, NFT_REG_1);
+		ct_mark_store(r);
+		break;
+	case KOP_EI_UPDATE:
+		ei_update(r, o);
+		break;
 	}
 }
 

@@ -55,6 +55,37 @@ static void snat_target_text(const struct kop *o, FILE *out)
 		fprintf(out, ":%s", pr);
 }
 
+static const char *ip_name(uint8_t family)
+{
+	return family == NGW_FAMILY_IPV4 ? "ip" : "ip6";
+}
+
+/* The internal socket X and the external socket E of a connection X made,
+ * as conntrack holds them after the source translation. */
+static void ei_socket_text(bool external, uint8_t family, FILE *out)
+{
+	if (external)
+		fprintf(out, "ct reply %s daddr . ct reply proto-dst", ip_name(family));
+	else
+		fprintf(out, "ct original %s saddr . ct original proto-src", ip_name(family));
+}
+
+/* ei_snat: X -> E; ei_dnat: E -> X; ei_mark: E -> the connection's mark. */
+static void ei_update_text(const struct kop *o, FILE *out)
+{
+	bool snat = o->set == KSET_EI_SNAT4 || o->set == KSET_EI_SNAT6;
+	bool mark = o->set == KSET_EI_MARK4 || o->set == KSET_EI_MARK6;
+
+	fprintf(out, "update @%s { ", kset_defs[o->set].name);
+	ei_socket_text(!snat, o->family, out);
+	fprintf(out, " timeout %us : ", o->val);
+	if (mark)
+		fputs("ct mark", out);
+	else
+		ei_socket_text(snat, o->family, out);
+	fputs(" }", out);
+}
+
 static void op_text(const struct kop *o, FILE *out)
 {
 	const struct kset_def *s = &kset_defs[o->set];
@@ -131,6 +162,27 @@ static void op_text(const struct kop *o, FILE *out)
 		break;
 	case KOP_RETURN:
 		fputs("return", out);
+		break;
+	case KOP_NFPROTO:
+		fprintf(out, "meta nfproto %s", o->family == NGW_FAMILY_IPV4 ? "ipv4" : "ipv6");
+		break;
+	case KOP_CT_ORIG_SNAT:
+		fputs("ct direction original ct status snat", out);
+		break;
+	case KOP_EI_SNAT:
+		fprintf(out, "snat %s to %s saddr . udp sport map @%s", ip_name(o->family),
+			ip_name(o->family), s->name);
+		break;
+	case KOP_EI_MARK:
+		fprintf(out, "ct mark set %s daddr . udp dport map @%s", ip_name(o->family),
+			s->name);
+		break;
+	case KOP_EI_DNAT:
+		fprintf(out, "dnat %s to %s daddr . udp dport map @%s", ip_name(o->family),
+			ip_name(o->family), s->name);
+		break;
+	case KOP_EI_UPDATE:
+		ei_update_text(o, out);
 		break;
 	}
 }

@@ -90,11 +90,12 @@ static struct kop *op(struct krule *r, enum kop_kind kind)
 	return o;
 }
 
-static void op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
+static struct kop *op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
 {
 	struct kop *o = op(r, kind);
 	o->set = set;
 	o->mask = mask;
+	return o;
 }
 
 static void op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val)
@@ -136,6 +137,15 @@ static void fixed_rules_head(struct kmodel *m)
 	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
 	op(r, KOP_FIB_NOT_ON_IIF);
 	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN6_IN_ADDR, 0);
+	/* a connection to the external socket of an endpoint-independent
+	 * mapping: the snat rule that made it (see layout.h) */
+	for (int v6 = 0; v6 <= 1; v6++) {
+		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
+		op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+		struct kop *o = op_set(r, KOP_EI_MARK, v6 ? KSET_EI_MARK6 : KSET_EI_MARK4, 0);
+		o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+	}
 	/* every forward reached from the LAN gets the hairpin bit, so its
 	 * replies are masqueraded back through the router ... */
 	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
@@ -160,6 +170,15 @@ static void fixed_rules_head(struct kmodel *m)
 			o->set = v6 ? KSET_TARGET6 : KSET_TARGET4;
 			o->mask = MARK_RULE_MASK;
 		}
+	}
+
+	/* ... and whatever any remote sends to an endpoint-independent
+	 * mapping's external socket goes to its internal socket */
+	for (int v6 = 0; v6 <= 1; v6++) {
+		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+		struct kop *o = op_set(r, KOP_EI_DNAT, v6 ? KSET_EI_DNAT6 : KSET_EI_DNAT4, 0);
+		o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 	}
 
 	r = rule_new(m, KCHAIN_POSTROUTING, KRULE_NO_OWNER);
@@ -308,6 +327,34 @@ static void snat_matches(struct krule *r, const struct ngw_snat *s, const char *
 /* One snat rule becomes, per egress interface, source prefix and protocol,
  * two nft rules: the first stamps its mark unless a forward already did,
  * the second translates. The first snat rule to match a packet wins. */
+/* Every packet X sends out through an endpoint-independent rule refreshes
+ * its mapping's three elements for another idle_timeout. Only X's own
+ * connections do (RFC 4787 REQ-6, outbound refresh): not a hairpin's, not
+ * one a remote opened to E. */
+static void compile_ei_refresh(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
+{
+	static const enum kset sets[2][3] = {
+		{ KSET_EI_SNAT4, KSET_EI_DNAT4, KSET_EI_MARK4 },
+		{ KSET_EI_SNAT6, KSET_EI_DNAT6, KSET_EI_MARK6 },
+	};
+	bool has[2] = { false, false };
+
+	for (size_t p = 0; p < s->from.n; p++)
+		has[s->from.v[p].addr.family == NGW_FAMILY_IPV6] = true;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		for (int k = 0; has[v6] && k < 3; k++) {
+			struct krule *r = rule_new(m, KCHAIN_EI_REFRESH, idx);
+			op_mark(r, KOP_MARK_EQ, 0xffffffffu, m->rules[idx].mark);
+			op(r, KOP_CT_ORIG_SNAT);
+			op(r, KOP_NFPROTO)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+			op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+			struct kop *o = op_set(r, KOP_EI_UPDATE, sets[v6][k], 0);
+			o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+			o->val = s->idle_timeout;
+		}
+	}
+}
+
 static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
 {
 	uint8_t l4s[2] = { 0, 0 };
@@ -329,6 +376,14 @@ static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t id
 				op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
 				op_mark(r, KOP_MARK_SET, 0, m->rules[idx].mark);
 
+				if (s->endpoint_independent) {
+					/* X keeps the external socket it already has */
+					uint8_t fam = s->from.v[p].addr.family;
+					r = rule_new(m, KCHAIN_POSTROUTING, idx);
+					snat_matches(r, s, out, &s->from.v[p], l4s[i]);
+					op_set(r, KOP_EI_SNAT, fam == NGW_FAMILY_IPV4 ?
+					       KSET_EI_SNAT4 : KSET_EI_SNAT6, 0)->family = fam;
+				}
 				r = rule_new(m, KCHAIN_POSTROUTING, idx);
 				snat_matches(r, s, out, &s->from.v[p], l4s[i]);
 				struct kop *t = op(r, s->kind == NGW_SNAT_MASQUERADE ? KOP_MASQ :
@@ -555,8 +610,12 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 	for (size_t i = 0; i < rs->n_forwards; i++)
 		if (rs->forwards[i].enabled)
 			compile_forward(m, rs, &rs->forwards[i], (uint32_t)n++);
-	for (size_t i = 0; i < rs->n_snats; i++)
-		compile_snat(m, &rs->snats[i], (uint32_t)n++);
+	for (size_t i = 0; i < rs->n_snats; i++) {
+		uint32_t idx = (uint32_t)n++;
+		compile_snat(m, &rs->snats[i], idx);
+		if (rs->snats[i].endpoint_independent)
+			compile_ei_refresh(m, &rs->snats[i], idx);
+	}
 	for (size_t i = 0; i < m->n_rules; i++) {
 		struct kelem *e = elem_new(m, KSET_RULE_COUNTERS, (uint32_t)i);
 		struct key_builder k = { e->key, 0 };

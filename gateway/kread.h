@@ -53,7 +53,8 @@ struct kstate {
 	size_t n_rules, cap_rules;
 };
 
-#define KSTATE_ALL_SETS ((1u << KSET_COUNT) - 1)
+/* every set apply fills: not those the data path writes */
+#define KSTATE_ALL_SETS (((1u << KSET_COUNT) - 1) & ~KSET_DYNAMIC_MASK)
 
 /* Reads table inet <table>, and the elements of the sets in sets_mask
  * (bits 1 << enum kset; show needs rule_counters only). Returns 0

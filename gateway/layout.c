@@ -22,12 +22,19 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_SOURCE_CHECK] = { "source_check", { KF_MARK }, 1, KD_VERDICT },
 	[KSET_NO_HAIRPIN] = { "no_hairpin", { KF_MARK }, 1, KD_NONE },
 	[KSET_RULE_COUNTERS] = { "rule_counters", { KF_MARK }, 1, KD_COUNTER },
+	[KSET_EI_SNAT4] = { "ei_snat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
+	[KSET_EI_SNAT6] = { "ei_snat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
+	[KSET_EI_DNAT4] = { "ei_dnat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
+	[KSET_EI_DNAT6] = { "ei_dnat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
+	[KSET_EI_MARK4] = { "ei_mark4", { KF_IPV4, KF_PORT }, 2, KD_MARK, true },
+	[KSET_EI_MARK6] = { "ei_mark6", { KF_IPV6, KF_PORT }, 2, KD_MARK, true },
 };
 
 const char *const kchain_names[KCHAIN_FIXED] = {
 	[KCHAIN_PREROUTING] = "prerouting",
 	[KCHAIN_POSTROUTING] = "postrouting",
 	[KCHAIN_COUNT_FWD] = "count",
+	[KCHAIN_EI_REFRESH] = "ei_refresh",
 };
 
 unsigned kfield_size(enum kfield f)

@@ -13,18 +13,30 @@
  *     chain postrouting (nat, srcnat)   hairpin masquerade, then snat rules in order
  *     chain count (filter, forward)     per-rule packet and byte counters
  *     chain source_<name>               the allowed sources of one forward
+ *     map ei_snat4 ... map ei_mark6     endpoint-independent UDP mappings,
+ *                                       written by the data path (below)
+ *     chain ei_refresh (filter, postrouting after srcnat)
  *   }
  *
  * A new connection is classified once: one map lookup per key shape sets
  * its ct mark to the forward that takes it. That lookup is O(1) whatever
  * the number of forwards; the mark then selects the target, the source
- * check, the counter, and names the rule in conntrack. */
+ * check, the counter, and names the rule in conntrack.
+ *
+ * Endpoint-independent snat rules (RFC 4787 "full cone" UDP): once an
+ * internal socket X has left as external socket E, every packet of X's
+ * outbound flows refreshes, from the data path (nft's dynamic set update,
+ * with the rule's idle timeout), three elements: ei_snat X -> E, so X keeps
+ * E for every later destination; ei_dnat E -> X, so any remote sending to
+ * E reaches X; and ei_mark E -> the rule's mark. The kernel expires them
+ * after the idle timeout; nothing needs a daemon to stay correct. */
 #ifndef NATGW_LAYOUT_H
 #define NATGW_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#define NATGW_LAYOUT "managed by natgw (layout 1): edit natgw.yaml and apply, not this table"
+#define NATGW_LAYOUT "managed by natgw (layout 2): edit natgw.yaml and apply, not this table"
 #define NATGW_LAYOUT_PREFIX "managed by natgw "
 
 /* ct mark of a connection natgw translates: 0x4e (N) in the top byte, so a
@@ -72,8 +84,19 @@ enum kset {
 	KSET_SOURCE_CHECK,
 	KSET_NO_HAIRPIN,
 	KSET_RULE_COUNTERS,
+	KSET_EI_SNAT4,		/* written by the data path, never by apply */
+	KSET_EI_SNAT6,
+	KSET_EI_DNAT4,
+	KSET_EI_DNAT6,
+	KSET_EI_MARK4,
+	KSET_EI_MARK6,
 	KSET_COUNT,
 };
+
+/* The sets apply fills; the others belong to the data path. */
+#define KSET_DYNAMIC_MASK ((1u << KSET_EI_SNAT4) | (1u << KSET_EI_SNAT6) | \
+			   (1u << KSET_EI_DNAT4) | (1u << KSET_EI_DNAT6) | \
+			   (1u << KSET_EI_MARK4) | (1u << KSET_EI_MARK6))
 
 #define KSET_KEY_MAX 4
 
@@ -82,6 +105,8 @@ struct kset_def {
 	enum kfield key[KSET_KEY_MAX];
 	uint8_t n_key;
 	enum kdata data;
+	bool dynamic;			/* flags dynamic,timeout: the data path
+					 * adds and refreshes elements */
 };
 
 extern const struct kset_def kset_defs[KSET_COUNT];
@@ -90,6 +115,7 @@ enum kchain {
 	KCHAIN_PREROUTING,
 	KCHAIN_POSTROUTING,
 	KCHAIN_COUNT_FWD,
+	KCHAIN_EI_REFRESH,
 	KCHAIN_FIXED,		/* chains past this are source_<rule> chains */
 };
 

@@ -60,6 +60,8 @@ static void write_set(const struct kmodel *m, enum kset s, FILE *out)
 		kset_defs[s].name);
 	kset_type_text(s, out);
 	fputc('\n', out);
+	if (kset_defs[s].dynamic)
+		fputs("\t\tflags dynamic,timeout\n", out);
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
 		if (e->set != s)
@@ -142,6 +144,8 @@ int nft_script_write(const struct kmodel *m, FILE *out)
 		    "type nat hook postrouting priority srcnat; policy accept;", out);
 	write_chain(m, KCHAIN_COUNT_FWD, 0,
 		    "type filter hook forward priority mangle; policy accept;", out);
+	write_chain(m, KCHAIN_EI_REFRESH, 0,
+		    "type filter hook postrouting priority srcnat + 1; policy accept;", out);
 	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -21,6 +21,12 @@
  *       a new connection every interval (default 100 ms), one exchange on
  *       each; prints "<ms since the epoch> ok" or "<ms> fail <reason>" per
  *       attempt, so a test can see when connections failed and for how long.
+ *   natgw-probe udppeer udp ADDR PORT --to SOCKET[,SOCKET...] --seconds N [--every MS]
+ *       one UDP socket bound to ADDR:PORT, as a game console or phone has:
+ *       sends a line to each SOCKET ("203.0.113.100:7000"; again every MS
+ *       milliseconds with --every), prints each
+ *       answer as "from <socket>: <answer>", and answers any other sender
+ *       like serve does (printing "answered <socket>"), for N seconds.
  *   natgw-probe unix PATH FILE
  *       sends FILE's bytes ("-": standard input) to the UNIX stream socket PATH and prints what
  *       comes back until the other end closes.
@@ -213,6 +219,72 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void send_to_all(int fd, const char *to)
+{
+	char list[512];
+
+	snprintf(list, sizeof(list), "%s", to ? to : "");
+	for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
+		char *colon = strrchr(t, ':');
+		struct sockaddr_storage dst;
+		socklen_t dlen;
+		if (!colon)
+			usage();
+		*colon = '\0';
+		if (t[0] == '[') {	/* [v6]:port */
+			t++;
+			t[strlen(t) - 1] = '\0';
+		}
+		sock_addr(t, colon + 1, &dst, &dlen);
+		if (sendto(fd, "hello\n", 6, 0, (struct sockaddr *)&dst, dlen) < 0)
+			die("sendto");
+	}
+}
+
+static int udppeer(const char *host, const char *port, const char *to, double seconds,
+		   int every_ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+
+	sock_addr(host, port, &ss, &len);
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	send_to_all(fd, to);
+	double end = now() + seconds, next = every_ms > 0 ? now() + every_ms / 1000.0 : end;
+	while (now() < end) {
+		if (now() >= next) {
+			send_to_all(fd, to);
+			next += every_ms / 1000.0;
+		}
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		char buf[512], out[256], who[INET6_ADDRSTRLEN + 8];
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&peer, &plen);
+		if (n < 0)
+			continue;
+		buf[n] = '\0';
+		sock_text(&peer, who, sizeof(who));
+		if (!strncmp(buf, "peer=", 5)) {
+			printf("from %s: %s", who, buf);
+			continue;
+		}
+		answer_text(fd, &peer, out, sizeof(out));
+		sendto(fd, out, strlen(out), 0, (struct sockaddr *)&peer, plen);
+		printf("answered %s\n", who);
+	}
+	return 0;
+}
+
 static long long epoch_ms(void)
 {
 	struct timespec ts;
@@ -281,7 +353,8 @@ static int unix_send(const char *path, const char *file)
 
 int main(int argc, char **argv)
 {
-	const char *from = NULL, *sport = NULL, *ready = NULL;
+	const char *from = NULL, *sport = NULL, *ready = NULL, *to = NULL;
+	int every_ms = 0;
 	int timeout_ms = 2000, interval_ms = 100;
 	double seconds = 0;
 
@@ -304,6 +377,10 @@ int main(int argc, char **argv)
 			ready = argv[i + 1];
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--to"))
+			to = argv[i + 1];
+		else if (!strcmp(argv[i], "--every"))
+			every_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--interval"))
 			interval_ms = atoi(argv[i + 1]);
 		else
@@ -311,6 +388,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "serve"))
 		return serve(tcp, host, port, ready);
+	if (!strcmp(mode, "udppeer")) {
+		if (tcp || seconds <= 0)
+			usage();
+		return udppeer(host, port, to, seconds, every_ms);
+	}
 	if (!strcmp(mode, "churn")) {
 		if (!tcp || seconds <= 0 || interval_ms <= 0)
 			usage();

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Endpoint-independent ("full cone") UDP, real datagrams through the router:
+# an internal socket X sends to remotes R1 and R2, which both see the same
+# external socket E; R3, never contacted, sends to E and X receives it; a
+# second LAN host reaches X through E (hairpin); a plain masquerade rule
+# does not let R3 in (so the test tells the two apart); after the idle
+# timeout R3 is refused and the kernel holds no element of the mapping.
+set -u
+. "$(dirname "$0")/lib.sh"
+kernel_test_init "$1" "$2"
+
+cat >"$NGW_TMP/natgw.yaml" <<'YAML'
+version: 1
+gateway:
+  wan: eth0
+  lan: br-lan
+snat:
+  - name: console
+    from: 192.0.2.10
+    proto: udp
+    endpoint_independent: true
+    idle_timeout: 4
+  - name: lan-out
+    from: 192.0.2.0/24
+YAML
+check_output "apply, with a warning for the short idle timeout" \
+	'warning: snat "console": idle_timeout 4 s is under the 120 s RFC 4787 \(REQ-5\)' \
+	natgw apply "$NGW_TMP/natgw.yaml"
+# the remotes: R1 and R2 on the client, R3 (198.51.100.7) only sends
+serve client udp 203.0.113.100 7000
+serve client udp 203.0.113.101 7000
+listing() { on router nft list table inet natgw; }
+
+# X = 192.0.2.10:40000 talks to R1 and R2, and answers whoever writes
+bg server "$NGW_PROBE" udppeer udp 192.0.2.10 40000 \
+	--to 203.0.113.100:7000,203.0.113.101:7000 --seconds 3 >"$NGW_TMP/x.out"
+X=${NGW_PIDS[-1]}
+sleep 0.5
+check_output "R1 sees X as 203.0.113.5:40000" \
+	'^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:40000 ' cat "$NGW_TMP/x.out"
+check_output "R2 sees the same external socket (endpoint-independent mapping)" \
+	'^from 203\.0\.113\.101:7000: peer=203\.0\.113\.5:40000 ' cat "$NGW_TMP/x.out"
+check_output "nft holds X -> E" '192\.0\.2\.10 \. 40000 timeout 4s expires [0-9a-z]+ : 203\.0\.113\.5 \. 40000' \
+	on router nft list map inet natgw ei_snat4
+check_output "and E -> X" '203\.0\.113\.5 \. 40000 timeout 4s expires [0-9a-z]+ : 192\.0\.2\.10 \. 40000' \
+	on router nft list map inet natgw ei_dnat4
+check_output "R3, never contacted, reaches X through E (endpoint-independent filtering)" \
+	'^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:40000$' \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 40000 --from 198.51.100.7 --timeout 1000
+check_output "a second LAN host reaches X through E (hairpin)" \
+	'^peer=192\.0\.2\.1:[0-9]+ local=192\.0\.2\.10:40000$' \
+	on lanhost "$NGW_PROBE" connect udp 203.0.113.5 40000 --from 192.0.2.20 --timeout 1000
+check_output "conntrack marks R3's connection with the rule" \
+	"mark=$(printf '%d' "$(mark_of console)")" \
+	on router conntrack -L -p udp --orig-src 198.51.100.7 --orig-port-dst 40000
+wait "$X"
+check_output "X answered both" '^answered 198\.51\.100\.7:' cat "$NGW_TMP/x.out"
+
+# the same through plain masquerade: R3 does not get in
+bg lanhost "$NGW_PROBE" udppeer udp 192.0.2.20 41000 --to 203.0.113.100:7000 --seconds 2 \
+	>"$NGW_TMP/y.out"
+Y=${NGW_PIDS[-1]}
+sleep 0.5
+check_output "masquerade: R1 sees 203.0.113.5:41000" \
+	'^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:41000 ' cat "$NGW_TMP/y.out"
+check_fails "masquerade: R3 does not reach the internal socket" \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 41000 --from 198.51.100.7 --timeout 700
+wait "$Y"
+
+# idle: X has sent nothing for longer than idle_timeout (4 s)
+sleep 4.5
+check_fails "after the idle timeout R3 no longer gets through" \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 40000 --from 198.51.100.7 --timeout 700
+for map in ei_snat4 ei_dnat4 ei_mark4; do
+	check_fails "and $map holds nothing of it" sh -c \
+		"ip netns exec $(ns_name router) nft list map inet natgw $map | grep -q '40000'"
+done
+
+# the mapping lives while X keeps sending: a datagram every 0.5 s for 7 s,
+# longer than the idle timeout, and R3 still gets through at the end
+bg server "$NGW_PROBE" udppeer udp 192.0.2.10 40002 --to 203.0.113.100:7000 --every 500 \
+	--seconds 7 >/dev/null
+sleep 5.5
+check_output "while X keeps sending, its mapping outlives the idle timeout" \
+	'^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:40002$' \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 40002 --from 198.51.100.7 --timeout 1000
+
+finish
