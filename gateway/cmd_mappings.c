@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "ct.h"
+#include "ei.h"
 #include "human.h"
 #include "json.h"
 #include "mappings.h"
@@ -58,9 +59,19 @@ static const char *l4_name(uint8_t l4)
 
 static const char *state_name(const struct xlat_mapping *m)
 {
+	if (m->endpoint_independent)
+		return "FULL-CONE";	/* not a connection: X's socket, open to all */
 	struct ct_entry e = { .status = m->status, .tcp_state = m->tcp_state };
 	e.orig.l4 = m->l4;
 	return ct_state_name(&e);
+}
+
+static const char *sock_text(const struct xlat_socket *s, char *buf)
+{
+	if (!s->addr.family)
+		return "*";		/* any remote */
+	struct ngw_port_range p = { s->port, s->port };
+	return socket_format(&s->addr, &p, buf);
 }
 
 static void mapping_json(struct json *j, const struct mappings_filter *f, const struct xlat_mapping *m,
@@ -80,9 +91,8 @@ static void mapping_json(struct json *j, const struct mappings_filter *f, const 
 	json_string(j, m->snat ? "snat" : "forward");
 	json_key(j, "rule");
 	json_string(j, rule_name(f, m));
-	p = (struct ngw_port_range){ m->remote.port, m->remote.port };
 	json_key(j, "remote");
-	json_string(j, socket_format(&m->remote.addr, &p, buf));
+	json_string(j, sock_text(&m->remote, buf));
 	p = (struct ngw_port_range){ m->external.port, m->external.port };
 	json_key(j, "external");
 	json_string(j, socket_format(&m->external.addr, &p, buf));
@@ -100,11 +110,6 @@ static void mapping_json(struct json *j, const struct mappings_filter *f, const 
 	json_object_end(j);
 }
 
-static const char *sock_text(const struct xlat_socket *s, char *buf)
-{
-	struct ngw_port_range p = { s->port, s->port };
-	return socket_format(&s->addr, &p, buf);
-}
 
 /* ---- the list ---------------------------------------------------------- */
 
@@ -114,13 +119,11 @@ struct list {
 	size_t n, cap;
 };
 
-static void list_add(const struct ct_entry *e, void *arg)
+static void list_add_mapping(const struct xlat_mapping *m, void *arg)
 {
 	struct list *l = arg;
-	bool snat = xlat_entry_is_snat(e, rule_index_kind, (void *)l->f->ri);
-	struct xlat_mapping m;
 
-	if (!xlat_from_entry(e, snat, &m) || !mappings_wanted(l->f, &m))
+	if (!mappings_wanted(l->f, m))
 		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 256;
@@ -128,7 +131,17 @@ static void list_add(const struct ct_entry *e, void *arg)
 		if (!l->v)
 			abort();
 	}
-	l->v[l->n++] = m;
+	l->v[l->n++] = *m;
+}
+
+static void list_add(const struct ct_entry *e, void *arg)
+{
+	struct list *l = arg;
+	bool snat = xlat_entry_is_snat(e, rule_index_kind, (void *)l->f->ri);
+	struct xlat_mapping m;
+
+	if (xlat_from_entry(e, snat, &m))
+		list_add_mapping(&m, l);
 }
 
 static int mapping_cmp(const void *a, const void *b)
@@ -186,7 +199,8 @@ void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapp
 	}
 }
 
-static int list_mappings(const struct cli *cli, const struct mappings_filter *f)
+static int list_mappings(const struct cli *cli, const struct mappings_filter *f, struct nl *nl,
+			 const char *table)
 {
 	struct list l = { .f = f };
 	struct ct_sock *s = ct_open(false);
@@ -203,6 +217,13 @@ static int list_mappings(const struct cli *cli, const struct mappings_filter *f)
 	ct_close(s);
 	if (r < 0) {
 		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
+		free(l.v);
+		return EXIT_SYSTEM;
+	}
+	r = ei_read(nl, table, list_add_mapping, &l);
+	if (r < 0) {
+		fprintf(stderr, "natgw: reading the endpoint-independent mappings: %s\n",
+			strerror(-r));
 		free(l.v);
 		return EXIT_SYSTEM;
 	}
@@ -407,7 +428,7 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 						 rule, table);
 	}
 	if (status == EXIT_OK)
-		status = watch ? watch_mappings(cli, &f, &ri) : list_mappings(cli, &f);
+		status = watch ? watch_mappings(cli, &f, &ri) : list_mappings(cli, &f, &s.nl, table);
 	rule_index_free(&ri);
 	session_close(&s);
 	return status;

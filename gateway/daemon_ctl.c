@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "diag_print.h"
+#include "ei.h"
 #include "layout.h"
 #include "mappings.h"
 
@@ -79,6 +80,18 @@ static int serve_mappings(struct daemon *d, const struct ctl_request *req)
 	}
 	struct collect c = { .f = &f };
 	xlat_foreach(d->x, collect_one, &c);
+	struct nl nl;
+	r = nl_open(&nl);
+	if (r == 0) {
+		r = ei_read(&nl, d->table, collect_one, &c);
+		nl_close(&nl);
+	}
+	if (r < 0) {
+		fprintf(stderr, "natgw: reading the endpoint-independent mappings: %s\n",
+			strerror(-r));
+		free(c.v);
+		return EXIT_SYSTEM;
+	}
 	mappings_print(req->json, &f, c.v, c.n);
 	free(c.v);
 	return EXIT_OK;

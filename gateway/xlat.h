@@ -25,6 +25,7 @@ struct xlat_mapping {
 	uint32_t id;
 	uint32_t mark;
 	bool snat;			/* kind: snat, else forward */
+	bool endpoint_independent;	/* an ei_ map's mapping: any remote */
 	uint8_t l4;
 	struct xlat_socket remote, external, internal;
 	uint32_t status, timeout;

@@ -54,6 +54,10 @@ check_output "a second LAN host reaches X through E (hairpin)" \
 check_output "conntrack marks R3's connection with the rule" \
 	"mark=$(printf '%d' "$(mark_of console)")" \
 	on router conntrack -L -p udp --orig-src 198.51.100.7 --orig-port-dst 40000
+check_output "natgw mappings lists the mapping with its rule and time left" \
+	'^console +udp +\* +203\.0\.113\.5:40000 +192\.0\.2\.10:40000 +FULL-CONE +[0-9]+s' natgw mappings
+check_output "--json too" '"proto":"udp","kind":"snat","rule":"console","remote":"\*","external":"203\.0\.113\.5:40000","internal":"192\.0\.2\.10:40000","state":"FULL-CONE","timeout":[1-4],' \
+	natgw mappings --json --rule console
 wait "$X"
 check_output "X answered both" '^answered 198\.51\.100\.7:' cat "$NGW_TMP/x.out"
 
@@ -76,6 +80,30 @@ for map in ei_snat4 ei_dnat4 ei_mark4; do
 	check_fails "and $map holds nothing of it" sh -c \
 		"ip netns exec $(ns_name router) nft list map inet natgw $map | grep -q '40000'"
 done
+
+# the daemon: it answers mappings with the full-cone ones, and a restart
+# (SIGKILL) changes nothing for a live mapping, which the kernel keeps
+command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
+bg router "$NGW_BIN" run -c "$NGW_TMP/natgw.yaml" 2>"$NGW_TMP/daemon.log"
+DPID=${NGW_PIDS[-1]}
+for _ in $(seq 100); do grep -q '^natgw: running' "$NGW_TMP/daemon.log" && break; sleep 0.05; done
+bg server "$NGW_PROBE" udppeer udp 192.0.2.10 40001 --to 203.0.113.100:7000 --every 500 \
+	--seconds 4 >/dev/null
+sleep 0.5
+check_output "the daemon lists the mapping" '^1$' \
+	sh -c "ip netns exec $(ns_name router) '$NGW_BIN' mappings --json |
+		jq '[.[] | select(.state == \"FULL-CONE\" and .internal == \"192.0.2.10:40001\")] | length'"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+bg router "$NGW_BIN" run -c "$NGW_TMP/natgw.yaml" 2>>"$NGW_TMP/daemon.log"
+DPID=${NGW_PIDS[-1]}
+for _ in $(seq 100); do [ "$(grep -c '^natgw: running' "$NGW_TMP/daemon.log")" -ge 2 ] && break; sleep 0.05; done
+check_output "a restarted daemon adopts the table as it is" '^natgw: start: no changes' cat "$NGW_TMP/daemon.log"
+check_output "the live mapping works across the restart" \
+	'^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:40001$' \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 40001 --from 198.51.100.7 --timeout 1000
+kill "$DPID"
+wait "$DPID" 2>/dev/null
 
 # the mapping lives while X keeps sending: a datagram every 0.5 s for 7 s,
 # longer than the idle timeout, and R3 still gets through at the end

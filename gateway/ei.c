@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ei.h"
+#include "grow.h"
+#include "layout.h"
+
+struct ei_mark {
+	struct xlat_socket external;
+	uint32_t mark;
+};
+
+struct ei_reader {
+	uint8_t family;			/* of the map being read */
+	bool marks;			/* reading ei_mark, else ei_snat */
+	struct ei_mark *v;
+	size_t n, cap;
+	void (*cb)(const struct xlat_mapping *m, void *arg);
+	void *arg;
+};
+
+/* ADDR . PORT as the maps store them: the address, then the port in
+ * network order padded to 4 bytes. False when the length is not that. */
+static bool socket_from(const void *b, uint32_t len, uint8_t family, struct xlat_socket *s)
+{
+	unsigned alen = family == NGW_FAMILY_IPV4 ? 4 : 16;
+	uint16_t port;
+
+	if (len != alen + 4)
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->addr.family = family;
+	memcpy(s->addr.b, b, alen);
+	memcpy(&port, (const uint8_t *)b + alen, 2);
+	s->port = ntohs(port);
+	return true;
+}
+
+static int mark_cmp(const void *a, const void *b)
+{
+	const struct ei_mark *x = a, *y = b;
+	int c = addr_cmp(&x->external.addr, &y->external.addr);
+	return c ? c : (x->external.port > y->external.port) - (x->external.port < y->external.port);
+}
+
+static void elem_seen(struct ei_reader *rd, struct nftnl_set_elem *e)
+{
+	uint32_t klen = 0, dlen = 0;
+	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	const void *data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
+	struct xlat_socket k;
+
+	if (!key || !data || !socket_from(key, klen, rd->family, &k))
+		return;
+	if (rd->marks) {
+		if (dlen != 4)
+			return;
+		rd->v = grow(rd->v, &rd->cap, rd->n, sizeof(*rd->v));
+		rd->v[rd->n].external = k;
+		memcpy(&rd->v[rd->n++].mark, data, 4);
+		return;
+	}
+	struct xlat_mapping m = { .l4 = IPPROTO_UDP, .snat = true, .endpoint_independent = true };
+	if (!socket_from(data, dlen, rd->family, &m.external))
+		return;
+	m.internal = k;
+	uint64_t ms = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION) ?
+		      nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION) : 0;
+	m.timeout = (uint32_t)((ms + 999) / 1000);
+	struct ei_mark want = { .external = m.external };
+	const struct ei_mark *hit = rd->n ? bsearch(&want, rd->v, rd->n, sizeof(*rd->v), mark_cmp)
+					  : NULL;
+	m.mark = hit ? hit->mark : 0;
+	rd->cb(&m, rd->arg);
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ei_reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e;
+		while (it && (e = nftnl_set_elems_iter_next(it)))
+			elem_seen(rd, e);
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+struct ei_req {
+	const char *table, *set;
+};
+
+static void build(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct ei_req *req = arg;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		abort();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, req->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, req->set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+}
+
+int ei_read(struct nl *nl, const char *table,
+	    void (*cb)(const struct xlat_mapping *m, void *arg), void *arg)
+{
+	static const struct { enum kset marks, snat; uint8_t family; } maps[] = {
+		{ KSET_EI_MARK4, KSET_EI_SNAT4, NGW_FAMILY_IPV4 },
+		{ KSET_EI_MARK6, KSET_EI_SNAT6, NGW_FAMILY_IPV6 },
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sizeof(maps) / sizeof(*maps); i++) {
+		struct ei_reader rd = { .family = maps[i].family, .marks = true, .cb = cb,
+					.arg = arg };
+		struct ei_req req = { table, kset_defs[maps[i].marks].name };
+		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build, &req, elems_cb, &rd);
+		if (r == 0) {
+			if (rd.n)
+				qsort(rd.v, rd.n, sizeof(*rd.v), mark_cmp);
+			rd.marks = false;
+			req.set = kset_defs[maps[i].snat].name;
+			r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build, &req, elems_cb,
+				    &rd);
+		}
+		free(rd.v);
+	}
+	return r == -ENOENT ? 0 : r;	/* a table of an older layout has none */
+}

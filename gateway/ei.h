@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Endpoint-independent mappings as the kernel holds them: the ei_ maps the
+ * data path writes (layout.h), read back for `natgw mappings`. */
+#ifndef NATGW_EI_H
+#define NATGW_EI_H
+
+#include <stdint.h>
+
+#include "nl.h"
+#include "xlat.h"
+
+/* Calls cb with one mapping per internal socket X in the ei_snat maps:
+ * m->internal X, m->external E, m->mark the rule's (from ei_mark), m->timeout
+ * the seconds left, m->endpoint_independent set, m->remote empty (any
+ * remote). 0 or -errno. */
+int ei_read(struct nl *nl, const char *table,
+	    void (*cb)(const struct xlat_mapping *m, void *arg), void *arg);
+
+#endif
