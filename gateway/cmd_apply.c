@@ -121,7 +121,7 @@ static int apply_directly(const struct cli *cli, const char *file, unsigned conf
 
 	if (status != EXIT_OK)
 		return status;
-	config_warn_unsupported(rs, file);
+	config_warn_unsupported(rs, file, false);
 	if (confirm_pending(rs->gateway.table)) {
 		fprintf(stderr, "natgw: an earlier apply --confirm of table inet %s is waiting for "
 			"`natgw confirm`; confirm it (or let it roll back) first. Nothing was "

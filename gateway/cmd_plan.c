@@ -87,7 +87,6 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	status = config_load(file, &rs);
 	if (status != EXIT_OK)
 		return status;
-	config_warn_unsupported(rs, file);
 	if (nft) {
 		struct kmodel m;
 		/* without a kernel to ask, marks are numbered afresh */

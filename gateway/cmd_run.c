@@ -53,6 +53,11 @@ static void run_help(void)
 
 /* ---- conntrack ----------------------------------------------------------- */
 
+static void guard_log(void *arg, const char *line)
+{
+	daemon_log(arg, "%s", line);
+}
+
 static void on_ct_event(enum ct_event ev, const struct ct_entry *e, void *arg)
 {
 	struct daemon *d = arg;
@@ -62,6 +67,8 @@ static void on_ct_event(enum ct_event ev, const struct ct_entry *e, void *arg)
 		xlat_remove(d->x, e, NULL);
 	else if ((e->mark & MARK_TAG_MASK) == MARK_TAG)
 		xlat_upsert(d->x, e, &added);
+	if (ev == CT_EVENT_NEW && (e->mark & MARK_TAG_MASK) == MARK_TAG)
+		ei_guard_entry(d->guard, e);
 }
 
 static void resync_entry(const struct ct_entry *e, void *arg)
@@ -317,6 +324,7 @@ static void close_sockets(struct daemon *d, const char *sock)
 
 static void free_state(struct daemon *d)
 {
+	ei_guard_free(d->guard);
 	xlat_free(d->x);
 	rule_index_free(&d->ri);
 	for (size_t i = 0; i < d->n_marks; i++)
@@ -369,7 +377,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	status = config_load(d.config, &rs);
 	if (status != EXIT_OK)
 		return status;
-	config_warn_unsupported(rs, d.config);
+	config_warn_unsupported(rs, d.config, true);
 	snprintf(d.table, sizeof(d.table), "%s", rs->gateway.table);
 	if (confirm_pending(d.table)) {
 		fprintf(stderr, "natgw: an apply --confirm of table inet %s is waiting for "
@@ -386,6 +394,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	d.x = xlat_new(rule_index_kind, &d.ri);
+	d.guard = ei_guard_new(guard_log, &d);
 	status = open_everything(&d, sock, sizeof(sock));
 	if (status == EXIT_OK) {
 		status = daemon_apply(&d, rs, "start", false, 0, NULL);

@@ -31,16 +31,16 @@ const char *config_display_name(const char *path)
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
-void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path)
+void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path, bool daemon)
 {
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		const struct ngw_snat *s = &rs->snats[i];
-		if (s->endpoint_independent)
-			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": max_per_host is not "
-				"enforced by this version of natgw; one internal host can hold "
-				"as many endpoint-independent mappings as it has sockets\n",
-				config_display_name(path), s->at.max_per_host.line,
-				s->at.max_per_host.col, s->name);
+		if (s->endpoint_independent && !daemon)
+			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": without natgw run, "
+				"max_per_host is not enforced and two internal sockets given "
+				"the same external port are not told apart\n",
+				config_display_name(path), s->at.endpoint_independent.line,
+				s->at.endpoint_independent.col, s->name);
 	}
 }
 

@@ -20,7 +20,8 @@ const char *config_display_name(const char *path);
  * EXIT_OK with *rs set, EXIT_INVALID, or EXIT_SYSTEM when unreadable. */
 int config_load(const char *path, struct ngw_ruleset **rs);
 
-/* Warns on stderr about what this version accepts but does not do yet. */
-void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path);
+/* Warns on stderr about what the configuration asks for that is only done
+ * when the daemon runs (daemon: it is the daemon applying). */
+void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path, bool daemon);
 
 #endif

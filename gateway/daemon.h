@@ -10,6 +10,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "ct.h"
+#include "ei_guard.h"
 #include "nftev.h"
 #include "rule_index.h"
 #include "xlat.h"
@@ -40,6 +41,7 @@ struct daemon {
 	const char *reload_why;
 	bool verify_full;		/* set elements were touched */
 
+	struct ei_guard *guard;		/* endpoint-independent collisions, caps */
 	struct ct_sock *ct_events, *ct_dump;
 	struct xlat *x;
 	struct nftev *nft;

@@ -35,8 +35,10 @@ void daemon_log_text(struct daemon *d, const char *text, size_t len)
 
 /* Keeps the marks and names of what was applied: rules keep their ct marks
  * if the table has to be made again, and mappings are named by them. */
-static void remember_model(struct daemon *d, const struct kmodel *m)
+static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
+			   const struct kmodel *m)
 {
+	ei_guard_rules(d->guard, rs, m);
 	for (size_t i = 0; i < d->n_marks; i++)
 		free((char *)d->marks[i].name);
 	free(d->marks);
@@ -73,7 +75,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 		apply_summary(&a, summary, sizeof(summary));
 		daemon_log(d, "%s: %s%s", why, summary,
 			   confirm ? " (rolls back unless confirmed)" : "");
-		remember_model(d, &a.s.m);
+		remember_model(d, rs, &a.s.m);
 		if (confirm) {
 			d->confirm_pending = true;
 			d->confirm_previous = d->desired;
@@ -118,7 +120,7 @@ int daemon_reload(struct daemon *d, const char *why, const struct cli *report)
 		ruleset_free(rs);
 		return EXIT_INVALID;
 	}
-	config_warn_unsupported(rs, d->config);
+	config_warn_unsupported(rs, d->config, true);
 	return daemon_apply(d, rs, why, false, 0, report);
 }
 
@@ -144,7 +146,7 @@ void daemon_restore(struct daemon *d)
 		daemon_log(d, "another program changed table inet %s; restored it %.0f ms after "
 			   "the change was seen: %s", d->table,
 			   session_now_ms() - started + DAEMON_VERIFY_DELAY_MS, summary);
-		remember_model(d, &a.s.m);
+		remember_model(d, d->desired, &a.s.m);
 	} else if (d->cli->verbosity > 0) {
 		daemon_log(d, "table inet %s changed by another program, but natgw's rules are "
 			   "intact", d->table);

@@ -132,7 +132,7 @@ static int serve_apply(struct daemon *d, const struct ctl_request *req)
 		ruleset_free(rs);
 		return EXIT_SYSTEM;
 	}
-	config_warn_unsupported(rs, req->name);
+	config_warn_unsupported(rs, req->name, true);
 	snprintf(why, sizeof(why), "natgw apply %s%s", req->name,
 		 req->confirm ? " --confirm" : "");
 	int status = daemon_apply(d, rs, why, false, req->confirm, &cli);

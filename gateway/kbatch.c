@@ -483,3 +483,21 @@ uint32_t kbatch_error_owner(const struct kbatch *kb, const struct nl_error *e)
 	}
 	return i < kb->cap_owner ? kb->owner[i] : KRULE_NO_OWNER;
 }
+
+void kbatch_ei_elem(struct kbatch *kb, enum kset set, bool add, const void *key, size_t key_len,
+		    const void *data, size_t data_len, uint64_t timeout_ms)
+{
+	struct nftnl_set *s = elem_set(kb->m->table, set);
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+	if (!s || !e)
+		abort();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)key_len);
+	if (add && data_len)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, (uint32_t)data_len);
+	if (add && timeout_ms)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
+	nftnl_set_elem_add(s, e);
+	flush_elems(kb, s, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+	nftnl_set_free(s);
+}

@@ -40,4 +40,9 @@ void kbatch_elems_del(struct kbatch *kb, const struct kstate *st, const size_t *
  * found through the attribute the kernel pointed at, via its comment. */
 uint32_t kbatch_error_owner(const struct kbatch *kb, const struct nl_error *e);
 
+/* One element of a data-path set (layout.h's ei_ maps), written by the
+ * daemon: added with its data and timeout, or deleted by key. */
+void kbatch_ei_elem(struct kbatch *kb, enum kset set, bool add, const void *key, size_t key_len,
+		    const void *data, size_t data_len, uint64_t timeout_ms);
+
 #endif

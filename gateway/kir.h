@@ -40,6 +40,7 @@ enum kop_kind {
 	KOP_EI_MARK,		/* ct mark set ip daddr . udp dport map @ei_mark4 */
 	KOP_EI_DNAT,		/* dnat ip to ip daddr . udp dport map @ei_dnat4 */
 	KOP_EI_UPDATE,		/* update @ei_...4 { KEY timeout VALs : DATA } (below) */
+	KOP_EI_NOT_CAPPED,	/* ct original ip saddr . ct original proto-src != @ei_capped4 */
 };
 
 struct kop {

@@ -462,6 +462,14 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 	case KOP_EI_UPDATE:
 		ei_update(r, o);
 		break;
+	case KOP_EI_NOT_CAPPED: {
+		ei_socket_load(r, false, o->family == NGW_FAMILY_IPV4, 0);
+		struct nftnl_expr *e = expr(r, "lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[o->set].name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+		break;
+	}
 	}
 }
 

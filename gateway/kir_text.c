@@ -184,6 +184,10 @@ static void op_text(const struct kop *o, FILE *out)
 	case KOP_EI_UPDATE:
 		ei_update_text(o, out);
 		break;
+	case KOP_EI_NOT_CAPPED:
+		ei_socket_text(false, o->family, out);
+		fprintf(out, " != @%s", s->name);
+		break;
 	}
 }
 

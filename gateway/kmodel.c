@@ -348,6 +348,8 @@ static void compile_ei_refresh(struct kmodel *m, const struct ngw_snat *s, uint3
 			op(r, KOP_CT_ORIG_SNAT);
 			op(r, KOP_NFPROTO)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 			op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+			op_set(r, KOP_EI_NOT_CAPPED, v6 ? KSET_EI_CAPPED6 : KSET_EI_CAPPED4,
+			       0)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 			struct kop *o = op_set(r, KOP_EI_UPDATE, sets[v6][k], 0);
 			o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 			o->val = s->idle_timeout;

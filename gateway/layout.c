@@ -28,6 +28,8 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_DNAT6] = { "ei_dnat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
 	[KSET_EI_MARK4] = { "ei_mark4", { KF_IPV4, KF_PORT }, 2, KD_MARK, true },
 	[KSET_EI_MARK6] = { "ei_mark6", { KF_IPV6, KF_PORT }, 2, KD_MARK, true },
+	[KSET_EI_CAPPED4] = { "ei_capped4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true },
+	[KSET_EI_CAPPED6] = { "ei_capped6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
 };
 
 const char *const kchain_names[KCHAIN_FIXED] = {

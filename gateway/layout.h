@@ -90,13 +90,16 @@ enum kset {
 	KSET_EI_DNAT6,
 	KSET_EI_MARK4,
 	KSET_EI_MARK6,
+	KSET_EI_CAPPED4,	/* X over its host's max_per_host: no mapping */
+	KSET_EI_CAPPED6,
 	KSET_COUNT,
 };
 
 /* The sets apply fills; the others belong to the data path. */
 #define KSET_DYNAMIC_MASK ((1u << KSET_EI_SNAT4) | (1u << KSET_EI_SNAT6) | \
 			   (1u << KSET_EI_DNAT4) | (1u << KSET_EI_DNAT6) | \
-			   (1u << KSET_EI_MARK4) | (1u << KSET_EI_MARK6))
+			   (1u << KSET_EI_MARK4) | (1u << KSET_EI_MARK6) | \
+			   (1u << KSET_EI_CAPPED4) | (1u << KSET_EI_CAPPED6))
 
 #define KSET_KEY_MAX 4
 

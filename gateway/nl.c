@@ -61,9 +61,9 @@ void nl_close(struct nl *nl)
 	nl->sock = NULL;
 }
 
-int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
-	    void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
-	    mnl_cb_t cb, void *data)
+static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags,
+		   void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+		   mnl_cb_t cb, void *data)
 {
 	char *buf = calloc(1, MNL_SOCKET_DUMP_SIZE);	/* zeroed: see kbatch.c zero_room() */
 	uint32_t seq = ++nl->seq;
@@ -71,8 +71,7 @@ int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
 
 	if (!buf)
 		abort();
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, NLM_F_DUMP | NLM_F_ACK,
-						     seq);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags, seq);
 	build(nlh, arg);
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
 		r = -errno;
@@ -268,4 +267,18 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, struct nl_error *errs, size
 	}
 	free(buf);
 	return first_err;
+}
+
+int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
+	    void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+	    mnl_cb_t cb, void *data)
+{
+	return request(nl, type, family, NLM_F_DUMP | NLM_F_ACK, build, arg, cb, data);
+}
+
+int nl_get(struct nl *nl, uint16_t type, uint16_t family,
+	   void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+	   mnl_cb_t cb, void *data)
+{
+	return request(nl, type, family, NLM_F_ACK, build, arg, cb, data);
 }

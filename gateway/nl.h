@@ -28,6 +28,12 @@ int nl_dump(struct nl *nl, uint16_t type, uint16_t family,
 	    void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
 	    mnl_cb_t cb, void *data);
 
+/* The same for one object (no NLM_F_DUMP): cb sees the answer; -ENOENT
+ * when there is none. */
+int nl_get(struct nl *nl, uint16_t type, uint16_t family,
+	   void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+	   mnl_cb_t cb, void *data);
+
 /* A transaction being built. Messages are added with nl_batch_msg(), which
  * returns the buffer to build the next message in; the batch remembers
  * each message so an error can be traced back to it. */

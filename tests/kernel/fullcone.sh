@@ -17,13 +17,15 @@ gateway:
   lan: br-lan
 snat:
   - name: console
-    from: 192.0.2.10
+    from: [192.0.2.10, 192.0.2.11]
     proto: udp
     endpoint_independent: true
     idle_timeout: 4
+    max_per_host: 2
   - name: lan-out
     from: 192.0.2.0/24
 YAML
+addr server eth0 192.0.2.11/24	# a second internal host, same source ports
 check_output "apply, with a warning for the short idle timeout" \
 	'warning: snat "console": idle_timeout 4 s is under the 120 s RFC 4787 \(REQ-5\)' \
 	natgw apply "$NGW_TMP/natgw.yaml"
@@ -102,8 +104,51 @@ check_output "a restarted daemon adopts the table as it is" '^natgw: start: no c
 check_output "the live mapping works across the restart" \
 	'^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:40001$' \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 40001 --from 198.51.100.7 --timeout 1000
+
+# Collision: X1 and X2 (another host) both use source port 45000, towards
+# different remotes; the kernel gives both 203.0.113.5:45000. The daemon
+# leaves it to X1 and moves X2 to a free port for every new destination.
+bg server "$NGW_PROBE" udppeer udp 192.0.2.10 45000 --to 203.0.113.100:7000 --every 500 \
+	--seconds 6 >"$NGW_TMP/x1.out"
+sleep 0.3
+bg server "$NGW_PROBE" udppeer udp 192.0.2.11 45000 --to 203.0.113.101:7000 --every 500 \
+	--seconds 6 >"$NGW_TMP/x2.out"
+sleep 0.5
+check_output "the daemon sees the collision" \
+	'console": 192\.0\.2\.10:45000 and 192\.0\.2\.11:45000 both got external 203\.0\.113\.5:45000' \
+	cat "$NGW_TMP/daemon.log"
+moved=$(on router nft list map inet natgw ei_snat4 |
+	sed -n 's/.*192\.0\.2\.11 \. 45000 [^:]*: 203\.0\.113\.5 \. \([0-9]*\).*/\1/p')
+check "X2 has another external port" test -n "$moved" -a "$moved" != 45000
+check_output "R3 to 203.0.113.5:45000 reaches X1" '^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:45000$' \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 45000 --from 198.51.100.7 --timeout 1000
+check_output "R3 to X2's new port reaches X2" '^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.11:45000$' \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 "${moved:-1}" --from 198.51.100.7 --timeout 1000
+check_output "a new destination of X2 sees it there" "^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:${moved:-1} " \
+	on server "$NGW_PROBE" udppeer udp 192.0.2.11 45000 --to 203.0.113.100:7000 --seconds 0.5
+
+# max_per_host 2: X1's host holds two mappings now (40001 and 45000), so
+# its socket 46000 is one too many
+check_output "X1's host holds two mappings" '^2$' sh -c \
+	"ip netns exec $(ns_name router) nft list map inet natgw ei_snat4 | grep -c '192\.0\.2\.10 \. '"
+bg server "$NGW_PROBE" udppeer udp 192.0.2.10 46000 --to 203.0.113.100:7000 --every 500 \
+	--seconds 3 >"$NGW_TMP/over.out"
+sleep 0.5
+check_output "the cap is logged" 'console": 192\.0\.2\.10 has reached max_per_host \(2 endpoint-independent mappings\)' \
+	cat "$NGW_TMP/daemon.log"
+check_output "the socket over the cap still gets out (as ordinary snat)" \
+	'^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:' cat "$NGW_TMP/over.out"
+check_fails "but has no mapping" sh -c \
+	"ip netns exec $(ns_name router) nft list map inet natgw ei_snat4 | grep -q '192\.0\.2\.10 \. 46000 '"
+check_output "(it is in ei_capped4)" '192\.0\.2\.10 \. 46000' on router nft list set inet natgw ei_capped4
+check_fails "so R3 does not reach it" \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 46000 --from 198.51.100.7 --timeout 700
+check_output "another host is not limited by it" '192\.0\.2\.11 \. 45000 ' \
+	on router nft list map inet natgw ei_snat4
+check "the daemon is still running" kill -0 "$DPID"
 kill "$DPID"
 wait "$DPID" 2>/dev/null
+sleep 4.5	# every mapping above idles out
 
 # the mapping lives while X keeps sending: a datagram every 0.5 s for 7 s,
 # longer than the idle timeout, and R3 still gets through at the end
