@@ -17,7 +17,7 @@ gateway:
   lan: br-lan
 snat:
   - name: console
-    from: [192.0.2.10, 192.0.2.11]
+    from: [192.0.2.10, 192.0.2.11, "2001:db8:1::10"]
     proto: udp
     endpoint_independent: true
     idle_timeout: 4
@@ -62,6 +62,20 @@ check_output "--json too" '"proto":"udp","kind":"snat","rule":"console","remote"
 	natgw mappings --json --rule console
 wait "$X"
 check_output "X answered both" '^answered 198\.51\.100\.7:' cat "$NGW_TMP/x.out"
+
+# IPv6: the same mapping and filtering through ei_snat6 and ei_dnat6
+addr client c0 2001:db8:ff::103/64
+serve client udp 2001:db8:ff::100 7000
+bg server "$NGW_PROBE" udppeer udp 2001:db8:1::10 40006 --to '[2001:db8:ff::100]:7000' \
+	--seconds 2 >"$NGW_TMP/x6.out"
+sleep 0.5
+check_output "IPv6: R1 sees X as [2001:db8:ff::5]:40006" \
+	'^from \[2001:db8:ff::100\]:7000: peer=\[2001:db8:ff::5\]:40006 ' cat "$NGW_TMP/x6.out"
+check_output "IPv6: R3, never contacted, reaches X" \
+	'^peer=\[2001:db8:ff::103\]:[0-9]+ local=\[2001:db8:1::10\]:40006$' \
+	on client "$NGW_PROBE" connect udp 2001:db8:ff::5 40006 --from 2001:db8:ff::103 --timeout 1000
+check_output "IPv6: natgw mappings lists it" \
+	'^console +udp +\* +\[2001:db8:ff::5\]:40006 +\[2001:db8:1::10\]:40006 +FULL-CONE' natgw mappings
 
 # the same through plain masquerade: R3 does not get in
 bg lanhost "$NGW_PROBE" udppeer udp 192.0.2.20 41000 --to 203.0.113.100:7000 --seconds 2 \
