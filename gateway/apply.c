@@ -6,6 +6,7 @@
 
 #include "applied.h"
 #include "apply.h"
+#include "ei.h"
 #include "flush.h"
 #include "rundir.h"
 
@@ -76,6 +77,12 @@ static void flush_changed(struct apply_run *a)
 	if (r < 0)
 		fprintf(stderr, "natgw: warning: applied, but flushing the mappings of changed "
 			"rules failed: %s\n", strerror(-r));
+	size_t withdrawn = 0;
+	r = n ? ei_withdraw(&a->s.nl, a->s.m.table, marks, n, &withdrawn) : 0;
+	if (r < 0)
+		fprintf(stderr, "natgw: warning: applied, but withdrawing the endpoint-independent "
+			"mappings of changed rules failed: %s\n", strerror(-r));
+	a->flushed += withdrawn;
 	free(marks);
 }
 

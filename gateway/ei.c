@@ -10,6 +10,7 @@
 
 #include "ei.h"
 #include "grow.h"
+#include "kbatch.h"
 #include "layout.h"
 
 struct ei_mark {
@@ -139,4 +140,84 @@ int ei_read(struct nl *nl, const char *table,
 		free(rd.v);
 	}
 	return r == -ENOENT ? 0 : r;	/* a table of an older layout has none */
+}
+
+/* ---- withdrawing the mappings of rules that changed or went away --------- */
+
+struct withdraw {
+	const uint32_t *marks;
+	size_t n_marks;
+	struct xlat_mapping *v;
+	size_t n, cap;
+};
+
+static void withdraw_pick(const struct xlat_mapping *m, void *arg)
+{
+	struct withdraw *w = arg;
+
+	for (size_t i = 0; i < w->n_marks; i++) {
+		if ((m->mark & MARK_RULE_MASK) != (w->marks[i] & MARK_RULE_MASK))
+			continue;
+		w->v = grow(w->v, &w->cap, w->n, sizeof(*w->v));
+		w->v[w->n++] = *m;
+		return;
+	}
+}
+
+static size_t socket_key(const struct xlat_socket *s, uint8_t *key)
+{
+	unsigned alen = s->addr.family == NGW_FAMILY_IPV4 ? 4 : 16;
+	uint16_t port = htons(s->port);
+
+	memset(key, 0, 20);
+	memcpy(key, s->addr.b, alen);
+	memcpy(key + alen, &port, 2);
+	return alen + 4;
+}
+
+/* One transaction deleting the three elements of each mapping picked. */
+static int withdraw_send(struct nl *nl, const char *table, const struct withdraw *w)
+{
+	struct kmodel m = { 0 };
+	struct kbatch kb;
+	struct nl_error err;
+	size_t n_errs = 0;
+
+	snprintf(m.table, sizeof(m.table), "%s", table);
+	kbatch_init(&kb, nl, &m);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct xlat_mapping *x = &w->v[i];
+		bool v4 = x->internal.addr.family == NGW_FAMILY_IPV4;
+		uint8_t key[20];
+		size_t len = socket_key(&x->internal, key);
+		kbatch_ei_elem(&kb, v4 ? KSET_EI_SNAT4 : KSET_EI_SNAT6, false, key, len, NULL, 0, 0);
+		len = socket_key(&x->external, key);
+		kbatch_ei_elem(&kb, v4 ? KSET_EI_DNAT4 : KSET_EI_DNAT6, false, key, len, NULL, 0, 0);
+		kbatch_ei_elem(&kb, v4 ? KSET_EI_MARK4 : KSET_EI_MARK6, false, key, len, NULL, 0, 0);
+	}
+	int r = nl_batch_send(nl, &kb.nb, &err, 1, &n_errs);
+	kbatch_free(&kb);
+	return r;
+}
+
+int ei_withdraw(struct nl *nl, const char *table, const uint32_t *marks, size_t n_marks,
+		size_t *withdrawn)
+{
+	int r = 0;
+
+	*withdrawn = 0;
+	/* an element may idle out between reading and deleting, and the kernel
+	 * then refuses the whole transaction: read again and retry */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct withdraw w = { .marks = marks, .n_marks = n_marks };
+		r = ei_read(nl, table, withdraw_pick, &w);
+		if (r == 0 && w.n)
+			r = withdraw_send(nl, table, &w);
+		if (r == 0)
+			*withdrawn = w.n;
+		free(w.v);
+		if (r != -ENOENT)
+			break;
+	}
+	return r;
 }

@@ -16,4 +16,10 @@
 int ei_read(struct nl *nl, const char *table,
 	    void (*cb)(const struct xlat_mapping *m, void *arg), void *arg);
 
+/* Deletes the endpoint-independent mappings of the rules with these marks
+ * (changed or removed by an apply): their external sockets close at once
+ * instead of when they idle out. 0 or -errno; *withdrawn how many. */
+int ei_withdraw(struct nl *nl, const char *table, const uint32_t *marks, size_t n_marks,
+		size_t *withdrawn);
+
 #endif

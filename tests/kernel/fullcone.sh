@@ -173,4 +173,13 @@ check_output "while X keeps sending, its mapping outlives the idle timeout" \
 	'^peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:40002$' \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 40002 --from 198.51.100.7 --timeout 1000
 
+# the rule goes: its mappings close at once, not when they idle out
+sed '/name: console/,/max_per_host/d' "$NGW_TMP/natgw.yaml" >"$NGW_TMP/no-console.yaml"
+check_output "removing the rule withdraws its mappings" 'applied \+0 -1 ~0 in .* flushed [1-9]' \
+	natgw apply "$NGW_TMP/no-console.yaml"
+check_fails "nothing of them stays in the kernel" sh -c \
+	"ip netns exec $(ns_name router) nft list map inet natgw ei_dnat4 | grep -q '40002'"
+check_fails "and R3 is refused at once" \
+	on client "$NGW_PROBE" connect udp 203.0.113.5 40002 --from 198.51.100.7 --timeout 700
+
 finish
