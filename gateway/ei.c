@@ -164,12 +164,12 @@ static void withdraw_pick(const struct xlat_mapping *m, void *arg)
 	}
 }
 
-static size_t socket_key(const struct xlat_socket *s, uint8_t *key)
+size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX])
 {
 	unsigned alen = s->addr.family == NGW_FAMILY_IPV4 ? 4 : 16;
 	uint16_t port = htons(s->port);
 
-	memset(key, 0, 20);
+	memset(key, 0, EI_KEY_MAX);
 	memcpy(key, s->addr.b, alen);
 	memcpy(key + alen, &port, 2);
 	return alen + 4;
@@ -188,10 +188,10 @@ static int withdraw_send(struct nl *nl, const char *table, const struct withdraw
 	for (size_t i = 0; i < w->n; i++) {
 		const struct xlat_mapping *x = &w->v[i];
 		bool v4 = x->internal.addr.family == NGW_FAMILY_IPV4;
-		uint8_t key[20];
-		size_t len = socket_key(&x->internal, key);
+		uint8_t key[EI_KEY_MAX];
+		size_t len = ei_key(&x->internal, key);
 		kbatch_ei_elem(&kb, v4 ? KSET_EI_SNAT4 : KSET_EI_SNAT6, false, key, len, NULL, 0, 0);
-		len = socket_key(&x->external, key);
+		len = ei_key(&x->external, key);
 		kbatch_ei_elem(&kb, v4 ? KSET_EI_DNAT4 : KSET_EI_DNAT6, false, key, len, NULL, 0, 0);
 		kbatch_ei_elem(&kb, v4 ? KSET_EI_MARK4 : KSET_EI_MARK6, false, key, len, NULL, 0, 0);
 	}

@@ -4,10 +4,17 @@
 #ifndef NATGW_EI_H
 #define NATGW_EI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nl.h"
 #include "xlat.h"
+
+#define EI_KEY_MAX 20	/* an IPv6 address and a port, padded */
+
+/* s as the ei_ maps key (and store) it: the address, then the port in
+ * network order padded to 4 bytes. Returns the length. */
+size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX]);
 
 /* Calls cb with one mapping per internal socket X in the ei_snat maps:
  * m->internal X, m->external E, m->mark the rule's (from ei_mark), m->timeout

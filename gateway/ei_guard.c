@@ -126,20 +126,9 @@ void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const stru
 
 /* ---- the kernel's maps, one element at a time --------------------------- */
 
-static size_t key_of(const struct xlat_socket *s, uint8_t *key)
-{
-	unsigned alen = s->addr.family == NGW_FAMILY_IPV4 ? 4 : 16;
-	uint16_t port = htons(s->port);
-
-	memset(key, 0, 20);
-	memcpy(key, s->addr.b, alen);
-	memcpy(key + alen, &port, 2);
-	return alen + 4;
-}
-
 struct get_req {
 	const char *table, *set;
-	uint8_t key[20];
+	uint8_t key[EI_KEY_MAX];
 	size_t key_len;
 };
 
@@ -198,7 +187,7 @@ static int map_get(struct ei_guard *g, enum kset set, const struct xlat_socket *
 	struct get_req req = { .table = g->table, .set = kset_defs[set].name };
 	struct get_answer a = { .family = s->addr.family };
 
-	req.key_len = key_of(s, req.key);
+	req.key_len = ei_key(s, req.key);
 	int r = nl_get(&g->nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build_get, &req, get_cb, &a);
 	if (r == -ENOENT)
 		return 0;
@@ -244,13 +233,13 @@ static int write_elems(struct ei_guard *g, const struct ei_write *w, size_t n, u
 	snprintf(m.table, sizeof(m.table), "%s", g->table);
 	kbatch_init(&kb, &g->nl, &m);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t key[20], data[20];
-		size_t klen = key_of(w[i].key, key), dlen = 0;
+		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
+		size_t klen = ei_key(w[i].key, key), dlen = 0;
 		if (w[i].data_is_mark) {
 			memcpy(data, w[i].data, 4);
 			dlen = 4;
 		} else if (w[i].data) {
-			dlen = key_of(w[i].data, data);
+			dlen = ei_key(w[i].data, data);
 		}
 		kbatch_ei_elem(&kb, w[i].set, w[i].add, key, klen, data, dlen,
 			       (uint64_t)timeout * 1000);
