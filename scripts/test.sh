@@ -23,9 +23,10 @@ done
 . scripts/lib/debian-packages.sh
 # groff lints the man pages; jq reads JSON; GNU time measures memory;
 # systemd-analyze verifies the unit, man-db finds its man pages and
-# bash-completion loads the completion, in tests
+# bash-completion loads the completion, in tests; iptables is a benchmark
+# peer (the bench smoke test)
 install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" groff-base jq time \
-	systemd man-db bash-completion ||
+	systemd man-db bash-completion iptables ||
 	exit 1
 
 jobs=$(nproc)

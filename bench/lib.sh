@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What every benchmark shares: namespaces of its own, timing, statistics,
+# the CSV of raw numbers and the tables of docs/BENCHMARKS.md. Source it.
+
+BENCH_NS=()
+BENCH_TMP=$(mktemp -d)
+export NATGW_RUN_DIR=$BENCH_TMP/run	# natgw's records stay with this run
+
+bench_cleanup() {
+	local ns
+	for ns in "${BENCH_NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	BENCH_NS=()
+	[ -n "${BENCH_RESTORE:-}" ] && eval "$BENCH_RESTORE"
+	rm -rf "$BENCH_TMP"
+}
+
+# ns_new: a fresh, empty network namespace; prints its name
+ns_new() {
+	local ns="ngwb$$-$RANDOM$RANDOM"
+	ip netns add "$ns" || return 1
+	BENCH_NS+=("$ns")
+	ip netns exec "$ns" ip link set lo up
+	echo "$ns"
+}
+
+ns_del() {
+	ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$1" 2>/dev/null
+}
+
+# seconds_of COMMAND...: runs it, prints its wall time in seconds (stdout and
+# stderr of the command go to $BENCH_TMP/last.out and .err); fails with it
+seconds_of() {
+	local start end
+	start=$EPOCHREALTIME
+	"$@" >"$BENCH_TMP/last.out" 2>"$BENCH_TMP/last.err" || {
+		echo "bench: failed: $*" >&2
+		sed 's/^/  | /' "$BENCH_TMP/last.err" | head -5 >&2
+		return 1
+	}
+	end=$EPOCHREALTIME
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+# stats V...: "median min max" of the values
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%s %s %s\n", m, v[1], v[NR] }'
+}
+
+# csv BENCH CASE TOOL N VALUE UNIT: one raw measurement
+csv() {
+	printf '%s,%s,%s,%s,%s,%s\n' "$@" >>"$BENCH_CSV"
+}
+
+# ratio A B: A / B with two decimals
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# at_least VALUE GOAL / at_most VALUE GOAL: "met" or "missed"
+at_least() { awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "met" : "missed" }'; }
+at_most() { awk -v v="$1" -v g="$2" 'BEGIN { print (v <= g) ? "met" : "missed" }'; }
+
+# md LINE...: appends to the report being written
+md() { printf '%s\n' "$@" >>"$BENCH_MD"; }
+
+# fmt_s SECONDS: "1.234 s" or "12.3 ms"
+fmt_s() {
+	awk -v s="$1" 'BEGIN { if (s >= 1) printf "%.2f s", s; else printf "%.1f ms", s * 1000 }'
+}
+
+say() { printf '\n== %s\n' "$*" >&2; }

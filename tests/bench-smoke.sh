@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The benchmarks still run: bench/run.sh --quick for the parts that take
+# seconds, with the natgw under test, into a directory of its own. Checks
+# that each wrote its table and raw numbers; the figures themselves are for
+# docs/BENCHMARKS.md, not for a pass or fail here.
+set -u
+natgw=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIPPED: bench-smoke needs root (network namespaces)" >&2
+	exit 77
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+BENCH_NATGW=$natgw bash "$top/bench/run.sh" --quick --only B1,B2 --out "$out" || exit 1
+failed=0
+for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
+	'^## B2: one forward changed among N = 10000$' '^\| kernel transaction \| [0-9.]+ m?s' \
+	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$'; do
+	grep -Eq "$want" "$out/BENCHMARKS.md" || { echo "FAIL: BENCHMARKS.md lacks /$want/" >&2; failed=1; }
+done
+for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' '^B2,transaction,natgw,1000,'; do
+	grep -Eq "$want" "$out/benchmarks.csv" || { echo "FAIL: benchmarks.csv lacks /$want/" >&2; failed=1; }
+done
+[ "$failed" -eq 0 ] && echo "bench-smoke: ok"
