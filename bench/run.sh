@@ -77,7 +77,8 @@ for b in B1 B2 B3 B4 B5 B6; do
 	[[ ",$only," == *",$b,"* ]] || missing+=" $b"
 done
 [ -n "$missing" ] && md "Not measured in this run:$missing." ""
-md "The whole run took $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s."
+cat "$TOP/bench/findings.md" >>"$BENCH_MD"
+md "" "The whole run took $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s."
 cp "$BENCH_MD" "$out/BENCHMARKS.md"
 cp "$BENCH_CSV" "$out/benchmarks.csv"
 echo "bench/run.sh: wrote $out/BENCHMARKS.md and $out/benchmarks.csv" >&2
