@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh [--quick] [--only B1,B2,...] [--out DIR]
-#   (B1 and B2 exist so far; B3-B6 of the benchmarks issue are to come)
+#   (B1, B2 and B4 exist so far; B3, B5 and B6 of the benchmarks issue are
+#   to come)
 #
 # natgw against the tools operators use instead, in the same run on the same
 # kernel, in namespaces of its own. Writes DIR/BENCHMARKS.md (default
@@ -13,14 +14,14 @@
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=false
-only=B1,B2
+only=B1,B2,B4
 out=$TOP/docs
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=true ;;
 	--only) only=$2; shift ;;
 	--out) out=$2; shift ;;
-	-h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -31,7 +32,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 . "$TOP/scripts/lib/debian-packages.sh"
-install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" iptables ||
+install_debian_packages "${NATGW_BUILD_PACKAGES[@]}" "${NATGW_NET_PACKAGES[@]}" iptables time ||
 	exit 1
 for tool in iptables-legacy-restore iptables-nft-restore nft; do
 	command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing" >&2; exit 1; }
@@ -46,6 +47,7 @@ if [ -z "$NATGW" ]; then
 		{ echo "bench/run.sh: build failed" >&2; exit 1; }
 	NATGW=$build/gateway/natgw
 fi
+CTFILL=${BENCH_CTFILL:-$(dirname "$NATGW")/../bench/natgw-ctfill}
 
 . "$TOP/bench/lib.sh"
 trap bench_cleanup EXIT
@@ -69,6 +71,7 @@ for b in ${only//,/ }; do
 	case $b in
 	B1) . "$TOP/bench/b1-install.sh"; bench_b1 ;;
 	B2) . "$TOP/bench/b2-change.sh"; bench_b2 ;;
+	B4) . "$TOP/bench/b4-mappings.sh"; bench_b4 ;;
 	*) echo "bench/run.sh: no benchmark $b" >&2; exit 2 ;;
 	esac || { echo "bench/run.sh: $b failed" >&2; exit 1; }
 done

@@ -6,6 +6,7 @@
 # docs/BENCHMARKS.md, not for a pass or fail here.
 set -u
 natgw=$(realpath "$1")
+ctfill=$(realpath "$2")
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIPPED: bench-smoke needs root (network namespaces)" >&2
@@ -13,14 +14,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-BENCH_NATGW=$natgw bash "$top/bench/run.sh" --quick --only B1,B2 --out "$out" || exit 1
+BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill bash "$top/bench/run.sh" --quick --only B1,B2,B4 \
+	--out "$out" || exit 1
 failed=0
 for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
 	'^## B2: one forward changed among N = 10000$' '^\| kernel transaction \| [0-9.]+ m?s' \
-	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$'; do
+	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$' \
+	'^## B4: listing natgw' '^\| 50000 \(1000\) \| [0-9.]+ m?s '; do
 	grep -Eq "$want" "$out/BENCHMARKS.md" || { echo "FAIL: BENCHMARKS.md lacks /$want/" >&2; failed=1; }
 done
-for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' '^B2,transaction,natgw,1000,'; do
+for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' \
+	'^B2,transaction,natgw,1000,' '^B4,peak-1000-of-50000,natgw,50000,[0-9]+,KiB$'; do
 	grep -Eq "$want" "$out/benchmarks.csv" || { echo "FAIL: benchmarks.csv lacks /$want/" >&2; failed=1; }
 done
 [ "$failed" -eq 0 ] && echo "bench-smoke: ok"

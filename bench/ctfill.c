@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* natgw-ctfill TOTAL NATGW [MARK]: fills this network namespace's conntrack
+/* natgw-ctfill TOTAL NATGW [MARK]: the load generator of B4 and B6 (and of
+ * the kernel tests' lost-event checks). Fills this network namespace's conntrack
  * table with TOTAL UDP entries (198.51.100.x:port -> 203.0.113.5:53, ten
  * minutes each), of which the first NATGW look like natgw's forwards: ct
  * mark MARK (default 0x4e000001) and a reply from 192.0.2.10:8443. Quick,
