@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -92,6 +93,16 @@ int daemon_resync(struct daemon *d)
 	return r;
 }
 
+/* With -v: the heap in use, as the allocator counts it (bench B6). */
+static void log_heap(struct daemon *d, const char *when)
+{
+	if (d->cli->verbosity <= 0)
+		return;
+	struct mallinfo2 mi = mallinfo2();
+	daemon_log(d, "heap in use %s: %zu KiB (%zu mappings)", when,
+		   (mi.uordblks + mi.hblkhd) / 1024, xlat_count(d->x));
+}
+
 static void ct_readable(struct daemon *d)
 {
 	int r = ct_events_read(d->ct_events, false, on_ct_event, d);
@@ -103,6 +114,8 @@ static void ct_readable(struct daemon *d)
 			daemon_log(d, "the kernel dropped conntrack events (queue full); "
 				   "resynchronised from a dump in %.0f ms: %zu mappings",
 				   session_now_ms() - start, xlat_count(d->x));
+		if (r == 0)
+			log_heap(d, "after the resync");
 	}
 	if (r < 0)
 		daemon_log(d, "conntrack events: %s", strerror(-r));
@@ -404,6 +417,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		int r = daemon_resync(&d);
 		if (r < 0)
 			daemon_log(&d, "reading conntrack: %s", strerror(-r));
+		log_heap(&d, "at start");
 		daemon_log(&d, "running: table inet %s, %zu rules, %zu mappings; serving %s",
 			   d.table, d.n_marks, xlat_count(d.x), sock);
 		loop(&d);

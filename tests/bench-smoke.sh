@@ -14,13 +14,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill bash "$top/bench/run.sh" --quick --only B1,B2,B4 \
+BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill bash "$top/bench/run.sh" --quick --only B1,B2,B4,B6 \
 	--out "$out" || exit 1
 failed=0
 for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
 	'^## B2: one forward changed among N = 10000$' '^\| kernel transaction \| [0-9.]+ m?s' \
 	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$' \
-	'^## B4: listing natgw' '^\| 50000 \(1000\) \| [0-9.]+ m?s '; do
+	'^## B4: listing natgw' '^\| 50000 \(1000\) \| [0-9.]+ m?s ' \
+	'^\| per tracked mapping \| [0-9]+ bytes \| [0-9-]+ bytes \|$'; do
 	grep -Eq "$want" "$out/BENCHMARKS.md" || { echo "FAIL: BENCHMARKS.md lacks /$want/" >&2; failed=1; }
 done
 for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' \
