@@ -3,9 +3,9 @@
 # nft -f of natgw's own plan --nft script, and N linear DNAT rules through
 # iptables-legacy-restore and iptables-nft-restore. Source it; bench_b1.
 
-b1_time() {	# b1_time TOOL FILE: seconds to install FILE in a fresh namespace
+b1_time() {	# b1_time TOOL FILE: B1_T, the seconds to install FILE in a fresh namespace
 	local ns t
-	ns=$(ns_new) || return 1
+	ns_new ns || return 1
 	case $1 in
 	natgw) t=$(seconds_of ip netns exec "$ns" "$NATGW" apply -q "$2") ;;
 	nft) t=$(seconds_of ip netns exec "$ns" nft -f "$2") ;;
@@ -14,7 +14,8 @@ b1_time() {	# b1_time TOOL FILE: seconds to install FILE in a fresh namespace
 	esac
 	local status=$?
 	ns_del "$ns"
-	[ $status -eq 0 ] && echo "$t"
+	B1_T=$t
+	return $status
 }
 
 bench_b1() {
@@ -35,7 +36,8 @@ bench_b1() {
 			[ $tool = nft ] && file=$BENCH_TMP/b1.nft
 			[ $tool = legacy ] || [ $tool = iptnft ] && file=$BENCH_TMP/b1.ipt
 			for _ in $(seq $runs); do
-				t=$(b1_time $tool "$file") || return 1
+				b1_time $tool "$file" || return 1
+				t=$B1_T
 				vals+=("$t")
 				csv B1 install $tool "$n" "$t" s
 			done

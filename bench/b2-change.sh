@@ -8,7 +8,7 @@
 # forward's target; appends "E2E TX" lines to $BENCH_TMP/b2.natgw.N
 b2_natgw() {
 	local n=$1 runs=$2 ns i
-	ns=$(ns_new) || return 1
+	ns_new ns || return 1
 	"$TOP/scripts/gen-forwards.sh" "$n" >"$BENCH_TMP/b2.yaml"
 	ip netns exec "$ns" "$NATGW" apply -q "$BENCH_TMP/b2.yaml" || return 1
 	: >"$BENCH_TMP/b2.natgw.$n"

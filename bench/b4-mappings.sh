@@ -50,7 +50,7 @@ bench_b4() {
 		set -- $c
 		n=$1 k=$2
 		say "B4: $n conntrack entries, $k of them natgw's"
-		ns=$(ns_new) || return 1
+		ns_new ns || return 1
 		ip netns exec "$ns" "$NATGW" apply -q "$BENCH_TMP/b4.yaml" || return 1
 		ip netns exec "$ns" "$CTFILL" "$n" "$k" >/dev/null || return 1
 		declare -A med=() cell=()

@@ -19,7 +19,7 @@ bench_b6() {
 	fi
 	say "B6: the daemon with $n forwards and $m mappings"
 	local ns log pid
-	ns=$(ns_new) || return 1
+	ns_new ns || return 1
 	log=$BENCH_TMP/b6.log
 	"$TOP/bench/gen-dnat.sh" yaml "$n" >"$BENCH_TMP/b6.yaml"
 	ip netns exec "$ns" "$NATGW" run -v -c "$BENCH_TMP/b6.yaml" 2>"$log" &

@@ -17,13 +17,14 @@ bench_cleanup() {
 	rm -rf "$BENCH_TMP"
 }
 
-# ns_new: a fresh, empty network namespace; prints its name
+# ns_new VAR: a fresh, empty network namespace, its name put in VAR. Not
+# in a subshell: the list of namespaces to remove on exit lives here.
 ns_new() {
-	local ns="ngwb$$-$RANDOM$RANDOM"
-	ip netns add "$ns" || return 1
-	BENCH_NS+=("$ns")
-	ip netns exec "$ns" ip link set lo up
-	echo "$ns"
+	local _made="ngwb$$-$RANDOM$RANDOM"	# a name no caller's variable has
+	ip netns add "$_made" || return 1
+	BENCH_NS+=("$_made")
+	ip netns exec "$_made" ip link set lo up
+	printf -v "$1" '%s' "$_made"
 }
 
 ns_del() {

@@ -7,6 +7,7 @@
 set -u
 natgw=$(realpath "$1")
 ctfill=$(realpath "$2")
+connload=$(realpath "$3")
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIPPED: bench-smoke needs root (network namespaces)" >&2
@@ -14,14 +15,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill bash "$top/bench/run.sh" --quick --only B1,B2,B4,B6 \
+BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill BENCH_CONNLOAD=$connload \
+	bash "$top/bench/run.sh" --quick --only B1,B2,B3,B4,B6 \
 	--out "$out" || exit 1
 failed=0
 for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
 	'^## B2: one forward changed among N = 10000$' '^\| kernel transaction \| [0-9.]+ m?s' \
 	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$' \
 	'^## B4: listing natgw' '^\| 50000 \(1000\) \| [0-9.]+ m?s ' \
-	'^\| per tracked mapping \| [0-9]+ bytes \| [0-9-]+ bytes \|$'; do
+	'^\| per tracked mapping \| [0-9]+ bytes \| [0-9-]+ bytes \|$' \
+	'^\| natgw, 10000 forwards \| [0-9]+ ' '^\| plain routing, no NAT \| [0-9]+ '; do
 	grep -Eq "$want" "$out/BENCHMARKS.md" || { echo "FAIL: BENCHMARKS.md lacks /$want/" >&2; failed=1; }
 done
 for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' \
