@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh [--quick] [--only B1,B2,...] [--out DIR]
-#   (B1-B4 and B6 exist so far, and B5's recovery time comes with B6; the
-#   rest of B5 is to come)
+#   (B1-B6; B5's recovery time is measured with B6)
 #
 # natgw against the tools operators use instead, in the same run on the same
 # kernel, in namespaces of its own. Writes DIR/BENCHMARKS.md (default
@@ -14,7 +13,7 @@
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=false
-only=B1,B2,B3,B4,B6
+only=B1,B2,B3,B4,B5,B6
 out=$TOP/docs
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -74,6 +73,7 @@ for b in ${only//,/ }; do
 	B2) . "$TOP/bench/b2-change.sh"; bench_b2 ;;
 	B3) . "$TOP/bench/b3-datapath.sh"; bench_b3 ;;
 	B4) . "$TOP/bench/b4-mappings.sh"; bench_b4 ;;
+	B5) . "$TOP/bench/b5-events.sh"; bench_b5 ;;
 	B6) . "$TOP/bench/b6-memory.sh"; bench_b6 ;;
 	*) echo "bench/run.sh: no benchmark $b" >&2; exit 2 ;;
 	esac || { echo "bench/run.sh: $b failed" >&2; exit 1; }

@@ -22,7 +22,7 @@
 
 static void mappings_help(void)
 {
-	printf("Usage: natgw mappings [-c FILE] [--rule NAME] [--proto tcp|udp] [--json] [--watch]\n"
+	printf("Usage: natgw mappings [-c FILE] [--rule NAME] [--proto tcp|udp] [--json] [--count] [--watch|--cached]\n"
 	       "\n"
 	       "The live NAT mappings of natgw's rules, from conntrack: for each, the\n"
 	       "remote socket, the router's external socket, the internal socket, its\n"
@@ -33,6 +33,9 @@ static void mappings_help(void)
 	       "  -p, --proto P      only tcp or only udp\n"
 	       "      --json         one JSON array (with --watch: one object per line)\n"
 	       "  -w, --watch        print every new and ended mapping until interrupted\n"
+	       "      --count        how many, not the list\n"
+	       "      --cached       the daemon's table as conntrack's events left it, without\n"
+	       "                     a fresh dump (time left and traffic may be old)\n"
 	       "\n"
 	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n");
 }
@@ -180,6 +183,14 @@ static void print_table(const struct mappings_filter *f, const struct xlat_mappi
 		       human_bytes(v[k].bytes, b, sizeof(b)));
 }
 
+void mappings_print_count(bool json, size_t n)
+{
+	if (json)
+		printf("{\"count\":%zu}\n", n);
+	else
+		printf("%zu mapping%s\n", n, n == 1 ? "" : "s");
+}
+
 void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapping *v,
 		    size_t n)
 {
@@ -200,7 +211,7 @@ void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapp
 }
 
 static int list_mappings(const struct cli *cli, const struct mappings_filter *f, struct nl *nl,
-			 const char *table)
+			 const char *table, bool count)
 {
 	struct list l = { .f = f };
 	struct ct_sock *s = ct_open(false);
@@ -227,7 +238,10 @@ static int list_mappings(const struct cli *cli, const struct mappings_filter *f,
 		free(l.v);
 		return EXIT_SYSTEM;
 	}
-	mappings_print(cli->json, f, l.v, l.n);
+	if (count)
+		mappings_print_count(cli->json, l.n);
+	else
+		mappings_print(cli->json, f, l.v, l.n);
 	free(l.v);
 	return EXIT_OK;
 }
@@ -362,10 +376,12 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 		{ "rule", required_argument, 0, 'r' },
 		{ "proto", required_argument, 0, 'p' },
 		{ "watch", no_argument, 0, 'w' },
+		{ "cached", no_argument, 0, 'C' },
+		{ "count", no_argument, 0, 'N' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *rule = NULL, *proto = NULL;
-	bool watch = false;
+	bool watch = false, cached = false, count = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT "r:p:w", opts, NULL)) != -1) {
@@ -384,6 +400,12 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 		case 'w':
 			watch = true;
 			break;
+		case 'C':
+			cached = true;
+			break;
+		case 'N':
+			count = true;
+			break;
 		default:
 			return cli_usage_error("mappings", "unknown or incomplete option '%s'",
 					       argv[optind - 1]);
@@ -398,7 +420,8 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 
 	int status;
 	struct ctl_request req = { .type = CTL_MAPPINGS, .json = cli->json,
-				   .verbosity = cli->verbosity, .l4 = f.l4 };
+				   .verbosity = cli->verbosity, .l4 = f.l4, .cached = cached,
+				   .count = count };
 	/* the daemon answers from its translation table; --watch follows
 	 * conntrack's events itself */
 	if (!watch && (!rule || strlen(rule) <= NGW_NAME_MAX)) {
@@ -406,6 +429,9 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 		if (ctl_daemon_request(&req, &status))
 			return status;
 	}
+	if (cached)
+		return cli_usage_error("mappings", "--cached asks natgw run for its table, and no "
+				       "daemon is running");
 
 	char table[NGW_TABLE_MAX + 1];
 	struct session s;
@@ -428,7 +454,7 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 						 rule, table);
 	}
 	if (status == EXIT_OK)
-		status = watch ? watch_mappings(cli, &f, &ri) : list_mappings(cli, &f, &s.nl, table);
+		status = watch ? watch_mappings(cli, &f, &ri) : list_mappings(cli, &f, &s.nl, table, count);
 	rule_index_free(&ri);
 	session_close(&s);
 	return status;

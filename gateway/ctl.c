@@ -37,7 +37,8 @@ int ctl_parse_request(const struct ctl_header *h, const void *payload, struct ct
 	const char *p = (const char *)payload + sizeof(o);
 	size_t rule_len = strnlen(o.rule, sizeof(o.rule));
 
-	if (o.json > 1 || o.verbosity < -1 || o.verbosity > 3 || o.reserved)
+	if (o.json > 1 || o.verbosity < -1 || o.verbosity > 3 || (o.flags & ~(CTL_F_CACHED | CTL_F_COUNT)) ||
+	    (o.flags && h->type != CTL_MAPPINGS))
 		return -EBADMSG;
 	if (o.l4 && o.l4 != IPPROTO_TCP && o.l4 != IPPROTO_UDP)
 		return -EBADMSG;
@@ -48,6 +49,8 @@ int ctl_parse_request(const struct ctl_header *h, const void *payload, struct ct
 	req->json = o.json;
 	req->verbosity = o.verbosity;
 	req->l4 = o.l4;
+	req->cached = o.flags & CTL_F_CACHED;
+	req->count = o.flags & CTL_F_COUNT;
 	req->confirm = o.confirm;
 	memcpy(req->rule, o.rule, rule_len);
 	if (req->type != CTL_APPLY)
@@ -69,6 +72,7 @@ int ctl_build_request(const struct ctl_request *req, void **buf, size_t *len)
 		.json = req->json,
 		.verbosity = (int8_t)req->verbosity,
 		.l4 = req->l4,
+		.flags = (uint8_t)((req->cached ? CTL_F_CACHED : 0) | (req->count ? CTL_F_COUNT : 0)),
 		.confirm = req->confirm,
 		.name_len = (uint32_t)name_len,
 	};

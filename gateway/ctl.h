@@ -50,17 +50,22 @@ struct ctl_wire_opts {
 	uint8_t json;			/* 0 or 1 */
 	int8_t verbosity;		/* -1 .. 3 */
 	uint8_t l4;			/* mappings: 0, IPPROTO_TCP or IPPROTO_UDP */
-	uint8_t reserved;		/* 0 */
+	uint8_t flags;			/* CTL_F_*, 0 for other requests */
 	uint32_t confirm;		/* apply: seconds, 0: no confirm */
 	uint32_t name_len;		/* apply: bytes of file name */
 	char rule[NGW_NAME_MAX + 8];	/* mappings: NUL-terminated, "" for all */
 };
+
+#define CTL_F_CACHED 0x01	/* mappings: the daemon's table as it is, no dump */
+#define CTL_F_COUNT 0x02	/* mappings: how many, not the list */
 
 struct ctl_request {
 	enum ctl_type type;
 	bool json;
 	int verbosity;
 	uint8_t l4;
+	bool cached;			/* mappings: CTL_F_CACHED */
+	bool count;			/* mappings: CTL_F_COUNT */
 	uint32_t confirm;
 	char rule[NGW_NAME_MAX + 1];
 	char name[256];			/* apply: the file's name as the client gave it */

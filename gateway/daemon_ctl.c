@@ -45,6 +45,7 @@ static void refuse(struct daemon *d, int fd, const char *what, int status)
 
 struct collect {
 	const struct mappings_filter *f;
+	bool count_only;		/* count, keep nothing */
 	struct xlat_mapping *v;
 	size_t n, cap;
 };
@@ -55,6 +56,10 @@ static void collect_one(const struct xlat_mapping *m, void *arg)
 
 	if (!mappings_wanted(c->f, m))
 		return;
+	if (c->count_only) {
+		c->n++;
+		return;
+	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 256;
 		c->v = reallocarray(c->v, c->cap, sizeof(*c->v));
@@ -72,13 +77,14 @@ static int serve_mappings(struct daemon *d, const struct ctl_request *req)
 		return cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
 				       req->rule, d->table);
 	/* events keep the table's mappings; counters and time left move
-	 * without events, so a dump refreshes them for the answer */
-	int r = daemon_resync(d);
+	 * without events, so a dump refreshes them for the answer, unless the
+	 * table as the events left it is asked for (--cached) */
+	int r = req->cached ? 0 : daemon_resync(d);
 	if (r < 0) {
 		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
 		return EXIT_SYSTEM;
 	}
-	struct collect c = { .f = &f };
+	struct collect c = { .f = &f, .count_only = req->count };
 	xlat_foreach(d->x, collect_one, &c);
 	struct nl nl;
 	r = nl_open(&nl);
@@ -92,7 +98,10 @@ static int serve_mappings(struct daemon *d, const struct ctl_request *req)
 		free(c.v);
 		return EXIT_SYSTEM;
 	}
-	mappings_print(req->json, &f, c.v, c.n);
+	if (req->count)
+		mappings_print_count(req->json, c.n);
+	else
+		mappings_print(req->json, &f, c.v, c.n);
 	free(c.v);
 	return EXIT_OK;
 }

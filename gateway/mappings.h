@@ -24,4 +24,7 @@ bool mappings_wanted(const struct mappings_filter *f, const struct xlat_mapping 
 void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapping *v,
 		    size_t n);
 
+/* With count: only how many, as "N mappings" or {"count":N}. */
+void mappings_print_count(bool json, size_t n);
+
 #endif

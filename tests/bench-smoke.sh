@@ -16,7 +16,7 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 BENCH_NATGW=$natgw BENCH_CTFILL=$ctfill BENCH_CONNLOAD=$connload \
-	bash "$top/bench/run.sh" --quick --only B1,B2,B3,B4,B6 \
+	bash "$top/bench/run.sh" --quick --only B1,B2,B3,B4,B5,B6 \
 	--out "$out" || exit 1
 failed=0
 for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
@@ -24,7 +24,8 @@ for want in '^## B1: installing N forwards$' '^\| 10000 \| [0-9.]+ m?s ' \
 	'^\| at least 2x faster than `nft -f` \| [0-9.]+x \| (met|missed) \|$' \
 	'^## B4: listing natgw' '^\| 50000 \(1000\) \| [0-9.]+ m?s ' \
 	'^\| per tracked mapping \| [0-9]+ bytes \| [0-9-]+ bytes \|$' \
-	'^\| natgw, 10000 forwards \| [0-9]+ ' '^\| plain routing, no NAT \| [0-9]+ '; do
+	'^\| natgw, 10000 forwards \| [0-9]+ ' '^\| plain routing, no NAT \| [0-9]+ ' \
+	'^\| 10000 \| [0-9]+ \| ([0-9]+ ms|more than 1 s) \| (yes|no) \| [0-9]+ of 10000[^|]* \|$'; do
 	grep -Eq "$want" "$out/BENCHMARKS.md" || { echo "FAIL: BENCHMARKS.md lacks /$want/" >&2; failed=1; }
 done
 for want in '^B1,install,natgw,10000,[0-9.]+,s$' '^B1,install,iptnft,10000,' \

@@ -230,6 +230,9 @@ check "(the daemon answered it)" wait_log '^natgw: control socket: show \(pid [0
 check_output "mappings comes from the daemon" '^[1-9][0-9]*$' \
 	sh -c "'$NGW_BIN' mappings --rule web --json | jq length"
 check "(the daemon answered it)" wait_log '^natgw: control socket: mappings \(pid [0-9]+\)$'
+check_output "--cached: the daemon's table as the events left it" '^[1-9][0-9]*$' \
+	sh -c "'$NGW_BIN' mappings --cached --rule web --json | jq length"
+check_output "--count" '^[1-9][0-9]* mappings?$' "$NGW_BIN" mappings --count --rule web
 web_mark=$(mark_of web)
 check_output "the daemon's mappings of web are conntrack's" '^same$' sh -c \
 	"a=\$(ip netns exec $(ns_name router) '$NGW_BIN' mappings --rule web --json | jq length)

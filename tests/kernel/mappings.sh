@@ -63,6 +63,7 @@ on router conntrack -L --mark 0x4e000000/0xff000000 2>/dev/null |
 	sed -E 's/^([a-z]+) +[0-9]+ +[0-9]+ +([A-Z_]+ +)?src=([^ ]+) dst=([^ ]+) sport=([0-9]+) dport=([0-9]+) .*/\1 \3 \5 \4 \6/' |
 	sort >"$NGW_TMP/by-conntrack"
 check_output "six flows made six mappings" '^6$' jq length "$NGW_TMP/m.json"
+check_output "--count says so too" '^6 mappings$' natgw mappings --count
 check_same "natgw mappings lists exactly conntrack's natgw entries" \
 	"$NGW_TMP/by-conntrack" "$NGW_TMP/by-natgw"
 check_output "a TCP forward mapping, with its rule and sockets" \
