@@ -46,12 +46,15 @@ bench_b5() {
 		ip netns exec "$ns" "$CTFILL" "$k" "$k" 0x4e000001 >/dev/null || return 1
 		t1=$EPOCHREALTIME
 		rate=$(awk -v a="$t0" -v b="$t1" -v k="$k" 'BEGIN { printf "%.0f", k / (b - a) }')
-		local waited="more than 1 s" n=0 start=$EPOCHREALTIME now
+		# (a query waits while the daemon repairs its table: the time it
+		# answers is the time counted)
+		local waited="more than 1 s" n=0 start=$EPOCHREALTIME now in_time=false
 		while :; do
 			n=$(b5_count_daemon)
 			now=$EPOCHREALTIME
 			if [ "$n" = "$k" ]; then
 				waited=$(awk -v a="$start" -v b="$now" 'BEGIN { printf "%.0f ms", (b - a) * 1000 }')
+				awk -v a="$start" -v b="$now" 'BEGIN { exit !(b - a <= 1) }' && in_time=true
 				break
 			fi
 			awk -v a="$start" -v b="$now" 'BEGIN { exit !(b - a > 1) }' && break
@@ -68,7 +71,7 @@ bench_b5() {
 			for _ in $(seq 50); do [ "$(b5_count_daemon)" = "$k" ] && break; sleep 0.1; done
 			[ "$(b5_count_daemon)" = "$k" ] || [ $reported = yes ] || undetected=$((undetected + 1))
 		fi
-		[ "$n" = "$k" ] && [ "$rate" -gt "$best" ] && best=$rate
+		$in_time && [ "$rate" -gt "$best" ] && best=$rate
 		csv B5 burst-rate ctfill "$k" "$rate" entries/s
 		csv B5 conntrack-E-seen conntrack "$k" "$seen" events
 		md "| $k | $rate | $waited | $reported | $seen of $k$warned |"
