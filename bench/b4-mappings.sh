@@ -32,12 +32,7 @@ bench_b4() {
 	done
 	# the conntrack table must hold the largest case: raised for the run,
 	# put back afterwards (bench_cleanup)
-	local old
-	old=$(sysctl -n net.netfilter.nf_conntrack_max)
-	if [ "$old" -lt $((max + max / 10)) ]; then
-		BENCH_RESTORE="sysctl -qw net.netfilter.nf_conntrack_max=$old"
-		sysctl -qw net.netfilter.nf_conntrack_max=$((max + max / 10))
-	fi
+	conntrack_room "$max"
 	printf 'version: 1\nforwards:\n  - name: web\n    port: 53\n    proto: udp\n    to: 192.0.2.10:8443\n' \
 		>"$BENCH_TMP/b4.yaml"
 	md "## B4: listing natgw's mappings from a large conntrack table" "" \

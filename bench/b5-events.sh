@@ -13,12 +13,7 @@ b5_count_daemon() {
 bench_b5() {
 	local bursts=(1000 10000 100000 500000)
 	$QUICK && bursts=(1000 10000)
-	local max=${bursts[-1]} old
-	old=$(sysctl -n net.netfilter.nf_conntrack_max)
-	if [ "$old" -lt $((max + max / 10)) ]; then
-		BENCH_RESTORE="sysctl -qw net.netfilter.nf_conntrack_max=$old"
-		sysctl -qw net.netfilter.nf_conntrack_max=$((max + max / 10))
-	fi
+	conntrack_room "${bursts[-1]}"
 	say "B5: bursts of new mappings against the daemon and conntrack -E"
 	local ns log pid
 	ns_new ns || return 1

@@ -11,12 +11,7 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 bench_b6() {
 	local n=100000 m=1000000
 	$QUICK && n=10000 m=50000	# under any machine's default conntrack limit
-	local old
-	old=$(sysctl -n net.netfilter.nf_conntrack_max)
-	if [ "$old" -lt $((m + m / 10)) ]; then
-		BENCH_RESTORE="sysctl -qw net.netfilter.nf_conntrack_max=$old"
-		sysctl -qw net.netfilter.nf_conntrack_max=$((m + m / 10))
-	fi
+	conntrack_room "$m"
 	say "B6: the daemon with $n forwards and $m mappings"
 	local ns log pid
 	ns_new ns || return 1

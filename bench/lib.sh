@@ -75,4 +75,14 @@ fmt_s() {
 	awk -v s="$1" 'BEGIN { if (s >= 1) printf "%.2f s", s; else printf "%.1f ms", s * 1000 }'
 }
 
+# conntrack_room N: the conntrack table can hold N entries (and a tenth
+# more); raised for this run if not, put back on exit
+conntrack_room() {
+	local old want=$(($1 + $1 / 10))
+	old=$(sysctl -n net.netfilter.nf_conntrack_max)
+	[ "$old" -ge "$want" ] && return 0
+	[ -n "${BENCH_RESTORE:-}" ] || BENCH_RESTORE="sysctl -qw net.netfilter.nf_conntrack_max=$old"
+	sysctl -qw net.netfilter.nf_conntrack_max="$want"
+}
+
 say() { printf '\n== %s\n' "$*" >&2; }
