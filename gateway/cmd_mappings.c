@@ -69,13 +69,6 @@ static const char *state_name(const struct xlat_mapping *m)
 	return ct_state_name(&e);
 }
 
-static const char *sock_text(const struct xlat_socket *s, char *buf)
-{
-	if (!s->addr.family)
-		return "*";		/* any remote */
-	struct ngw_port_range p = { s->port, s->port };
-	return socket_format(&s->addr, &p, buf);
-}
 
 static void mapping_json(struct json *j, const struct mappings_filter *f, const struct xlat_mapping *m,
 			 const char *event)
@@ -95,7 +88,7 @@ static void mapping_json(struct json *j, const struct mappings_filter *f, const 
 	json_key(j, "rule");
 	json_string(j, rule_name(f, m));
 	json_key(j, "remote");
-	json_string(j, sock_text(&m->remote, buf));
+	json_string(j, xlat_socket_format(&m->remote, buf));
 	p = (struct ngw_port_range){ m->external.port, m->external.port };
 	json_key(j, "external");
 	json_string(j, socket_format(&m->external.addr, &p, buf));
@@ -166,19 +159,19 @@ static void print_table(const struct mappings_filter *f, const struct xlat_mappi
 	for (size_t k = 0; k < n; k++) {
 		int len = (int)strlen(rule_name(f, &v[k]));
 		wr = len > wr ? len : wr;
-		len = (int)strlen(sock_text(&v[k].remote, r));
+		len = (int)strlen(xlat_socket_format(&v[k].remote, r));
 		ws = len > ws ? len : ws;
-		len = (int)strlen(sock_text(&v[k].external, r));
+		len = (int)strlen(xlat_socket_format(&v[k].external, r));
 		ws = len > ws ? len : ws;
-		len = (int)strlen(sock_text(&v[k].internal, r));
+		len = (int)strlen(xlat_socket_format(&v[k].internal, r));
 		ws = len > ws ? len : ws;
 	}
 	printf("%-*s  %-5s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, "RULE", "PROTO", ws, "REMOTE",
 	       ws, "EXTERNAL", ws, "INTERNAL", "STATE", "LEFT", "TRAFFIC");
 	for (size_t k = 0; k < n; k++)
 		printf("%-*s  %-5s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, rule_name(f, &v[k]),
-		       l4_name(v[k].l4), ws, sock_text(&v[k].remote, r), ws,
-		       sock_text(&v[k].external, e), ws, sock_text(&v[k].internal, i),
+		       l4_name(v[k].l4), ws, xlat_socket_format(&v[k].remote, r), ws,
+		       xlat_socket_format(&v[k].external, e), ws, xlat_socket_format(&v[k].internal, i),
 		       state_name(&v[k]), human_seconds(v[k].timeout, t, sizeof(t)),
 		       human_bytes(v[k].bytes, b, sizeof(b)));
 }
@@ -275,8 +268,8 @@ static void report(const struct watch *w, const char *event, const struct xlat_m
 		json_finish(&j);
 	} else {
 		printf("%-3s %s %s %s -> %s -> %s\n", event, rule_name(w->f, m), l4_name(m->l4),
-		       sock_text(&m->remote, r), sock_text(&m->external, e),
-		       sock_text(&m->internal, i));
+		       xlat_socket_format(&m->remote, r), xlat_socket_format(&m->external, e),
+		       xlat_socket_format(&m->internal, i));
 	}
 	fflush(stdout);
 }

@@ -142,26 +142,7 @@ static void timer_main(int listen_fd, const char *path, const char *table,
 	_exit(EXIT_OK);
 }
 
-static struct ngw_ruleset *copy_ruleset(const struct ngw_ruleset *rs)
-{
-	char *text = NULL;
-	size_t len = 0;
-	struct ngw_ruleset *copy = NULL;
-	struct ngw_diags d;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return NULL;
-	rules_print(rs, f);
-	fclose(f);
-	diags_init(&d);
-	rules_load_buffer(rs->file ? rs->file : "previous", text, len, &copy, &d);
-	diags_free(&d);
-	free(text);
-	return copy;
-}
-
-int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigned seconds)
+int confirm_start(const char *table, struct ngw_ruleset *previous, unsigned seconds)
 {
 	char path[512];
 	int r = confirm_socket_path(table, path, sizeof(path));
@@ -174,12 +155,6 @@ int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigne
 	int listen_fd = ctl_listen(path);
 	if (listen_fd < 0)
 		return listen_fd;
-	struct ngw_ruleset *prev = previous ? copy_ruleset(previous) : NULL;
-	if (previous && !prev) {
-		close(listen_fd);
-		unlink(path);
-		return -ENOMEM;
-	}
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -187,7 +162,6 @@ int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigne
 		r = -errno;
 		close(listen_fd);
 		unlink(path);
-		ruleset_free(prev);
 		return r;
 	}
 	if (pid == 0) {
@@ -216,10 +190,10 @@ int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigne
 		}
 		prctl(PR_SET_NAME, "natgw-confirm", 0, 0, 0);
 		openlog("natgw", LOG_PID, LOG_DAEMON);
-		timer_main(listen_fd, path, table, prev, seconds);
+		/* the child's copy of the memory: previous is its own to free */
+		timer_main(listen_fd, path, table, previous, seconds);
 	}
 	close(listen_fd);
-	ruleset_free(prev);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

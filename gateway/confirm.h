@@ -19,9 +19,9 @@ int confirm_socket_path(const char *table, char *buf, size_t size);
 /* Whether a timer is waiting for table. */
 bool confirm_pending(const char *table);
 
-/* Starts the timer process. previous (NULL: there was no table) passes to
- * it; the caller keeps its own copy and frees it as usual. 0 or -errno,
- * after which no timer runs. */
-int confirm_start(const char *table, const struct ngw_ruleset *previous, unsigned seconds);
+/* Starts the timer process, which inherits previous (NULL: there was no
+ * table) with the rest of the memory; the caller still frees its own as
+ * usual. 0 or -errno, after which no timer runs. */
+int confirm_start(const char *table, struct ngw_ruleset *previous, unsigned seconds);
 
 #endif

@@ -27,9 +27,7 @@ struct ei_reader {
 	void *arg;
 };
 
-/* ADDR . PORT as the maps store them: the address, then the port in
- * network order padded to 4 bytes. False when the length is not that. */
-static bool socket_from(const void *b, uint32_t len, uint8_t family, struct xlat_socket *s)
+bool ei_socket_from(const void *b, uint32_t len, uint8_t family, struct xlat_socket *s)
 {
 	unsigned alen = family == NGW_FAMILY_IPV4 ? 4 : 16;
 	uint16_t port;
@@ -58,7 +56,7 @@ static void elem_seen(struct ei_reader *rd, struct nftnl_set_elem *e)
 	const void *data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
 	struct xlat_socket k;
 
-	if (!key || !data || !socket_from(key, klen, rd->family, &k))
+	if (!key || !data || !ei_socket_from(key, klen, rd->family, &k))
 		return;
 	if (rd->marks) {
 		if (dlen != 4)
@@ -69,7 +67,7 @@ static void elem_seen(struct ei_reader *rd, struct nftnl_set_elem *e)
 		return;
 	}
 	struct xlat_mapping m = { .l4 = IPPROTO_UDP, .snat = true, .endpoint_independent = true };
-	if (!socket_from(data, dlen, rd->family, &m.external))
+	if (!ei_socket_from(data, dlen, rd->family, &m.external))
 		return;
 	m.internal = k;
 	uint64_t ms = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION) ?
@@ -175,8 +173,13 @@ size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX])
 	return alen + 4;
 }
 
-/* One transaction deleting the three elements of each mapping picked. */
-static int withdraw_send(struct nl *nl, const char *table, const struct withdraw *w)
+enum kset ei_set(enum kset v4, uint8_t family)
+{
+	return family == NGW_FAMILY_IPV4 ? v4 : (enum kset)(v4 + 1);	/* ..4, ..6 */
+}
+
+int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t n,
+	     unsigned timeout)
 {
 	struct kmodel m = { 0 };
 	struct kbatch kb;
@@ -185,18 +188,39 @@ static int withdraw_send(struct nl *nl, const char *table, const struct withdraw
 
 	snprintf(m.table, sizeof(m.table), "%s", table);
 	kbatch_init(&kb, nl, &m);
-	for (size_t i = 0; i < w->n; i++) {
-		const struct xlat_mapping *x = &w->v[i];
-		bool v4 = x->internal.addr.family == NGW_FAMILY_IPV4;
-		uint8_t key[EI_KEY_MAX];
-		size_t len = ei_key(&x->internal, key);
-		kbatch_ei_elem(&kb, v4 ? KSET_EI_SNAT4 : KSET_EI_SNAT6, false, key, len, NULL, 0, 0);
-		len = ei_key(&x->external, key);
-		kbatch_ei_elem(&kb, v4 ? KSET_EI_DNAT4 : KSET_EI_DNAT6, false, key, len, NULL, 0, 0);
-		kbatch_ei_elem(&kb, v4 ? KSET_EI_MARK4 : KSET_EI_MARK6, false, key, len, NULL, 0, 0);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
+		size_t klen = ei_key(w[i].key, key), dlen = 0;
+		if (w[i].data_is_mark) {
+			memcpy(data, w[i].data, 4);
+			dlen = 4;
+		} else if (w[i].data) {
+			dlen = ei_key(w[i].data, data);
+		}
+		kbatch_ei_elem(&kb, w[i].set, w[i].add, key, klen, data, dlen,
+			       (uint64_t)timeout * 1000);
 	}
 	int r = nl_batch_send(nl, &kb.nb, &err, 1, &n_errs);
 	kbatch_free(&kb);
+	return r;
+}
+
+/* One transaction deleting the three elements of each mapping picked. */
+static int withdraw_send(struct nl *nl, const char *table, const struct withdraw *w)
+{
+	struct ei_write *v = calloc(3 * w->n + 1, sizeof(*v));
+
+	if (!v)
+		abort();
+	for (size_t i = 0; i < w->n; i++) {
+		const struct xlat_mapping *x = &w->v[i];
+		uint8_t fam = x->internal.addr.family;
+		v[3 * i] = (struct ei_write){ ei_set(KSET_EI_SNAT4, fam), false, &x->internal, NULL, false };
+		v[3 * i + 1] = (struct ei_write){ ei_set(KSET_EI_DNAT4, fam), false, &x->external, NULL, false };
+		v[3 * i + 2] = (struct ei_write){ ei_set(KSET_EI_MARK4, fam), false, &x->external, NULL, false };
+	}
+	int r = ei_write(nl, table, v, 3 * w->n, 0);
+	free(v);
 	return r;
 }
 

@@ -4,9 +4,11 @@
 #ifndef NATGW_EI_H
 #define NATGW_EI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
 #include "nl.h"
 #include "xlat.h"
 
@@ -15,6 +17,27 @@
 /* s as the ei_ maps key (and store) it: the address, then the port in
  * network order padded to 4 bytes. Returns the length. */
 size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX]);
+
+/* The reverse of ei_key() for family; false when len does not fit. */
+bool ei_socket_from(const void *b, uint32_t len, uint8_t family, struct xlat_socket *s);
+
+/* The IPv4 set of a pair (KSET_EI_SNAT4, ...) for family: it or its "6". */
+enum kset ei_set(enum kset v4, uint8_t family);
+
+/* One element written to an ei_ set: added (with data: a socket, or a mark
+ * when data_is_mark) or deleted by key. */
+struct ei_write {
+	enum kset set;
+	bool add;
+	const struct xlat_socket *key;
+	const void *data;
+	bool data_is_mark;
+};
+
+/* Writes the elements as one transaction; added ones get timeout seconds.
+ * 0 or -errno (-ENOENT: a deleted element was gone, nothing was written). */
+int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t n,
+	     unsigned timeout);
 
 /* Calls cb with one mapping per internal socket X in the ei_snat maps:
  * m->internal X, m->external E, m->mark the rule's (from ei_mark), m->timeout

@@ -15,7 +15,6 @@
 #include "ei.h"
 #include "ei_guard.h"
 #include "grow.h"
-#include "kbatch.h"
 #include "layout.h"
 
 #define CACHE_MS 2000		/* how old the per-host counts may be */
@@ -163,17 +162,8 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 		struct nftnl_set_elem *e = it ? nftnl_set_elems_iter_next(it) : NULL;
 		uint32_t len = 0;
-		const uint8_t *d = e ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len) : NULL;
-		unsigned alen = a->family == NGW_FAMILY_IPV4 ? 4 : 16;
-		if (d && len == alen + 4) {
-			uint16_t port;
-			a->found = true;
-			memset(&a->data, 0, sizeof(a->data));
-			a->data.addr.family = a->family;
-			memcpy(a->data.addr.b, d, alen);
-			memcpy(&port, d + alen, 2);
-			a->data.port = ntohs(port);
-		}
+		const void *d = e ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len) : NULL;
+		a->found = d && ei_socket_from(d, len, a->family, &a->data);
 		nftnl_set_elems_iter_destroy(it);
 	}
 	nftnl_set_free(s);
@@ -198,55 +188,9 @@ static int map_get(struct ei_guard *g, enum kset set, const struct xlat_socket *
 	return a.found;
 }
 
-static const char *sock_format(const struct xlat_socket *s, char *buf)
-{
-	struct ngw_port_range p = { s->port, s->port };
-	return socket_format(&s->addr, &p, buf);
-}
-
 static bool same(const struct xlat_socket *a, const struct xlat_socket *b)
 {
 	return a->port == b->port && addr_cmp(&a->addr, &b->addr) == 0;
-}
-
-static enum kset ei_set(enum kset v4, uint8_t family)
-{
-	return family == NGW_FAMILY_IPV4 ? v4 : (enum kset)(v4 + 1);	/* ..4, ..6 */
-}
-
-/* Writes a mapping's elements as one transaction. */
-struct ei_write {
-	enum kset set;
-	bool add;
-	const struct xlat_socket *key;
-	const void *data;		/* a struct xlat_socket, a mark, or NULL */
-	bool data_is_mark;
-};
-
-static int write_elems(struct ei_guard *g, const struct ei_write *w, size_t n, unsigned timeout)
-{
-	struct kmodel m = { 0 };
-	struct kbatch kb;
-	struct nl_error err;
-	size_t n_errs = 0;
-
-	snprintf(m.table, sizeof(m.table), "%s", g->table);
-	kbatch_init(&kb, &g->nl, &m);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
-		size_t klen = ei_key(w[i].key, key), dlen = 0;
-		if (w[i].data_is_mark) {
-			memcpy(data, w[i].data, 4);
-			dlen = 4;
-		} else if (w[i].data) {
-			dlen = ei_key(w[i].data, data);
-		}
-		kbatch_ei_elem(&kb, w[i].set, w[i].add, key, klen, data, dlen,
-			       (uint64_t)timeout * 1000);
-	}
-	int r = nl_batch_send(&g->nl, &kb.nb, &err, 1, &n_errs);
-	kbatch_free(&kb);
-	return r;
 }
 
 /* ---- collisions ------------------------------------------------------------ */
@@ -282,9 +226,9 @@ static void collision(struct ei_guard *g, const struct ei_rule *r, const struct 
 	if (got > 0 && !same(&cur, e))
 		return;		/* x has moved already: another of its flows */
 	int rr = got < 0 ? got : free_external(g, r, e, &fresh);
-	sock_format(x, xs);
-	sock_format(e, es);
-	sock_format(holder, hs);
+	xlat_socket_format(x, xs);
+	xlat_socket_format(e, es);
+	xlat_socket_format(holder, hs);
 	if (rr < 0) {
 		say(g, "snat \"%s\": %s got external %s, which %s holds, and no free port was "
 		    "found (%s); %s keeps it", r->name, xs, es, hs, strerror(-rr), xs);
@@ -296,8 +240,8 @@ static void collision(struct ei_guard *g, const struct ei_rule *r, const struct 
 		{ ei_set(KSET_EI_DNAT4, fam), true, &fresh, x, false },
 		{ ei_set(KSET_EI_MARK4, fam), true, &fresh, &r->mark, true },
 	};
-	rr = write_elems(g, got > 0 ? w : w + 1, got > 0 ? 4 : 3, r->timeout);
-	sock_format(&fresh, ns);
+	rr = ei_write(&g->nl, g->table, got > 0 ? w : w + 1, got > 0 ? 4 : 3, r->timeout);
+	xlat_socket_format(&fresh, ns);
 	if (rr < 0)
 		say(g, "snat \"%s\": moving %s off %s (held by %s) failed: %s", r->name, xs, es,
 		    hs, strerror(-rr));
@@ -368,10 +312,10 @@ static void cap(struct ei_guard *g, const struct ei_rule *r, const struct xlat_s
 		{ ei_set(KSET_EI_DNAT4, fam), false, e, NULL, false },
 		{ ei_set(KSET_EI_MARK4, fam), false, e, NULL, false },
 	};
-	int rr = write_elems(g, w, e_is_x ? 4 : 2, r->timeout);
+	int rr = ei_write(&g->nl, g->table, w, e_is_x ? 4 : 2, r->timeout);
 	char xs[NGW_ADDRSTRLEN], hs[NGW_ADDRSTRLEN];
 
-	sock_format(x, xs);
+	xlat_socket_format(x, xs);
 	addr_format(&x->addr, hs);
 	if (rr < 0)
 		say(g, "snat \"%s\": %s is past max_per_host, but withdrawing its mapping "

@@ -327,3 +327,11 @@ void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m,
 		for (const struct xlat_mapping *m = x->by_key[b]; m; m = m->next_key)
 			cb(m, arg);
 }
+
+const char *xlat_socket_format(const struct xlat_socket *s, char *buf)
+{
+	if (!s->addr.family)
+		return "*";
+	struct ngw_port_range p = { s->port, s->port };
+	return socket_format(&s->addr, &p, buf);
+}

@@ -80,6 +80,10 @@ bool xlat_entry_is_snat(const struct ct_entry *e, xlat_kind_fn kind, void *kind_
 
 /* A mapping from one conntrack entry, without a table. False when the
  * entry is not a translation. */
+/* "192.0.2.10:8443", "[2001:db8::10]:8443", or "*" for no socket (any
+ * remote); buf holds NGW_ADDRSTRLEN. Returns what to print. */
+const char *xlat_socket_format(const struct xlat_socket *s, char *buf);
+
 bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m);
 
 #endif

@@ -39,6 +39,8 @@ check_fails "after 2 s without confirm there is no table again" on router nft li
 check_fails "and no timer" timer_running
 
 check "apply" natgw apply "$NGW_TMP/a.yaml"
+check_output "without a daemon, natgw reload applies directly" \
+	'^natgw: no changes \(2 rules in table inet natgw\)$' natgw reload -c "$NGW_TMP/a.yaml"
 listing >"$NGW_TMP/a.nft"
 
 # --- the terminal dies right after the apply

@@ -187,6 +187,28 @@ awk -v d0="$D_START" -v d1="$D_END" -v f0="$F_START" -v f1="$F_END" '
 check "no connection failed outside (d)" test $? -eq 0
 cat "$NGW_TMP/churn.summary"
 
+# natgw reload goes to the daemon and prints its outcome here; down is
+# refused while the daemon would put the table back; an invalid file sent
+# through the daemon is refused with its diagnostics, as without it.
+check_output "natgw reload: the daemon's answer" '^natgw: (no changes|applied) ' natgw reload
+check "(the daemon did it)" wait_log '^natgw: reload \(natgw reload\): '
+check_fails "natgw down is refused while the daemon runs" natgw down -c "$C"
+said() { cp "$NGW_TMP/check.out" "$NGW_TMP/said"; check_output "$1" "$2" cat "$NGW_TMP/said"; }
+said "(saying why)" 'natgw run is serving .* stop it first'
+check_output "(and the table stays)" 'counter rule_web' listing
+put "$NGW_TMP/bad.yaml" "$(config "  - name: bad
+    port: 0
+    to: 192.0.2.10")"
+natgw apply "$NGW_TMP/bad.yaml" >"$NGW_TMP/bad.out" 2>&1
+check "an invalid file through the daemon exits 1" test $? -eq 1
+check_output "with its diagnostic" "^$NGW_TMP/bad.yaml:10:11: error: forward \"bad\": port 0 is out of range" \
+	cat "$NGW_TMP/bad.out"
+put "$NGW_TMP/other.yaml" "version: 1
+gateway:
+  table: other"
+check_fails "a file naming another table is refused by the daemon" natgw apply "$NGW_TMP/other.yaml"
+said "(saying which it manages)" 'natgw run manages table inet natgw'
+
 # The control socket: root only, and malformed messages are refused.
 printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00' >"$NGW_TMP/show.req"
 head -c 52 /dev/zero >>"$NGW_TMP/show.req"
