@@ -59,10 +59,6 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 	const struct rule_entry *r = NULL;
 	int status = session_open_table(&s, cli, 0, table, sizeof(table));
 	if (status == EXIT_OK && rule) {
-		struct kmark *marks = NULL;
-		if (s.st.exists && kstate_marks(&s.st, &marks) == 0)
-			kstate_read_elems(&s.nl, table, 1u << KSET_RULE_COUNTERS, &s.st);
-		free(marks);
 		rule_index_build(&ri, &s.st);
 		if (!(r = rule_index_by_name(&ri, rule)))
 			status = cli_usage_error("flush", "there is no rule '%s' in table inet %s",

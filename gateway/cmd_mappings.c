@@ -435,11 +435,6 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 		status = EXIT_SYSTEM;
 	}
 	if (status == EXIT_OK) {
-		/* a table nft loaded from `plan --nft` has no marks on its counters */
-		struct kmark *marks = NULL;
-		if (kstate_marks(&s.st, &marks) == 0)
-			kstate_read_elems(&s.nl, table, 1u << KSET_RULE_COUNTERS, &s.st);
-		free(marks);
 		rule_index_build(&ri, &s.st);
 		f.ri = &ri;
 		if (rule && !(f.rule = rule_index_by_name(&ri, rule)))

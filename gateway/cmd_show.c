@@ -114,7 +114,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 				   .verbosity = cli->verbosity };
 	if (!cli->table && ctl_daemon_request(&req, &status))
 		return status;	/* the daemon answered */
-	status = session_open_table(&s, cli, 1u << KSET_RULE_COUNTERS, table, sizeof(table));
+	status = session_open_table(&s, cli, 0, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
 		status = EXIT_SYSTEM;
@@ -130,11 +130,11 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			abort();
 		for (size_t i = 0; i < s.st.n_counters; i++) {
 			const struct kstate_counter *k = &s.st.counters[i];
-			if (strncmp(k->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+			if (!k->name[0])
 				continue;
 			struct show_row *r = &rows[n++];
 			const char *sp = strchr(k->comment, ' ');
-			r->rule = k->name + strlen(COUNTER_PREFIX);
+			r->rule = k->name;
 			r->kind = !strncmp(k->comment, "snat", 4) ? "snat" : "forward";
 			r->what = sp ? sp + 1 : k->comment;
 			r->packets = k->packets;

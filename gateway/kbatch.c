@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/object.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -33,6 +33,7 @@ static uint32_t field_dt(enum kfield f)
 		[KF_IFNAME] = DT_IFNAME, [KF_NFPROTO] = DT_NFPROTO,
 		[KF_L4PROTO] = DT_INET_PROTOCOL, [KF_PORT] = DT_INET_SERVICE,
 		[KF_IPV4] = DT_IPADDR, [KF_IPV6] = DT_IP6ADDR, [KF_MARK] = DT_MARK,
+		[KF_MARK_BE] = DT_MARK,
 	};
 	return dt[f];
 }
@@ -150,7 +151,7 @@ static struct nftnl_udata_buf *set_udata(const struct kset_def *d)
 	if (!u)
 		abort();
 	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, concat_key ? BO_INVALID : BO_HOST);
-	if (d->data == KD_MARK || concat_data || d->data == KD_VERDICT)
+	if (d->data == KD_MARK || concat_data)
 		nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATABYTEORDER,
 				    d->data == KD_MARK ? BO_HOST : BO_INVALID);
 	if (concat_key)
@@ -191,20 +192,22 @@ void kbatch_sets_add(struct kbatch *kb)
 					  (d->data == KD_TARGET4 ? DT_IPADDR : DT_IP6ADDR) << DT_BITS |
 					  DT_INET_SERVICE);
 			break;
-		case KD_VERDICT:
-			flags = NFT_SET_MAP;
-			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-			break;
-		case KD_COUNTER:
-			flags = NFT_SET_OBJECT;
-			nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
-			break;
 		}
-		if (d->data == KD_MARK || d->data == KD_TARGET4 || d->data == KD_TARGET6 ||
-		    d->data == KD_VERDICT)
+		if (d->data != KD_NONE)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, kdata_len(d->data));
 		if (d->dynamic)		/* nft's "flags dynamic,timeout" */
 			flags |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
+		if (d->interval) {
+			/* ranges of a concatenation: the kernel's pipapo set,
+			 * which needs each field's length */
+			uint8_t field_len[KSET_KEY_MAX + 1] = { 0 };
+			for (unsigned k = 0; k < d->n_key; k++)
+				field_len[k] = (uint8_t)kfield_size(d->key[k]);
+			flags |= NFT_SET_INTERVAL | NFT_SET_CONCAT;
+			nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, field_len, d->n_key);
+		}
+		if (d->counted)		/* nft's "counter": one per element */
+			nftnl_set_add_expr(s, nftnl_expr_alloc("counter"));
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 		struct nftnl_udata_buf *u = set_udata(d);
 		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
@@ -250,69 +253,14 @@ void kbatch_base_chains_add(struct kbatch *kb)
 		  KRULE_NO_OWNER, "filter", NF_INET_POST_ROUTING, 101);
 }
 
-void kbatch_chain_add(struct kbatch *kb, const char *name, uint32_t owner)
-{
-	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, name, owner, NULL, 0, 0);
-}
-
-void kbatch_chain_del(struct kbatch *kb, const char *name, uint32_t owner)
-{
-	chain_msg(kb, NFT_MSG_DELCHAIN, 0, name, owner, NULL, 0, 0);
-}
-
-void kbatch_chain_flush(struct kbatch *kb, const char *name, uint32_t owner)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
-	nftnl_rule_nlmsg_build_payload(msg(kb, NFT_MSG_DELRULE, 0, owner), r);
-	nl_batch_commit(&kb->nb);
-	nftnl_rule_free(r);
-}
-
-void kbatch_counter_add(struct kbatch *kb, uint32_t rule)
-{
-	const struct kmodel_rule *kr = &kb->m->rules[rule];
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nftnl_udata_buf *u = udata(kr->desc, 0);
-
-	nftnl_udata_put(u, KCOUNTER_UDATA_DIGEST, sizeof(kr->digest), &kr->digest);
-	nftnl_udata_put(u, KCOUNTER_UDATA_MARK, sizeof(kr->mark), &kr->mark);
-	char name[KNAME_MAX];
-
-	kmodel_counter_name(kr, name, sizeof(name));
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kb->m->table);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	nftnl_obj_set_data(o, NFTNL_OBJ_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
-	nftnl_obj_nlmsg_build_payload(msg(kb, NFT_MSG_NEWOBJ, NLM_F_CREATE, rule), o);
-	nl_batch_commit(&kb->nb);
-	nftnl_udata_buf_free(u);
-	nftnl_obj_free(o);
-}
-
-void kbatch_counter_del(struct kbatch *kb, const char *name)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kb->m->table);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	nftnl_obj_nlmsg_build_payload(msg(kb, NFT_MSG_DELOBJ, 0, KRULE_NO_OWNER), o);
-	nl_batch_commit(&kb->nb);
-	nftnl_obj_free(o);
-}
-
 void kbatch_rule_add(struct kbatch *kb, const struct krule *kr)
 {
 	const char *comment = kr->owner != KRULE_NO_OWNER ? kb->m->rules[kr->owner].name : NULL;
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_udata_buf *u = udata(comment, krule_fingerprint(kr, comment));
-	char chain[KNAME_MAX];
 
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, kmodel_chain_name(kb->m, kr, chain, sizeof(chain)));
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, kchain_names[kr->chain]);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	krule_exprs(kr, r);
 	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
@@ -335,33 +283,33 @@ void kbatch_rule_del(struct kbatch *kb, const char *chain, uint64_t handle)
 	nftnl_rule_free(r);
 }
 
-/* One element of the model, for NEWSETELEM. */
+/* A range's first and last key (a single key when they are the same,
+ * as nft sends a host). */
+static void elem_key(struct nftnl_set_elem *se, enum kset set, const uint8_t *key)
+{
+	uint32_t len = kset_key_len(set);
+
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, len);
+	if (kset_defs[set].interval)
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY_END, key + len, len);
+}
+
+/* One element of the model, for NEWSETELEM. A rule's counter element
+ * also carries what the rule does and the digest of its elements. */
 static struct nftnl_set_elem *model_elem(const struct kmodel *m, const struct kelem *e)
 {
 	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-	char ref[KNAME_MAX];
 
-	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e->key, e->key_len);
-	switch (kset_defs[e->set].data) {
-	case KD_NONE:
-		break;
-	case KD_MARK:
-	case KD_TARGET4:
-	case KD_TARGET6:
+	elem_key(se, e->set, e->key);
+	if (kset_defs[e->set].data != KD_NONE)
 		nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, e->data, e->data_len);
-		break;
-	case KD_VERDICT:
-		kmodel_source_chain_name(&m->rules[e->rule], ref, sizeof(ref));
-		nftnl_set_elem_set_u32(se, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_set_elem_set_str(se, NFTNL_SET_ELEM_CHAIN, ref);
-		break;
-	case KD_COUNTER:
-		kmodel_counter_name(&m->rules[e->rule], ref, sizeof(ref));
-		nftnl_set_elem_set_str(se, NFTNL_SET_ELEM_OBJREF, ref);
-		break;
-	}
 	if (e->rule != KRULE_NO_OWNER) {
-		struct nftnl_udata_buf *u = udata(m->rules[e->rule].name, 0);
+		const struct kmodel_rule *r = &m->rules[e->rule];
+		struct nftnl_udata_buf *u = udata(r->name, 0);
+		if (kset_defs[e->set].counted) {
+			nftnl_udata_put_strz(u, KCOUNTER_UDATA_DESC, r->desc);
+			nftnl_udata_put(u, KCOUNTER_UDATA_DIGEST, sizeof(r->digest), &r->digest);
+		}
 		nftnl_set_elem_set(se, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(u),
 				   nftnl_udata_buf_len(u));
 		nftnl_udata_buf_free(u);
@@ -424,7 +372,7 @@ void kbatch_elems_del(struct kbatch *kb, const struct kstate *st, const size_t *
 			if (!s)
 				s = elem_set(kb->m->table, (enum kset)set);
 			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, e->key, e->key_len);
+			elem_key(se, (enum kset)set, e->key);
 			nftnl_set_elem_add(s, se);
 		}
 		if (s) {

@@ -23,11 +23,6 @@ void kbatch_table_add(struct kbatch *kb);
 void kbatch_table_del(struct kbatch *kb, const char *table);
 void kbatch_sets_add(struct kbatch *kb);
 void kbatch_base_chains_add(struct kbatch *kb);
-void kbatch_chain_add(struct kbatch *kb, const char *name, uint32_t owner);
-void kbatch_chain_flush(struct kbatch *kb, const char *name, uint32_t owner);
-void kbatch_chain_del(struct kbatch *kb, const char *name, uint32_t owner);
-void kbatch_counter_add(struct kbatch *kb, uint32_t rule);
-void kbatch_counter_del(struct kbatch *kb, const char *name);
 void kbatch_rule_add(struct kbatch *kb, const struct krule *r);
 void kbatch_rule_del(struct kbatch *kb, const char *chain, uint64_t handle);
 

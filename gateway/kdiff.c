@@ -58,7 +58,6 @@ static long names_find(const struct names *ns, const char *name)
 struct cmp_elem {
 	uint8_t set, key_len, data_len;
 	const uint8_t *key, *data;
-	char ref[KNAME_MAX];
 	const char *comment;
 	size_t idx;
 };
@@ -76,7 +75,7 @@ static int cmp_elem_key(const void *a, const void *b)
 static bool cmp_elem_same(const struct cmp_elem *x, const struct cmp_elem *y)
 {
 	return x->data_len == y->data_len && !memcmp(x->data, y->data, x->data_len) &&
-	       !strcmp(x->ref, y->ref) && !strcmp(x->comment, y->comment);
+	       !strcmp(x->comment, y->comment);
 }
 
 static struct cmp_elem *model_elems(const struct kmodel *m)
@@ -87,12 +86,8 @@ static struct cmp_elem *model_elems(const struct kmodel *m)
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
 		struct cmp_elem *c = &v[i];
-		*c = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data, "",
+		*c = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data,
 					e->rule == KRULE_NO_OWNER ? "" : m->rules[e->rule].name, i };
-		if (kset_defs[e->set].data == KD_VERDICT)
-			kmodel_source_chain_name(&m->rules[e->rule], c->ref, sizeof(c->ref));
-		else if (kset_defs[e->set].data == KD_COUNTER)
-			kmodel_counter_name(&m->rules[e->rule], c->ref, sizeof(c->ref));
 	}
 	qsort(v, m->n_elems, sizeof(*v), cmp_elem_key);
 	return v;
@@ -105,9 +100,8 @@ static struct cmp_elem *kernel_elems(const struct kstate *st)
 		abort();
 	for (size_t i = 0; i < st->n_elems; i++) {
 		const struct kstate_elem *e = &st->elems[i];
-		v[i] = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data, "",
+		v[i] = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data,
 					  e->comment, i };
-		memcpy(v[i].ref, e->ref, sizeof(v[i].ref));
 	}
 	qsort(v, st->n_elems, sizeof(*v), cmp_elem_key);
 	return v;
@@ -120,70 +114,7 @@ struct differ {
 	struct names names;
 	bool *touched;		/* per model rule: something of it changes */
 	bool *forced;		/* per model rule: its counter element is replaced */
-	size_t *by_chain;	/* kernel rules by (chain name, position) */
-	size_t *owner_first;	/* per model rule: its first source-chain rule */
-	size_t *owner_count;	/* ... and how many */
 };
-
-/* ---- indexes, so 100,000 rules diff in O(n log n) ----------------------- */
-
-static const struct kstate *sort_st;
-
-static int by_chain_cmp(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_st->rules[x].chain, sort_st->rules[y].chain);
-	return c ? c : x < y ? -1 : x > y;
-}
-
-static void index_build(struct differ *D)
-{
-	const struct kstate *st = D->st;
-	const struct kmodel *m = D->m;
-
-	D->by_chain = calloc(st->n_rules + 1, sizeof(size_t));
-	D->owner_first = calloc(m->n_rules + 1, sizeof(size_t));
-	D->owner_count = calloc(m->n_rules + 1, sizeof(size_t));
-	if (!D->by_chain || !D->owner_first || !D->owner_count)
-		abort();
-	for (size_t i = 0; i < st->n_rules; i++)
-		D->by_chain[i] = i;
-	sort_st = st;
-	qsort(D->by_chain, st->n_rules, sizeof(size_t), by_chain_cmp);
-	/* a forward's source-chain rules are compiled one after another */
-	for (size_t i = m->n_chain_rules; i-- > 0;) {
-		const struct krule *r = &m->chain_rules[i];
-		if (r->chain < KCHAIN_FIXED)
-			continue;
-		D->owner_first[r->owner] = i;
-		D->owner_count[r->owner]++;
-	}
-}
-
-static void index_free(struct differ *D)
-{
-	free(D->by_chain);
-	free(D->owner_first);
-	free(D->owner_count);
-}
-
-/* The kernel's rules of chain, in order: [*first, *first + return). */
-static size_t kernel_chain_rules(const struct differ *D, const char *chain, size_t *first)
-{
-	size_t lo = 0, hi = D->st->n_rules;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (strcmp(D->st->rules[D->by_chain[mid]].chain, chain) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t end = lo;
-	while (end < D->st->n_rules && !strcmp(D->st->rules[D->by_chain[end]].chain, chain))
-		end++;
-	*first = lo;
-	return end - lo;
-}
 
 static void touch(struct differ *D, const char *name)
 {
@@ -226,110 +157,24 @@ static void diff_elems(struct differ *D)
 
 /* ---- counters ---------------------------------------------------------- */
 
-static const char *counter_rule(const char *counter)
-{
-	size_t n = strlen(COUNTER_PREFIX);
-	return strncmp(counter, COUNTER_PREFIX, n) ? NULL : counter + n;
-}
-
+/* What natgw keeps with a rule's counter cannot be edited in place: when
+ * it changes, the counter's element is replaced (diff_elems). */
 static void diff_counters(struct differ *D)
 {
-	bool *seen = calloc(D->m->n_rules + 1, sizeof(bool));
-
-	if (!seen)
-		abort();
 	for (size_t i = 0; i < D->st->n_counters; i++) {
 		const struct kstate_counter *c = &D->st->counters[i];
-		const char *rule = counter_rule(c->name);
-		long r = rule ? names_find(&D->names, rule) : -1;
-		if (r < 0) {
-			push(&D->p->counter_del, i);
-			continue;
-		}
-		seen[r] = true;
+		long r = names_find(&D->names, c->name);
+		if (r < 0)
+			continue;	/* its element goes: no rule has its name */
 		const struct kmodel_rule *mr = &D->m->rules[r];
-		if (strcmp(c->comment, mr->desc) || c->digest != mr->digest || c->mark != mr->mark) {
-			/* a counter's userdata cannot be edited: replace it, and
-			 * the element that refers to it */
-			push(&D->p->counter_del, i);
-			push(&D->p->counter_add, (size_t)r);
+		if (strcmp(c->comment, mr->desc) || c->digest != mr->digest) {
 			D->forced[r] = true;
 			D->touched[r] = true;
 		}
 	}
-	for (size_t r = 0; r < D->m->n_rules; r++)
-		if (!seen[r])
-			push(&D->p->counter_add, r);
-	free(seen);
 }
 
-/* ---- chains and rules -------------------------------------------------- */
-
-/* Whether the kernel's source chain holds, in order, the model's rules
- * of forward owner. */
-static bool source_chain_same(const struct differ *D, const char *chain, uint32_t owner,
-			      size_t *n_kernel)
-{
-	size_t first, n = kernel_chain_rules(D, chain, &first);
-	const struct kmodel *m = D->m;
-
-	*n_kernel = n;
-	if (n != D->owner_count[owner])
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		const struct krule *r = &m->chain_rules[D->owner_first[owner] + i];
-		if (D->st->rules[D->by_chain[first + i]].fingerprint !=
-		    krule_fingerprint(r, m->rules[owner].name))
-			return false;
-	}
-	return true;
-}
-
-static void diff_source_chains(struct differ *D)
-{
-	const struct kstate *st = D->st;
-	const struct kmodel *m = D->m;
-	char name[KNAME_MAX];
-	size_t n = strlen(SOURCE_CHAIN_PREFIX);
-	struct name_idx *chains = calloc(st->n_chains + 1, sizeof(*chains));
-
-	if (!chains)
-		abort();
-	for (size_t i = 0; i < st->n_chains; i++)
-		chains[i] = (struct name_idx){ st->chains[i], i };
-	qsort(chains, st->n_chains, sizeof(*chains), name_idx_cmp);
-
-	for (size_t r = 0; r < m->n_rules; r++) {
-		if (!m->rules[r].source_chain)
-			continue;
-		kmodel_source_chain_name(&m->rules[r], name, sizeof(name));
-		struct name_idx key = { name, 0 };
-		const struct name_idx *k = bsearch(&key, chains, st->n_chains, sizeof(*chains),
-						   name_idx_cmp);
-		size_t n_kernel = 0;
-		if (k && source_chain_same(D, name, (uint32_t)r, &n_kernel))
-			continue;
-		if (k)
-			push(&D->p->chain_flush, k->idx);
-		else
-			push(&D->p->chain_add, r);
-		for (size_t i = 0; i < D->owner_count[r]; i++)
-			push(&D->p->rule_add, D->owner_first[r] + i);
-		D->touched[r] = true;
-	}
-	for (size_t i = 0; i < st->n_chains; i++) {
-		if (strncmp(st->chains[i], SOURCE_CHAIN_PREFIX, n))
-			continue;
-		long r = names_find(&D->names, st->chains[i] + n);
-		if (r >= 0 && m->rules[r].source_chain)
-			continue;
-		push(&D->p->chain_flush, i);
-		push(&D->p->chain_del, i);
-		if (r >= 0)
-			D->touched[r] = true;
-	}
-	free(chains);
-}
+/* ---- chain rules ------------------------------------------------------- */
 
 /* The snat rules in postrouting, after the fixed ones: rewritten as a
  * whole when anything in them changed, since their order is their meaning.
@@ -458,7 +303,7 @@ static bool fixed_part_intact(const struct differ *D)
 	for (int i = 0; i < KSET_COUNT; i++)
 		if (!st->has_set[i])
 			return false;
-	for (int c = 0; c < KCHAIN_FIXED; c++) {
+	for (int c = 0; c < KCHAIN_COUNT; c++) {
 		bool found = false;
 		for (size_t i = 0; i < st->n_chains && !found; i++)
 			found = !strcmp(st->chains[i], kchain_names[c]);
@@ -503,11 +348,9 @@ static struct name_idx *counters_by_rule(const struct kstate *st, size_t *n)
 	if (!v)
 		abort();
 	*n = 0;
-	for (size_t i = 0; i < st->n_counters; i++) {
-		const char *rule = counter_rule(st->counters[i].name);
-		if (rule)
-			v[(*n)++] = (struct name_idx){ rule, i };
-	}
+	for (size_t i = 0; i < st->n_counters; i++)
+		if (st->counters[i].name[0])
+			v[(*n)++] = (struct name_idx){ st->counters[i].name, i };
 	qsort(v, *n, sizeof(*v), name_idx_cmp);
 	return v;
 }
@@ -584,7 +427,6 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	D.forced = calloc(m->n_rules + 1, sizeof(bool));
 	if (!D.touched || !D.forced)
 		abort();
-	index_build(&D);
 	if (st->exists)
 		n_marks = kstate_marks(st, &marks);
 
@@ -604,7 +446,6 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	} else {
 		diff_counters(&D);
 		diff_elems(&D);
-		diff_source_chains(&D);
 		diff_snat_rules(&D);
 	}
 	summarize(&D, marks, n_marks);
@@ -612,18 +453,12 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	free(D.names.v);
 	free(D.touched);
 	free(D.forced);
-	index_free(&D);
 }
 
 void kplan_free(struct kplan *p)
 {
 	idx_free(&p->elem_del);
 	idx_free(&p->elem_add);
-	idx_free(&p->counter_del);
-	idx_free(&p->counter_add);
-	idx_free(&p->chain_del);
-	idx_free(&p->chain_flush);
-	idx_free(&p->chain_add);
 	idx_free(&p->rule_del);
 	idx_free(&p->rule_add);
 	free(p->rules);
@@ -633,34 +468,18 @@ void kplan_free(struct kplan *p)
 bool kplan_empty(const struct kplan *p)
 {
 	return !p->create && !p->rebuild && !p->elem_del.n && !p->elem_add.n &&
-	       !p->counter_del.n && !p->counter_add.n && !p->chain_del.n && !p->chain_flush.n &&
-	       !p->chain_add.n && !p->rule_del.n && !p->rule_add.n;
+	       !p->rule_del.n && !p->rule_add.n;
 }
 
-static void emit_full(const struct kplan *p, const struct kstate *st, struct kbatch *kb)
+static void emit_full(const struct kplan *p, struct kbatch *kb)
 {
 	const struct kmodel *m = kb->m;
-	char name[KNAME_MAX];
 
 	if (p->rebuild)
 		kbatch_table_del(kb, m->table);
-	(void)st;
 	kbatch_table_add(kb);
 	kbatch_sets_add(kb);
-	for (size_t r = 0; r < m->n_rules; r++)
-		kbatch_counter_add(kb, (uint32_t)r);
-	/* source chains first, as the script declares them: nft lists chains
-	 * in the order they were made */
-	for (size_t r = 0; r < m->n_rules; r++) {
-		if (!m->rules[r].source_chain)
-			continue;
-		kmodel_source_chain_name(&m->rules[r], name, sizeof(name));
-		kbatch_chain_add(kb, name, (uint32_t)r);
-	}
 	kbatch_base_chains_add(kb);
-	for (size_t i = 0; i < m->n_chain_rules; i++)
-		if (m->chain_rules[i].chain >= KCHAIN_FIXED)
-			kbatch_rule_add(kb, &m->chain_rules[i]);
 	size_t *all = calloc(m->n_elems + 1, sizeof(*all));
 	if (!all)
 		abort();
@@ -669,17 +488,13 @@ static void emit_full(const struct kplan *p, const struct kstate *st, struct kba
 	kbatch_elems_add(kb, all, m->n_elems);
 	free(all);
 	for (size_t i = 0; i < m->n_chain_rules; i++)
-		if (m->chain_rules[i].chain < KCHAIN_FIXED)
-			kbatch_rule_add(kb, &m->chain_rules[i]);
+		kbatch_rule_add(kb, &m->chain_rules[i]);
 }
 
 void kplan_emit(const struct kplan *p, const struct kstate *st, struct kbatch *kb)
 {
-	const struct kmodel *m = kb->m;
-	char name[KNAME_MAX];
-
 	if (p->create || p->rebuild) {
-		emit_full(p, st, kb);
+		emit_full(p, kb);
 		return;
 	}
 	kbatch_elems_del(kb, st, p->elem_del.v, p->elem_del.n);
@@ -687,23 +502,7 @@ void kplan_emit(const struct kplan *p, const struct kstate *st, struct kbatch *k
 		const struct kstate_rule *r = &st->rules[p->rule_del.v[i]];
 		kbatch_rule_del(kb, r->chain, r->handle);
 	}
-	for (size_t i = 0; i < p->chain_flush.n; i++)
-		kbatch_chain_flush(kb, st->chains[p->chain_flush.v[i]], KRULE_NO_OWNER);
-	for (size_t i = 0; i < p->chain_del.n; i++)
-		kbatch_chain_del(kb, st->chains[p->chain_del.v[i]], KRULE_NO_OWNER);
-	for (size_t i = 0; i < p->counter_del.n; i++)
-		kbatch_counter_del(kb, st->counters[p->counter_del.v[i]].name);
-	for (size_t i = 0; i < p->counter_add.n; i++)
-		kbatch_counter_add(kb, (uint32_t)p->counter_add.v[i]);
-	for (size_t i = 0; i < p->chain_add.n; i++) {
-		kmodel_source_chain_name(&m->rules[p->chain_add.v[i]], name, sizeof(name));
-		kbatch_chain_add(kb, name, (uint32_t)p->chain_add.v[i]);
-	}
-	for (size_t i = 0; i < p->rule_add.n; i++)
-		if (m->chain_rules[p->rule_add.v[i]].chain >= KCHAIN_FIXED)
-			kbatch_rule_add(kb, &m->chain_rules[p->rule_add.v[i]]);
 	kbatch_elems_add(kb, p->elem_add.v, p->elem_add.n);
 	for (size_t i = 0; i < p->rule_add.n; i++)
-		if (m->chain_rules[p->rule_add.v[i]].chain < KCHAIN_FIXED)
-			kbatch_rule_add(kb, &m->chain_rules[p->rule_add.v[i]]);
+		kbatch_rule_add(kb, &kb->m->chain_rules[p->rule_add.v[i]]);
 }

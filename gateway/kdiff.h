@@ -35,11 +35,6 @@ struct kplan {
 	bool rebuild;			/* natgw's table, but not as this natgw builds it */
 	struct idx_list elem_del;	/* kstate elems */
 	struct idx_list elem_add;	/* kmodel elems */
-	struct idx_list counter_del;	/* kstate counters */
-	struct idx_list counter_add;	/* kmodel rules */
-	struct idx_list chain_del;	/* kstate chains (source chains gone) */
-	struct idx_list chain_flush;	/* kstate chains whose rules are replaced */
-	struct idx_list chain_add;	/* kmodel rules whose source chain is new */
 	struct idx_list rule_del;	/* kstate rules (postrouting snat rules) */
 	struct idx_list rule_add;	/* kmodel chain rules */
 	struct kplan_rule *rules;	/* model rules in order, then removed ones */
@@ -50,8 +45,7 @@ struct kplan {
 void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p);
 void kplan_free(struct kplan *p);
 
-/* Appends the plan's messages to kb, in an order the kernel accepts:
- * references are removed before what they point at, and created after. */
+/* Appends the plan's messages to kb: what goes first, then what comes. */
 void kplan_emit(const struct kplan *p, const struct kstate *st, struct kbatch *kb);
 
 /* Whether the plan sends anything at all. */

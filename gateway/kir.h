@@ -28,12 +28,10 @@ enum kop_kind {
 	KOP_MARK_OR,		/* ct mark set ct mark or VAL */
 	KOP_MARK_MAP,		/* ct mark set <the set's key> map @SET */
 	KOP_MARK_IN,		/* ct mark and MASK @SET */
-	KOP_MARK_VMAP,		/* ct mark and MASK vmap @SET */
+	KOP_SOURCE_NOT_IN,	/* ct mark and MASK . ip saddr != @SET */
 	KOP_DNAT_MAP,		/* dnat ip to ct mark and MASK . tcp dport map @SET */
-	KOP_COUNTER_MAP,	/* counter name ct mark and MASK map @SET */
 	KOP_MASQ,		/* masquerade [to :PORTS] [FLAGS] */
 	KOP_SNAT,		/* snat ip to ADDR[-ADDR][:PORTS] [FLAGS] */
-	KOP_RETURN,
 	KOP_NFPROTO,		/* meta nfproto ipv4 */
 	KOP_CT_ORIG_SNAT,	/* ct direction original ct status snat */
 	KOP_EI_SNAT,		/* snat ip to ip saddr . udp sport map @ei_snat4 */
@@ -47,9 +45,8 @@ struct kop {
 	enum kop_kind kind;
 	uint32_t mask, val;		/* MARK_*, masks of the mark ops; EI_UPDATE:
 					 * val is the timeout in seconds */
-	enum kset set;			/* MARK_MAP, MARK_IN, MARK_VMAP, DNAT_MAP, COUNTER_MAP,
-					 * EI_* */
-	uint8_t family;			/* NGW_FAMILY_*: SADDR, DNAT_MAP, SNAT */
+	enum kset set;			/* MARK_MAP, MARK_IN, SOURCE_NOT_IN, DNAT_MAP, EI_* */
+	uint8_t family;			/* NGW_FAMILY_*: SADDR, SOURCE_NOT_IN, DNAT_MAP, SNAT */
 	uint8_t l4;			/* IPPROTO_TCP/UDP: L4PROTO, SPORT, DNAT_MAP */
 	uint16_t port;			/* SPORT */
 	char ifname[NGW_IFNAMSIZ];	/* OIFNAME */
@@ -63,7 +60,7 @@ struct kop {
 #define KRULE_NO_OWNER	UINT32_MAX
 
 struct krule {
-	uint32_t chain;			/* enum kchain, or KCHAIN_FIXED + source chain */
+	uint32_t chain;			/* enum kchain */
 	uint32_t owner;			/* index into kmodel.rules, or KRULE_NO_OWNER */
 	uint8_t n_ops;
 	struct kop ops[KRULE_OPS_MAX];

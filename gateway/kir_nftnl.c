@@ -192,6 +192,7 @@ static void key_load(struct nftnl_rule *r, enum kset set)
 			payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, reg);
 			break;
 		case KF_MARK:
+		case KF_MARK_BE:	/* no map looked up from a packet has one */
 			ct_mark_load(r, reg);
 			break;
 		}
@@ -397,10 +398,25 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 		ct_mark_masked(r, o->mask);
 		lookup(r, o->set, NFT_REG_1, -1);
 		break;
-	case KOP_MARK_VMAP:
+	case KOP_SOURCE_NOT_IN: {
+		/* an interval key is in network order, as nft builds it, so
+		 * the set can hold prefixes as ranges */
+		bool v4 = o->family == NGW_FAMILY_IPV4;
+		nfproto_check(r, o->family);
 		ct_mark_masked(r, o->mask);
-		lookup(r, o->set, NFT_REG_1, NFT_REG_VERDICT);
+		struct nftnl_expr *e = expr(r, "byteorder");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 4);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 4);
+		payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16, reg32(4));
+		e = expr(r, "lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[o->set].name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		break;
+	}
 	case KOP_DNAT_MAP: {
 		bool v4 = o->family == NGW_FAMILY_IPV4;
 		l4_check(r, o->l4);
@@ -414,25 +430,12 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, v4 ? reg32(4) : NFT_REG_2);
 		break;
 	}
-	case KOP_COUNTER_MAP: {
-		ct_mark_masked(r, o->mask);
-		struct nftnl_expr *e = expr(r, "objref");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, kset_defs[o->set].name);
-		break;
-	}
 	case KOP_MASQ:
 		masq(r, o);
 		break;
 	case KOP_SNAT:
 		snat(r, o);
 		break;
-	case KOP_RETURN: {
-		struct nftnl_expr *e = expr(r, "immediate");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
-		break;
-	}
 	case KOP_NFPROTO:
 		nfproto_check(r, o->family);
 		break;

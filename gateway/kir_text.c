@@ -27,6 +27,7 @@ static const char *field_expr(enum kfield f)
 	case KF_IPV6:
 		return "ip6 daddr";
 	case KF_MARK:
+	case KF_MARK_BE:
 		break;
 	}
 	return "ct mark";
@@ -138,16 +139,14 @@ static void op_text(const struct kop *o, FILE *out)
 	case KOP_MARK_IN:
 		fprintf(out, "ct mark and 0x%08x @%s", o->mask, s->name);
 		break;
-	case KOP_MARK_VMAP:
-		fprintf(out, "ct mark and 0x%08x vmap @%s", o->mask, s->name);
+	case KOP_SOURCE_NOT_IN:
+		fprintf(out, "ct mark and 0x%08x . %s saddr != @%s", o->mask,
+			o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6", s->name);
 		break;
 	case KOP_DNAT_MAP:
 		fprintf(out, "dnat %s to ct mark and 0x%08x . %s dport map @%s",
 			o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6", o->mask, l4_name(o->l4),
 			s->name);
-		break;
-	case KOP_COUNTER_MAP:
-		fprintf(out, "counter name ct mark and 0x%08x map @%s", o->mask, s->name);
 		break;
 	case KOP_MASQ:
 		fputs("masquerade", out);
@@ -159,9 +158,6 @@ static void op_text(const struct kop *o, FILE *out)
 		fprintf(out, "snat %s to ", o->family == NGW_FAMILY_IPV4 ? "ip" : "ip6");
 		snat_target_text(o, out);
 		mode_text(o->mode, out);
-		break;
-	case KOP_RETURN:
-		fputs("return", out);
 		break;
 	case KOP_NFPROTO:
 		fprintf(out, "meta nfproto %s", o->family == NGW_FAMILY_IPV4 ? "ipv4" : "ipv6");

@@ -51,6 +51,23 @@ static void put_mark(struct key_builder *k, uint32_t mark)
 	put(k, &mark, 4, 4);
 }
 
+static void put_mark_be(struct key_builder *k, uint32_t mark)
+{
+	uint32_t be = htonl(mark);
+	put(k, &be, 4, 4);
+}
+
+/* The first or the last address of a prefix. */
+static void put_prefix_end(struct key_builder *k, const struct ngw_prefix *p, bool last)
+{
+	struct ngw_addr a = p->addr;
+	unsigned bits = a.family == NGW_FAMILY_IPV4 ? 32 : 128;
+
+	for (unsigned bit = p->len; last && bit < bits; bit++)
+		a.b[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	put_addr(k, &a);
+}
+
 static struct kelem *elem_new(struct kmodel *m, enum kset set, uint32_t rule)
 {
 	m->elems = grow(m->elems, &m->cap_elems, m->n_elems, sizeof(*m->elems));
@@ -157,10 +174,16 @@ static void fixed_rules_head(struct kmodel *m)
 	op(r, KOP_IIF_LAN);
 	op_set(r, KOP_MARK_IN, KSET_NO_HAIRPIN, MARK_RULE_MASK);
 	op_mark(r, KOP_MARK_SET, 0, 0);
-	/* forwards with `from` jump to their source chain, which clears the
-	 * mark of a source not allowed */
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op_set(r, KOP_MARK_VMAP, KSET_SOURCE_CHECK, MARK_RULE_MASK);
+	/* a forward with `from` loses its mark (is not forwarded) unless
+	 * (mark . source address) is in one of its allowed prefixes: two
+	 * lookups, whatever the number of forwards and prefixes */
+	for (int v6 = 0; v6 <= 1; v6++) {
+		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		op_set(r, KOP_MARK_IN, KSET_SOURCE_CHECKED, MARK_RULE_MASK);
+		op_set(r, KOP_SOURCE_NOT_IN, v6 ? KSET_SOURCE6 : KSET_SOURCE4,
+		       MARK_RULE_MASK)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+		op_mark(r, KOP_MARK_SET, 0, 0);
+	}
 	for (int v6 = 0; v6 <= 1; v6++) {
 		for (int udp = 0; udp <= 1; udp++) {
 			r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
@@ -185,9 +208,9 @@ static void fixed_rules_head(struct kmodel *m)
 	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG | MARK_HAIRPIN);
 	op(r, KOP_MASQ);
 
+	/* the lookup counts the packet on the rule's element */
 	r = rule_new(m, KCHAIN_COUNT_FWD, KRULE_NO_OWNER);
-	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK, MARK_TAG);
-	op_set(r, KOP_COUNTER_MAP, KSET_RULE_COUNTERS, MARK_RULE_MASK);
+	op_set(r, KOP_MARK_IN, KSET_RULE_COUNTERS, MARK_RULE_MASK);
 }
 
 /* ---- forwards ---------------------------------------------------------- */
@@ -282,20 +305,21 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 	}
 
 	if (f->from.n) {
-		struct kelem *e = elem_new(m, KSET_SOURCE_CHECK, idx);
+		struct kelem *e = elem_new(m, KSET_SOURCE_CHECKED, idx);
 		struct key_builder k = { e->key, 0 };
 		put_mark(&k, mark);
 		e->key_len = k.len;
-		e->data_len = (uint8_t)kdata_len(KD_VERDICT);
 		for (size_t i = 0; i < f->from.n; i++) {
-			struct krule *r = rule_new(m, KCHAIN_FIXED, idx);
-			struct kop *o = op(r, KOP_SADDR);
-			o->family = f->from.v[i].addr.family;
-			o->prefix = f->from.v[i];
-			op(r, KOP_RETURN);
+			const struct ngw_prefix *p = &f->from.v[i];
+			e = elem_new(m, p->addr.family == NGW_FAMILY_IPV4 ? KSET_SOURCE4 :
+				     KSET_SOURCE6, idx);
+			k = (struct key_builder){ e->key, 0 };
+			for (int last = 0; last <= 1; last++) {
+				put_mark_be(&k, mark);
+				put_prefix_end(&k, p, last);
+			}
+			e->key_len = k.len;
 		}
-		struct krule *r = rule_new(m, KCHAIN_FIXED, idx);
-		op_mark(r, KOP_MARK_SET, 0, 0);
 	}
 	if (!f->hairpin && f->in.n == 0) {
 		struct kelem *e = elem_new(m, KSET_NO_HAIRPIN, idx);
@@ -401,7 +425,7 @@ static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t id
 	}
 }
 
-/* ---- descriptions (counter comments) ----------------------------------- */
+/* ---- descriptions (kept with the rule's counter) ------------------------------ */
 
 static void list_ifaces(FILE *f, const char *word, const struct ngw_ifaces *l)
 {
@@ -543,9 +567,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* FNV-1a over each rule's elements in compile order: set, key, data, and
- * (for verdicts and counters) the name referred to, which follows from the
- * rule's name, hashed too, as is its description. */
+/* FNV-1a over each rule's elements in compile order: set, key and data;
+ * the rule's name, description and mark are hashed too. */
 static void digest_rules(struct kmodel *m)
 {
 	for (size_t i = 0; i < m->n_rules; i++) {
@@ -586,7 +609,6 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 		struct kmodel_rule *kr = &m->rules[n++];
 		snprintf(kr->name, sizeof(kr->name), "%s", f->name);
 		kr->pos = f->at.rule;
-		kr->source_chain = f->from.n > 0;
 		describe(kr, f, NULL);
 	}
 	for (size_t i = 0; i < rs->n_snats; i++) {
@@ -636,24 +658,6 @@ void kmodel_free(struct kmodel *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void kmodel_source_chain_name(const struct kmodel_rule *r, char *buf, size_t size)
-{
-	snprintf(buf, size, SOURCE_CHAIN_PREFIX "%s", r->name);
-}
-
-void kmodel_counter_name(const struct kmodel_rule *r, char *buf, size_t size)
-{
-	snprintf(buf, size, COUNTER_PREFIX "%s", r->name);
-}
-
-const char *kmodel_chain_name(const struct kmodel *m, const struct krule *r, char *buf,
-			      size_t size)
-{
-	if (r->chain < KCHAIN_FIXED)
-		return kchain_names[r->chain];
-	kmodel_source_chain_name(&m->rules[r->owner], buf, size);
-	return buf;
-}
 
 /* ---- element text ------------------------------------------------------ */
 
@@ -683,10 +687,20 @@ static void field_text(enum kfield f, const uint8_t *p, FILE *out)
 		fputs(addr_format(&a, buf), out);
 		break;
 	case KF_MARK:
+	case KF_MARK_BE:
 		memcpy(&mark, p, 4);
-		fprintf(out, "0x%08x", mark);
+		fprintf(out, "0x%08x", f == KF_MARK ? mark : ntohl(mark));
 		break;
 	}
+}
+
+/* The prefix length of the range [lo, hi], as nft prints it. */
+static unsigned range_prefix_len(const uint8_t *lo, const uint8_t *hi, unsigned bytes)
+{
+	unsigned len = 0;
+	while (len < bytes * 8 && !((lo[len / 8] ^ hi[len / 8]) & (0x80u >> (len % 8))))
+		len++;
+	return len;
 }
 
 void kelem_key_text(const struct kelem *e, FILE *out)
@@ -695,17 +709,24 @@ void kelem_key_text(const struct kelem *e, FILE *out)
 	unsigned off = 0;
 
 	for (unsigned i = 0; i < s->n_key; i++) {
+		unsigned size = kfield_size(s->key[i]);
 		if (i)
 			fputs(" . ", out);
 		field_text(s->key[i], e->key + off, out);
-		off += kfield_size(s->key[i]);
+		/* a range of addresses (natgw's ranges are prefixes): a host
+		 * prints as its address, as nft lists it */
+		if (s->interval && (s->key[i] == KF_IPV4 || s->key[i] == KF_IPV6)) {
+			unsigned len = range_prefix_len(e->key + off,
+							e->key + kset_key_len(e->set) + off, size);
+			if (len < size * 8)
+				fprintf(out, "/%u", len);
+		}
+		off += size;
 	}
 }
 
-void kelem_data_text(const struct kmodel *m, const struct kelem *e, FILE *out)
+void kelem_data_text(const struct kelem *e, FILE *out)
 {
-	char chain[NGW_NAME_MAX + 16];
-
 	switch (kset_defs[e->set].data) {
 	case KD_NONE:
 		break;
@@ -721,14 +742,6 @@ void kelem_data_text(const struct kmodel *m, const struct kelem *e, FILE *out)
 		field_text(KF_IPV6, e->data, out);
 		fputs(" . ", out);
 		field_text(KF_PORT, e->data + 16, out);
-		break;
-	case KD_VERDICT:
-		kmodel_source_chain_name(&m->rules[e->rule], chain, sizeof(chain));
-		fprintf(out, "jump %s", chain);
-		break;
-	case KD_COUNTER:
-		kmodel_counter_name(&m->rules[e->rule], chain, sizeof(chain));
-		fprintf(out, "\"%s\"", chain);
 		break;
 	}
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stage 4: the validated ruleset compiled into what natgw's table must
- * hold — set elements in netlink layout, chain rules as kir ops, one
- * counter per rule. Both the apply (libnftnl) and `plan --nft` (text) are
+ * hold — set elements in netlink layout (a counted one per rule), chain
+ * rules as kir ops. Both the apply (libnftnl) and `plan --nft` (text) are
  * rendered from this, and an apply diffs it against what the kernel has. */
 #ifndef NATGW_KMODEL_H
 #define NATGW_KMODEL_H
@@ -16,15 +16,15 @@
 
 #define KELEM_KEY_MAX	40
 #define KELEM_DATA_MAX	20
-#define KDESC_MAX	255		/* kernel object comments hold 256 bytes */
+#define KDESC_MAX	200		/* it goes with the rule's name and digest in
+					 * an element's 256 bytes of userdata */
 
 struct kelem {
 	uint8_t set;			/* enum kset */
 	uint8_t key_len;
 	uint8_t data_len;
-	uint8_t key[KELEM_KEY_MAX];
-	uint8_t data[KELEM_DATA_MAX];	/* marks and targets; verdict and counter
-					 * elements name their rule's chain and counter */
+	uint8_t key[KELEM_KEY_MAX];	/* a range: its first key, then its last */
+	uint8_t data[KELEM_DATA_MAX];	/* marks and targets */
 	uint32_t rule;			/* index into kmodel.rules, or KRULE_NO_OWNER */
 };
 
@@ -33,9 +33,8 @@ struct kmodel_rule {
 	char name[NGW_NAME_MAX + 1];
 	bool snat;
 	uint32_t mark;
-	char desc[KDESC_MAX + 1];	/* its counter's comment: what the rule does */
+	char desc[KDESC_MAX + 1];	/* what the rule does, kept with its counter */
 	struct ngw_pos pos;		/* where it is in the YAML, for error messages */
-	bool source_chain;		/* a forward with `from`: chain source_<name> */
 	uint64_t digest;		/* of every set element it owns: stored with its
 					 * counter, so an apply can trust a record of the
 					 * elements instead of dumping 100,000 of them */
@@ -65,18 +64,8 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 		   struct kmodel *m);
 void kmodel_free(struct kmodel *m);
 
-/* "source_<name>": the chain of a forward's allowed sources. */
-void kmodel_source_chain_name(const struct kmodel_rule *r, char *buf, size_t size);
-
-/* "rule_<name>": the counter of a rule. */
-void kmodel_counter_name(const struct kmodel_rule *r, char *buf, size_t size);
-
-/* The chain a chain rule belongs to, by name. */
-const char *kmodel_chain_name(const struct kmodel *m, const struct krule *r, char *buf,
-			      size_t size);
-
 /* Text of an element for nft: `"eth0" . ipv4 . tcp . 443 : 0x4e000001`. */
 void kelem_key_text(const struct kelem *e, FILE *out);
-void kelem_data_text(const struct kmodel *m, const struct kelem *e, FILE *out);
+void kelem_data_text(const struct kelem *e, FILE *out);
 
 #endif

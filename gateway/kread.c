@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <libnftnl/chain.h>
-#include <libnftnl/object.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -56,6 +56,22 @@ static bool udata_value(const void *data, uint32_t len, uint8_t type, void *out,
 		}
 	}
 	return found;
+}
+
+/* A string TLV of natgw's into buf ("" when absent). */
+static void udata_string(const void *data, uint32_t len, uint8_t type, char *buf, size_t size)
+{
+	const struct nftnl_udata *u;
+
+	buf[0] = '\0';
+	if (!data || !len)
+		return;
+	nftnl_udata_for_each_data(data, len, u) {
+		if (nftnl_udata_type(u) == type && nftnl_udata_len(u) > 0)
+			snprintf(buf, size, "%.*s",
+				 (int)strnlen(nftnl_udata_get(u), nftnl_udata_len(u)),
+				 (const char *)nftnl_udata_get(u));
+	}
 }
 
 static uint64_t udata_fingerprint(const void *data, uint32_t len)
@@ -130,10 +146,43 @@ static void build_elems(struct nlmsghdr *nlh, const void *arg)
 	nftnl_set_free(s);
 }
 
+static int elem_counter(struct nftnl_expr *x, void *data)
+{
+	struct kstate_counter *c = data;
+	if (!strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter")) {
+		c->packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
+		c->bytes = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES);
+	}
+	return 0;
+}
+
+/* A rule_counters element is a rule: its name, mark, counter, and what
+ * natgw wrote with it. */
+static void counter_read(struct kstate *st, struct nftnl_set_elem *e,
+			 const struct kstate_elem *k)
+{
+	uint32_t len = 0;
+
+	if (k->key_len != 4)
+		return;
+	st->counters = grow(st->counters, &st->cap_counters, st->n_counters,
+			    sizeof(*st->counters));
+	struct kstate_counter *c = &st->counters[st->n_counters++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", k->comment);
+	memcpy(&c->mark, k->key, 4);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+		const void *ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
+		udata_value(ud, len, KCOUNTER_UDATA_DIGEST, &c->digest, sizeof(c->digest));
+		udata_string(ud, len, KCOUNTER_UDATA_DESC, c->comment, sizeof(c->comment));
+	}
+	nftnl_set_elem_expr_foreach(e, elem_counter, c);
+}
+
 static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
 {
 	struct kstate *st = rd->st;
-	uint32_t len = 0;
+	uint32_t len = 0, end_len = 0;
 
 	st->elems = grow(st->elems, &st->cap_elems, st->n_elems, sizeof(*st->elems));
 	struct kstate_elem *k = &st->elems[st->n_elems];
@@ -144,6 +193,18 @@ static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
 		return;		/* not an element natgw could have written */
 	memcpy(k->key, key, len);
 	k->key_len = (uint8_t)len;
+	if (kset_defs[rd->set].interval) {
+		/* a range: its last key follows its first (a single key is
+		 * sent without one) */
+		const void *end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END) ?
+				  nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &end_len) : key;
+		if (!end_len)
+			end_len = len;
+		if (end_len != len || 2 * len > sizeof(k->key))
+			return;
+		memcpy(k->key + len, end, len);
+		k->key_len = (uint8_t)(2 * len);
+	}
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
 		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
 		if (d && len <= sizeof(k->data)) {
@@ -151,16 +212,12 @@ static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
 			k->data_len = (uint8_t)len;
 		}
 	}
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
-		snprintf(k->ref, sizeof(k->ref), "%s", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF))
-		snprintf(k->ref, sizeof(k->ref), "%s", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF));
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
 		const void *ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
 		udata_comment(ud, len, k->comment, sizeof(k->comment));
 	}
-	if (kset_defs[rd->set].data == KD_VERDICT)
-		k->data_len = (uint8_t)kdata_len(KD_VERDICT);
+	if (kset_defs[rd->set].counted)
+		counter_read(st, e, k);
 	st->n_elems++;
 }
 
@@ -177,43 +234,6 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 		nftnl_set_elems_iter_destroy(it);
 	}
 	nftnl_set_free(s);
-	return MNL_CB_OK;
-}
-
-static void build_objs(struct nlmsghdr *nlh, const void *arg)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, arg);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	nftnl_obj_nlmsg_build_payload(nlh, o);
-	nftnl_obj_free(o);
-}
-
-static int obj_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct reader *rd = data;
-	struct kstate *st = rd->st;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	uint32_t len = 0;
-
-	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
-	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER &&
-	    !strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), rd->table)) {
-		st->counters = grow(st->counters, &st->cap_counters, st->n_counters,
-				    sizeof(*st->counters));
-		struct kstate_counter *c = &st->counters[st->n_counters++];
-		memset(c, 0, sizeof(*c));
-		snprintf(c->name, sizeof(c->name), "%s", nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
-		c->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-		c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
-		if (nftnl_obj_is_set(o, NFTNL_OBJ_USERDATA)) {
-			const void *ud = nftnl_obj_get_data(o, NFTNL_OBJ_USERDATA, &len);
-			udata_comment(ud, len, c->comment, sizeof(c->comment));
-			udata_value(ud, len, KCOUNTER_UDATA_DIGEST, &c->digest, sizeof(c->digest));
-			udata_value(ud, len, KCOUNTER_UDATA_MARK, &c->mark, sizeof(c->mark));
-		}
-	}
-	nftnl_obj_free(o);
 	return MNL_CB_OK;
 }
 
@@ -265,28 +285,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
-{
-	struct reader rd = { .st = st, .table = table };
-	int r;
-
-	memset(st, 0, sizeof(*st));
-	r = nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
-	if (r < 0 || !st->exists || !st->ours)
-		return r;	/* a table natgw did not make: nothing more to read */
-	r = nl_dump(nl, NFT_MSG_GETSET, NFPROTO_INET, build_by_table_set, table, set_cb, &rd);
-	if (r == 0)
-		r = kstate_read_elems(nl, table, sets_mask, st);
-	if (r == 0)
-		r = nl_dump(nl, NFT_MSG_GETOBJ, NFPROTO_INET, build_objs, table, obj_cb, &rd);
-	if (r == 0)
-		r = nl_dump(nl, NFT_MSG_GETCHAIN, NFPROTO_INET, build_table, table, chain_cb, &rd);
-	if (r == 0)
-		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
-	return r;
-}
-
-int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+static int read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
 {
 	struct reader rd = { .st = st, .table = table };
 	int r = 0;
@@ -301,11 +300,35 @@ int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, stru
 	return r;
 }
 
+int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+{
+	struct reader rd = { .st = st, .table = table };
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
+	if (r < 0 || !st->exists || !st->ours)
+		return r;	/* a table natgw did not make: nothing more to read */
+	r = nl_dump(nl, NFT_MSG_GETSET, NFPROTO_INET, build_by_table_set, table, set_cb, &rd);
+	if (r == 0)
+		r = read_elems(nl, table, sets_mask | KSTATE_COUNTERS, st);
+	if (r == 0)
+		r = nl_dump(nl, NFT_MSG_GETCHAIN, NFPROTO_INET, build_table, table, chain_cb, &rd);
+	if (r == 0)
+		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
+	return r;
+}
+
+int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+{
+	return read_elems(nl, table, sets_mask & ~KSTATE_COUNTERS, st);
+}
+
 void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip_mask)
 {
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
-		if (skip_mask & (1u << e->set))
+		if ((skip_mask | KSTATE_COUNTERS) & (1u << e->set))
 			continue;
 		st->elems = grow(st->elems, &st->cap_elems, st->n_elems, sizeof(*st->elems));
 		struct kstate_elem *k = &st->elems[st->n_elems++];
@@ -315,13 +338,8 @@ void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip
 		k->data_len = e->data_len;
 		memcpy(k->key, e->key, e->key_len);
 		memcpy(k->data, e->data, e->data_len);
-		if (e->rule == KRULE_NO_OWNER)
-			continue;
-		snprintf(k->comment, sizeof(k->comment), "%s", m->rules[e->rule].name);
-		if (kset_defs[e->set].data == KD_VERDICT)
-			kmodel_source_chain_name(&m->rules[e->rule], k->ref, sizeof(k->ref));
-		else if (kset_defs[e->set].data == KD_COUNTER)
-			kmodel_counter_name(&m->rules[e->rule], k->ref, sizeof(k->ref));
+		if (e->rule != KRULE_NO_OWNER)
+			snprintf(k->comment, sizeof(k->comment), "%s", m->rules[e->rule].name);
 	}
 }
 
@@ -338,27 +356,11 @@ size_t kstate_marks(const struct kstate *st, struct kmark **out)
 {
 	size_t n = 0;
 
-	*out = calloc(st->n_elems + st->n_counters + 1, sizeof(**out));
+	*out = calloc(st->n_counters + 1, sizeof(**out));
 	if (!*out)
 		abort();
-	/* counters written by this natgw carry their rule's mark */
-	for (size_t i = 0; i < st->n_counters; i++) {
-		const struct kstate_counter *c = &st->counters[i];
-		if (c->mark && !strncmp(c->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
-			(*out)[n++] = (struct kmark){ c->name + strlen(COUNTER_PREFIX), c->mark };
-	}
-	if (n)
-		return n;
-	for (size_t i = 0; i < st->n_elems; i++) {
-		const struct kstate_elem *e = &st->elems[i];
-		if (e->set != KSET_RULE_COUNTERS || e->key_len != 4 ||
-		    strncmp(e->ref, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
-			continue;
-		uint32_t mark;
-		memcpy(&mark, e->key, 4);
-		(*out)[n].name = e->ref + strlen(COUNTER_PREFIX);
-		(*out)[n].mark = mark;
-		n++;
-	}
+	for (size_t i = 0; i < st->n_counters; i++)
+		if (st->counters[i].name[0])
+			(*out)[n++] = (struct kmark){ st->counters[i].name, st->counters[i].mark };
 	return n;
 }

@@ -18,15 +18,15 @@ struct kstate_elem {
 	uint8_t key_len, data_len;
 	uint8_t key[KELEM_KEY_MAX];
 	uint8_t data[KELEM_DATA_MAX];
-	char ref[KNAME_MAX];		/* the chain a verdict jumps to, or the counter named */
 	char comment[NGW_NAME_MAX + 1];	/* the rule the element belongs to */
 };
 
+/* A rule's element of rule_counters. */
 struct kstate_counter {
-	char name[KNAME_MAX];
-	char comment[KDESC_MAX + 1];
+	char name[NGW_NAME_MAX + 1];	/* the rule */
+	char comment[KDESC_MAX + 1];	/* what it does; "" when not written by natgw */
 	uint64_t digest;		/* 0 when not written by this natgw */
-	uint32_t mark;			/* 0 when not recorded */
+	uint32_t mark;			/* the element's key */
 	uint64_t packets, bytes;
 };
 
@@ -55,17 +55,21 @@ struct kstate {
 
 /* every set apply fills: not those the data path writes */
 #define KSTATE_ALL_SETS (((1u << KSET_COUNT) - 1) & ~KSET_DYNAMIC_MASK)
+/* read with the table every time: the rules, their marks and counters */
+#define KSTATE_COUNTERS (1u << KSET_RULE_COUNTERS)
 
-/* Reads table inet <table>, and the elements of the sets in sets_mask
- * (bits 1 << enum kset; show needs rule_counters only). Returns 0
- * (st->exists false when there is no such table) or -errno. */
+/* Reads table inet <table>, its rule_counters (into st->counters and
+ * st->elems), and the elements of the sets in sets_mask (bits 1 << enum
+ * kset). Returns 0 (st->exists false when there is no such table) or
+ * -errno. */
 int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
-/* Reads the elements of more sets into st (bits as above). */
+/* Reads the elements of more sets into st (bits as above; never
+ * rule_counters again). */
 int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
 
 /* Adds the elements of the model m as if read from the kernel: what a
  * verified record of the last apply says the kernel holds. Sets in
- * skip_mask are left alone (they were read). */
+ * skip_mask, and rule_counters, are left alone (they were read). */
 void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip_mask);
 
 void kstate_free(struct kstate *st);
@@ -74,9 +78,10 @@ void kstate_free(struct kstate *st);
 size_t kstate_marks(const struct kstate *st, struct kmark **out);
 
 /* The udata TLV types natgw adds to nft's comment (nft ignores them): a
- * chain rule's fingerprint; a counter's rule digest and ct mark. */
+ * chain rule's fingerprint; with a rule's counter, its digest and what it
+ * does. */
 #define KRULE_UDATA_FINGERPRINT 0x4e
 #define KCOUNTER_UDATA_DIGEST 0x4e
-#define KCOUNTER_UDATA_MARK 0x4d
+#define KCOUNTER_UDATA_DESC 0x4c
 
 #endif

@@ -19,9 +19,11 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 				    { KF_IFNAME, KF_IPV6, KF_L4PROTO, KF_PORT }, 4, KD_MARK },
 	[KSET_TARGET4] = { "target4", { KF_MARK, KF_PORT }, 2, KD_TARGET4 },
 	[KSET_TARGET6] = { "target6", { KF_MARK, KF_PORT }, 2, KD_TARGET6 },
-	[KSET_SOURCE_CHECK] = { "source_check", { KF_MARK }, 1, KD_VERDICT },
+	[KSET_SOURCE_CHECKED] = { "source_checked", { KF_MARK }, 1, KD_NONE },
+	[KSET_SOURCE4] = { "source4", { KF_MARK_BE, KF_IPV4 }, 2, KD_NONE, .interval = true },
+	[KSET_SOURCE6] = { "source6", { KF_MARK_BE, KF_IPV6 }, 2, KD_NONE, .interval = true },
 	[KSET_NO_HAIRPIN] = { "no_hairpin", { KF_MARK }, 1, KD_NONE },
-	[KSET_RULE_COUNTERS] = { "rule_counters", { KF_MARK }, 1, KD_COUNTER },
+	[KSET_RULE_COUNTERS] = { "rule_counters", { KF_MARK }, 1, KD_NONE, .counted = true },
 	[KSET_EI_SNAT4] = { "ei_snat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
 	[KSET_EI_SNAT6] = { "ei_snat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
 	[KSET_EI_DNAT4] = { "ei_dnat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
@@ -32,7 +34,7 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_CAPPED6] = { "ei_capped6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
 };
 
-const char *const kchain_names[KCHAIN_FIXED] = {
+const char *const kchain_names[KCHAIN_COUNT] = {
 	[KCHAIN_PREROUTING] = "prerouting",
 	[KCHAIN_POSTROUTING] = "postrouting",
 	[KCHAIN_COUNT_FWD] = "count",
@@ -58,6 +60,11 @@ unsigned kset_key_len(enum kset s)
 	return n;
 }
 
+unsigned kset_elem_key_len(enum kset s)
+{
+	return kset_key_len(s) * (kset_defs[s].interval ? 2 : 1);
+}
+
 unsigned kdata_len(enum kdata d)
 {
 	switch (d) {
@@ -67,8 +74,6 @@ unsigned kdata_len(enum kdata d)
 		return 8;
 	case KD_TARGET6:
 		return 20;
-	case KD_VERDICT:
-		return 16;
 	default:
 		return 0;
 	}

@@ -5,14 +5,14 @@
  *
  *   table inet natgw {
  *     map match_any ... map target6     forwards, as elements (see below)
- *     map source_check                  forwards with `from`: jump source_<name>
+ *     set source_checked                marks of the forwards with `from`
+ *     set source4, source6              (mark . allowed source prefix), intervals
  *     set no_hairpin, set lan
- *     map rule_counters                 ct mark -> counter <name>
- *     counter <name> { comment "<what the rule does>" }   one per rule
+ *     set rule_counters                 one element per rule, keyed by its mark,
+ *                                       with its own packet and byte counter
  *     chain prerouting (nat, dstnat)    classify by map lookups, then dnat
  *     chain postrouting (nat, srcnat)   hairpin masquerade, then snat rules in order
  *     chain count (filter, forward)     per-rule packet and byte counters
- *     chain source_<name>               the allowed sources of one forward
  *     map ei_snat4 ... map ei_mark6     endpoint-independent UDP mappings,
  *                                       written by the data path (below)
  *     chain ei_refresh (filter, postrouting after srcnat)
@@ -22,6 +22,10 @@
  * its ct mark to the forward that takes it. That lookup is O(1) whatever
  * the number of forwards; the mark then selects the target, the source
  * check, the counter, and names the rule in conntrack.
+ *
+ * Nothing is one kernel object per rule: a rule is elements of sets, so
+ * installing 100,000 of them is a few hundred netlink messages, and the
+ * kernel's commit does not walk per-rule chains.
  *
  * Endpoint-independent snat rules (RFC 4787 "full cone" UDP): once an
  * internal socket X has left as external socket E, every packet of X's
@@ -36,7 +40,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NATGW_LAYOUT "managed by natgw (layout 2): edit natgw.yaml and apply, not this table"
+#define NATGW_LAYOUT "managed by natgw (layout 3): edit natgw.yaml and apply, not this table"
 #define NATGW_LAYOUT_PREFIX "managed by natgw "
 
 /* ct mark of a connection natgw translates: 0x4e (N) in the top byte, so a
@@ -57,6 +61,7 @@ enum kfield {
 	KF_IPV4,	/* 4 bytes, network order */
 	KF_IPV6,	/* 16 bytes */
 	KF_MARK,	/* 4 bytes, host order */
+	KF_MARK_BE,	/* 4 bytes, network order: a mark in an interval key */
 };
 
 enum kdata {
@@ -64,8 +69,6 @@ enum kdata {
 	KD_MARK,
 	KD_TARGET4,	/* ipv4_addr . inet_service */
 	KD_TARGET6,	/* ipv6_addr . inet_service */
-	KD_VERDICT,	/* jump source_<rule> */
-	KD_COUNTER,	/* counter <rule> */
 };
 
 enum kset {
@@ -81,7 +84,9 @@ enum kset {
 	KSET_HAIRPIN6_IN_ADDR,
 	KSET_TARGET4,
 	KSET_TARGET6,
-	KSET_SOURCE_CHECK,
+	KSET_SOURCE_CHECKED,
+	KSET_SOURCE4,
+	KSET_SOURCE6,
 	KSET_NO_HAIRPIN,
 	KSET_RULE_COUNTERS,
 	KSET_EI_SNAT4,		/* written by the data path, never by apply */
@@ -110,6 +115,9 @@ struct kset_def {
 	enum kdata data;
 	bool dynamic;			/* flags dynamic,timeout: the data path
 					 * adds and refreshes elements */
+	bool interval;			/* flags interval: an element is a range,
+					 * its key the first and last key */
+	bool counted;			/* every element has a counter */
 };
 
 extern const struct kset_def kset_defs[KSET_COUNT];
@@ -119,18 +127,14 @@ enum kchain {
 	KCHAIN_POSTROUTING,
 	KCHAIN_COUNT_FWD,
 	KCHAIN_EI_REFRESH,
-	KCHAIN_FIXED,		/* chains past this are source_<rule> chains */
+	KCHAIN_COUNT,
 };
 
-extern const char *const kchain_names[KCHAIN_FIXED];
-
-#define SOURCE_CHAIN_PREFIX "source_"
-/* Counters are named "rule_<name>": nft identifiers start with a letter,
- * rule names may not, and must not collide with nft keywords. */
-#define COUNTER_PREFIX "rule_"
+extern const char *const kchain_names[KCHAIN_COUNT];
 
 unsigned kfield_size(enum kfield f);	/* padded size in bytes */
-unsigned kset_key_len(enum kset s);
+unsigned kset_key_len(enum kset s);	/* of one key */
+unsigned kset_elem_key_len(enum kset s);	/* an element's: two keys for a range */
 unsigned kdata_len(enum kdata d);
 
 #endif

@@ -8,7 +8,7 @@ static const char *field_type(enum kfield f)
 	static const char *const names[] = {
 		[KF_IFNAME] = "ifname", [KF_NFPROTO] = "nf_proto", [KF_L4PROTO] = "inet_proto",
 		[KF_PORT] = "inet_service", [KF_IPV4] = "ipv4_addr", [KF_IPV6] = "ipv6_addr",
-		[KF_MARK] = "mark",
+		[KF_MARK] = "mark", [KF_MARK_BE] = "mark",
 	};
 	return names[f];
 }
@@ -31,12 +31,6 @@ void kset_type_text(enum kset s, FILE *out)
 		break;
 	case KD_TARGET6:
 		fputs(" : ipv6_addr . inet_service", out);
-		break;
-	case KD_VERDICT:
-		fputs(" : verdict", out);
-		break;
-	case KD_COUNTER:
-		fputs(" : counter", out);
 		break;
 	}
 }
@@ -62,6 +56,10 @@ static void write_set(const struct kmodel *m, enum kset s, FILE *out)
 	fputc('\n', out);
 	if (kset_defs[s].dynamic)
 		fputs("\t\tflags dynamic,timeout\n", out);
+	if (kset_defs[s].interval)
+		fputs("\t\tflags interval\n", out);
+	if (kset_defs[s].counted)
+		fputs("\t\tcounter\n", out);
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
 		if (e->set != s)
@@ -75,7 +73,7 @@ static void write_set(const struct kmodel *m, enum kset s, FILE *out)
 		}
 		if (kset_defs[s].data != KD_NONE) {
 			fputs(" : ", out);
-			kelem_data_text(m, e, out);
+			kelem_data_text(e, out);
 		}
 	}
 	if (!first)
@@ -94,23 +92,12 @@ static void write_rule(const struct kmodel *m, const struct krule *r, FILE *out)
 	fputc('\n', out);
 }
 
-static void write_chain(const struct kmodel *m, uint32_t chain, uint32_t owner,
-			const char *head, FILE *out)
+static void write_chain(const struct kmodel *m, enum kchain chain, const char *head, FILE *out)
 {
-	char name[NGW_NAME_MAX + 16];
-
-	if (chain < KCHAIN_FIXED)
-		snprintf(name, sizeof(name), "%s", kchain_names[chain]);
-	else
-		kmodel_source_chain_name(&m->rules[owner], name, sizeof(name));
-	fprintf(out, "\tchain %s {\n", name);
-	if (head)
-		fprintf(out, "\t\t%s\n", head);
-	for (size_t i = 0; i < m->n_chain_rules; i++) {
-		const struct krule *r = &m->chain_rules[i];
-		if (r->chain == chain && (chain < KCHAIN_FIXED || r->owner == owner))
-			write_rule(m, r, out);
-	}
+	fprintf(out, "\tchain %s {\n\t\t%s\n", kchain_names[chain], head);
+	for (size_t i = 0; i < m->n_chain_rules; i++)
+		if (m->chain_rules[i].chain == (uint32_t)chain)
+			write_rule(m, &m->chain_rules[i], out);
 	fputs("\t}\n", out);
 }
 
@@ -125,26 +112,15 @@ int nft_script_write(const struct kmodel *m, FILE *out)
 		"\tcomment ", m->table, m->table, m->table);
 	quoted(NATGW_LAYOUT, out);
 	fputc('\n', out);
-	for (size_t i = 0; i < m->n_rules; i++) {
-		char name[NGW_NAME_MAX + 16];
-		kmodel_counter_name(&m->rules[i], name, sizeof(name));
-		fprintf(out, "\tcounter %s {\n\t\tcomment ", name);
-		quoted(m->rules[i].desc, out);
-		fputs("\n\t}\n", out);
-	}
-	/* chains referenced by map elements come before the maps */
-	for (size_t i = 0; i < m->n_rules; i++)
-		if (m->rules[i].source_chain)
-			write_chain(m, KCHAIN_FIXED, (uint32_t)i, NULL, out);
 	for (int s = 0; s < KSET_COUNT; s++)
 		write_set(m, (enum kset)s, out);
-	write_chain(m, KCHAIN_PREROUTING, 0,
+	write_chain(m, KCHAIN_PREROUTING,
 		    "type nat hook prerouting priority dstnat; policy accept;", out);
-	write_chain(m, KCHAIN_POSTROUTING, 0,
+	write_chain(m, KCHAIN_POSTROUTING,
 		    "type nat hook postrouting priority srcnat; policy accept;", out);
-	write_chain(m, KCHAIN_COUNT_FWD, 0,
+	write_chain(m, KCHAIN_COUNT_FWD,
 		    "type filter hook forward priority mangle; policy accept;", out);
-	write_chain(m, KCHAIN_EI_REFRESH, 0,
+	write_chain(m, KCHAIN_EI_REFRESH,
 		    "type filter hook postrouting priority srcnat + 1; policy accept;", out);
 	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;

@@ -241,6 +241,8 @@ int nl_batch_send(struct nl *nl, struct nl_batch *b, struct nl_error *errs, size
 	 * an error for every message that failed. A request sent after it is
 	 * answered after all of those: its reply means every answer was read. */
 	char req[MNL_SOCKET_BUFFER_SIZE];
+	nl->seq = b->next_seq;	/* past every message of the batch: an answer to
+				 * one of them must not pass for the reply */
 	uint32_t gen_seq = ++nl->seq;
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, 0, gen_seq);
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)

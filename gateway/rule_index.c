@@ -31,12 +31,11 @@ void rule_index_build(struct rule_index *ri, const struct kstate *st)
 	ri->v = calloc(n + 1, sizeof(*ri->v));
 	if (!ri->v || !kinds)
 		abort();
-	/* a rule's kind is the first word of its counter's comment */
+	/* a rule's kind is the first word of what it does */
 	for (size_t c = 0; c < st->n_counters; c++)
-		if (!strncmp(st->counters[c].name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
+		if (st->counters[c].name[0])
 			kinds[nk++] = (struct named_kind){
-				st->counters[c].name + strlen(COUNTER_PREFIX),
-				!strncmp(st->counters[c].comment, "snat", 4) };
+				st->counters[c].name, !strncmp(st->counters[c].comment, "snat", 4) };
 	qsort(kinds, nk, sizeof(*kinds), by_name);
 	ri->n = 0;
 	for (size_t i = 0; i < n; i++) {

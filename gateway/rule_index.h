@@ -22,8 +22,7 @@ struct rule_index {
 	size_t n;
 };
 
-/* From the table read in st (its counters; rule_counters' elements when
- * the counters carry no marks). */
+/* From the table read in st (its rule_counters). */
 void rule_index_build(struct rule_index *ri, const struct kstate *st);
 /* From a compiled model: what the daemon just applied. */
 void rule_index_from_model(struct rule_index *ri, const struct kmodel *m);

@@ -64,7 +64,7 @@ static int kmodel_rule_cmp(const void *a, const void *b)
 }
 
 /* Whether the record of the last apply, compiled as old, is what the kernel
- * holds: natgw's counters are exactly old's rules, each with the digest of
+ * holds: rule_counters holds exactly old's rules, each with the digest of
  * the elements old gives it, the same mark and the same description. */
 static bool record_verified(const struct kstate *st, const struct kmodel *old)
 {
@@ -78,10 +78,8 @@ static bool record_verified(const struct kstate *st, const struct kmodel *old)
 	qsort(sorted, old->n_rules, sizeof(*sorted), kmodel_rule_cmp);
 	for (size_t i = 0; ok && i < st->n_counters; i++) {
 		const struct kstate_counter *c = &st->counters[i];
-		if (strncmp(c->name, COUNTER_PREFIX, strlen(COUNTER_PREFIX)))
-			continue;
 		struct kmodel_rule key;
-		snprintf(key.name, sizeof(key.name), "%s", c->name + strlen(COUNTER_PREFIX));
+		snprintf(key.name, sizeof(key.name), "%s", c->name);
 		const struct kmodel_rule *r = bsearch(&key, sorted, old->n_rules, sizeof(*sorted),
 						      kmodel_rule_cmp);
 		ok = r && c->digest && c->digest == r->digest && c->mark == r->mark &&

@@ -38,7 +38,11 @@ forwards:
   - name: admin
     port: 2222
     to: 192.0.2.10:22
-    from: 203.0.113.100
+    from: [203.0.113.100, 198.51.100.0/24]
+  - name: admin6
+    port: 2224
+    to: "[2001:db8:1::10]:8443"
+    from: ["2001:db8:ff::100", "2001:db8:aa::/48"]
   - name: elsewhere
     port: 3000
     to: 192.0.2.10
@@ -81,6 +85,18 @@ check_output "from: the allowed source connects" "$S:22\$" \
 	probe client connect tcp 203.0.113.5 2222 --from 203.0.113.100
 check_fails "from: another source does not" \
 	probe client connect tcp 203.0.113.5 2222 --from 203.0.113.101 --timeout 1000
+check_output "from: a source inside an allowed prefix connects" \
+	'peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:22$' \
+	probe client connect tcp 203.0.113.5 2222 --from 198.51.100.7
+on client ip -6 addr add 2001:db8:ff::101/64 dev c0 nodad	# a source admin6 refuses
+check_output "from, IPv6: the allowed source connects" 'local=\[2001:db8:1::10\]:8443$' \
+	probe client connect tcp 2001:db8:ff::5 2224 --from 2001:db8:ff::100
+check_fails "from, IPv6: another source does not" \
+	probe client connect tcp 2001:db8:ff::5 2224 --from 2001:db8:ff::101 --timeout 1000
+check_output "nft: the allowed prefixes are (mark . prefix) ranges" \
+	'0x4e[0-9a-f]{6} \. 198\.51\.100\.0/24 comment "admin"' on router nft list set inet natgw source4
+check_output "nft: IPv6 too" '0x4e[0-9a-f]{6} \. 2001:db8:aa::/48 comment "admin6"' \
+	on router nft list set inet natgw source6
 check_fails "in: traffic on another interface is not forwarded" \
 	probe client connect tcp 203.0.113.5 3000 --timeout 1000
 check_output "address: the named external address forwards" "$S:4000\$" \
@@ -100,8 +116,9 @@ check_output "nft: web's element is in match_in, with its name" \
 	'"eth0" \. ipv4 \. tcp \. 443 comment "web" : 0x4e' on router nft list map inet natgw match_in
 check_output "nft: the range maps 8005 to 9005 in target4" \
 	'\. 8005 comment "game" : 192\.0\.2\.10 \. 9005' on router nft list map inet natgw target4
-check_output "nft: web's counter counted packets" 'packets [1-9][0-9]* bytes [1-9]' \
-	on router nft list counter inet natgw rule_web
+check_output "nft: web's counter counted packets" \
+	'counter packets [1-9][0-9]* bytes [1-9][0-9]* comment "web"' \
+	on router nft list set inet natgw rule_counters
 check_output "natgw show: web's counter counted packets" '"rule":"web"[^}]*"packets":[1-9]' \
 	natgw show --json
 check_output "natgw show: a readable table" '^web +forward +[1-9][0-9]* ' natgw show
