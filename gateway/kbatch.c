@@ -165,6 +165,9 @@ static struct nftnl_udata_buf *set_udata(const struct kset_def *d)
 
 void kbatch_sets_add(struct kbatch *kb)
 {
+	size_t counts[KSET_COUNT];
+
+	kmodel_set_counts(kb->m, counts);
 	for (int i = 0; i < KSET_COUNT; i++) {
 		const struct kset_def *d = &kset_defs[i];
 		struct nftnl_set *s = nftnl_set_alloc();
@@ -197,6 +200,8 @@ void kbatch_sets_add(struct kbatch *kb)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, kdata_len(d->data));
 		if (d->dynamic)		/* nft's "flags dynamic,timeout" */
 			flags |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
+		else			/* nft's "size" */
+			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, kset_capacity(counts[i]));
 		if (d->interval) {
 			/* ranges of a concatenation: the kernel's pipapo set,
 			 * which needs each field's length */

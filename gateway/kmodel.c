@@ -650,6 +650,13 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 	return 0;
 }
 
+void kmodel_set_counts(const struct kmodel *m, size_t counts[KSET_COUNT])
+{
+	memset(counts, 0, KSET_COUNT * sizeof(*counts));
+	for (size_t i = 0; i < m->n_elems; i++)
+		counts[m->elems[i].set]++;
+}
+
 void kmodel_free(struct kmodel *m)
 {
 	free(m->rules);

@@ -64,6 +64,9 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 		   struct kmodel *m);
 void kmodel_free(struct kmodel *m);
 
+/* How many of the model's elements each set holds. */
+void kmodel_set_counts(const struct kmodel *m, size_t counts[KSET_COUNT]);
+
 /* Text of an element for nft: `"eth0" . ipv4 . tcp . 443 : 0x4e000001`. */
 void kelem_key_text(const struct kelem *e, FILE *out);
 void kelem_data_text(const struct kelem *e, FILE *out);

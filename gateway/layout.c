@@ -41,6 +41,14 @@ const char *const kchain_names[KCHAIN_COUNT] = {
 	[KCHAIN_EI_REFRESH] = "ei_refresh",
 };
 
+uint32_t kset_capacity(size_t n)
+{
+	size_t c = 1024;
+	while (c < 2 * n && c < (1u << 30))
+		c *= 2;
+	return (uint32_t)c;
+}
+
 unsigned kfield_size(enum kfield f)
 {
 	switch (f) {

@@ -38,6 +38,7 @@
 #define NATGW_LAYOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NATGW_LAYOUT "managed by natgw (layout 3): edit natgw.yaml and apply, not this table"
@@ -131,6 +132,11 @@ enum kchain {
 };
 
 extern const char *const kchain_names[KCHAIN_COUNT];
+
+/* How many elements a set natgw fills is made for, when it holds n: the
+ * kernel sizes its hash table once instead of growing it element by
+ * element, and refuses more; an apply that needs more rebuilds the table. */
+uint32_t kset_capacity(size_t n);
 
 unsigned kfield_size(enum kfield f);	/* padded size in bytes */
 unsigned kset_key_len(enum kset s);	/* of one key */

@@ -46,7 +46,7 @@ static void quoted(const char *s, FILE *out)
 	fputc('"', out);
 }
 
-static void write_set(const struct kmodel *m, enum kset s, FILE *out)
+static void write_set(const struct kmodel *m, enum kset s, size_t count, FILE *out)
 {
 	bool first = true;
 
@@ -56,6 +56,8 @@ static void write_set(const struct kmodel *m, enum kset s, FILE *out)
 	fputc('\n', out);
 	if (kset_defs[s].dynamic)
 		fputs("\t\tflags dynamic,timeout\n", out);
+	else
+		fprintf(out, "\t\tsize %u\n", kset_capacity(count));
 	if (kset_defs[s].interval)
 		fputs("\t\tflags interval\n", out);
 	if (kset_defs[s].counted)
@@ -112,8 +114,10 @@ int nft_script_write(const struct kmodel *m, FILE *out)
 		"\tcomment ", m->table, m->table, m->table);
 	quoted(NATGW_LAYOUT, out);
 	fputc('\n', out);
+	size_t counts[KSET_COUNT];
+	kmodel_set_counts(m, counts);
 	for (int s = 0; s < KSET_COUNT; s++)
-		write_set(m, (enum kset)s, out);
+		write_set(m, (enum kset)s, counts[s], out);
 	write_chain(m, KCHAIN_PREROUTING,
 		    "type nat hook prerouting priority dstnat; policy accept;", out);
 	write_chain(m, KCHAIN_POSTROUTING,
