@@ -72,14 +72,24 @@ static void on_ct_event(enum ct_event ev, const struct ct_entry *e, void *arg)
 		ei_guard_entry(d->guard, e);
 }
 
+struct resync {
+	struct daemon *d;
+	void (*seen)(const struct xlat_mapping *m, void *arg);
+	void *arg;
+};
+
 static void resync_entry(const struct ct_entry *e, void *arg)
 {
-	struct daemon *d = arg;
-	xlat_resync_entry(d->x, e, NULL, NULL);
+	struct resync *rs = arg;
+	const struct xlat_mapping *m = xlat_resync_entry(rs->d->x, e, NULL, NULL);
+	if (m && rs->seen)
+		rs->seen(m, rs->arg);
 }
 
-int daemon_resync(struct daemon *d)
+int daemon_resync(struct daemon *d, void (*seen)(const struct xlat_mapping *m, void *arg),
+		  void *arg)
 {
+	struct resync rs = { d, seen, arg };
 	/* what is queued first, so the dump is the newest word */
 	int r;
 	do
@@ -88,7 +98,7 @@ int daemon_resync(struct daemon *d)
 	if (r < 0)
 		return r;
 	xlat_resync_begin(d->x);
-	r = ct_dump(d->ct_dump, MARK_TAG, MARK_TAG_MASK, resync_entry, d);
+	r = ct_dump(d->ct_dump, MARK_TAG, MARK_TAG_MASK, resync_entry, &rs);
 	xlat_resync_end(d->x, NULL, NULL);
 	return r;
 }
@@ -109,7 +119,7 @@ static void ct_readable(struct daemon *d)
 
 	if (r == -ENOBUFS) {
 		double start = session_now_ms();
-		r = daemon_resync(d);
+		r = daemon_resync(d, NULL, NULL);
 		if (r == 0)
 			daemon_log(d, "the kernel dropped conntrack events (queue full); "
 				   "resynchronised from a dump in %.0f ms: %zu mappings",
@@ -414,7 +424,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		rs = NULL;
 	}
 	if (status == EXIT_OK) {
-		int r = daemon_resync(&d);
+		int r = daemon_resync(&d, NULL, NULL);
 		if (r < 0)
 			daemon_log(&d, "reading conntrack: %s", strerror(-r));
 		log_heap(&d, "at start");

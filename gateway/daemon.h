@@ -76,8 +76,10 @@ void daemon_roll_back(struct daemon *d);
 /* natgw confirm: keeps the pending apply. Prints the CLI's answer. */
 int daemon_confirm(struct daemon *d);
 
-/* The translation table again from a conntrack dump. 0 or -errno. */
-int daemon_resync(struct daemon *d);
+/* The translation table again from a conntrack dump; seen (unless NULL)
+ * gets each of its mappings, with its counters. 0 or -errno. */
+int daemon_resync(struct daemon *d, void (*seen)(const struct xlat_mapping *m, void *arg),
+		  void *arg);
 
 /* Serves one client of the control socket. */
 void daemon_ctl_serve(struct daemon *d);

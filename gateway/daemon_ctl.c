@@ -77,15 +77,19 @@ static int serve_mappings(struct daemon *d, const struct ctl_request *req)
 		return cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
 				       req->rule, d->table);
 	/* events keep the table's mappings; counters and time left move
-	 * without events, so a dump refreshes them for the answer, unless the
-	 * table as the events left it is asked for (--cached) */
-	int r = req->cached ? 0 : daemon_resync(d);
+	 * without events, so the answer is the dump that refreshes the table,
+	 * unless the table as the events left it is asked for (--cached) */
+	struct collect c = { .f = &f, .count_only = req->count };
+	int r = 0;
+	if (req->cached)
+		xlat_foreach(d->x, collect_one, &c);
+	else
+		r = daemon_resync(d, collect_one, &c);
 	if (r < 0) {
 		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
+		free(c.v);
 		return EXIT_SYSTEM;
 	}
-	struct collect c = { .f = &f, .count_only = req->count };
-	xlat_foreach(d->x, collect_one, &c);
 	struct nl nl;
 	r = nl_open(&nl);
 	if (r == 0) {

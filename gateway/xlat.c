@@ -5,15 +5,42 @@
 
 #include "xlat.h"
 
-/* Three chained hash tables over the same mappings: by conntrack tuple,
- * by internal socket, by external socket. They grow at load 1. */
+/* A mapping as the table keeps it: the original tuple and the translated
+ * socket (the reply's destination for snat, its source for a forward);
+ * remote, external and internal follow from those. About 92 bytes, in
+ * slabs, no allocator header: a million mappings fit in about 100 MiB. */
+struct slot {
+	uint8_t family, l4, flags, tcp_state;
+	uint16_t sport, dport, xport;
+	uint16_t in_use;
+	uint32_t id, mark, status, timeout;
+	uint32_t generation;		/* of the last dump or event that saw it */
+	uint32_t next_key, next_int, next_ext;	/* chains: slot + 1, 0 ends */
+	uint8_t src[16], dst[16], xaddr[16];
+};
+
+enum { SLOT_SNAT = 1, SLOT_EI = 2 };
+#define SLAB_BITS 12
+#define SLAB_SLOTS (1u << SLAB_BITS)
+
+/* Three chained hash tables over the same slots: by conntrack tuple, by
+ * internal socket, by external socket. They grow at load 1. */
 struct xlat {
-	struct xlat_mapping **by_key, **by_int, **by_ext;
+	struct slot **slabs;
+	size_t n_slabs;
+	uint32_t free_head;		/* slot + 1 of a free slot, chained by next_key */
+	uint32_t *by_key, *by_int, *by_ext;
 	size_t buckets, count;
-	uint64_t generation;
+	uint32_t generation;
 	xlat_kind_fn kind;
 	void *kind_arg;
+	struct xlat_mapping view;	/* what the last call returned */
 };
+
+static struct slot *slot_at(const struct xlat *x, uint32_t i)
+{
+	return &x->slabs[i >> SLAB_BITS][i & (SLAB_SLOTS - 1)];
+}
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
 {
@@ -25,38 +52,134 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static size_t addr_len(const struct ngw_addr *a)
+static size_t family_len(uint8_t family)
 {
-	return a->family == NGW_FAMILY_IPV4 ? 4 : 16;
+	return family == NGW_FAMILY_IPV4 ? 4 : 16;
 }
 
-static uint64_t hash_socket(uint8_t l4, const struct xlat_socket *s)
+static uint64_t hash_socket(uint8_t l4, uint8_t family, const uint8_t *addr, uint16_t port)
 {
 	uint64_t h = mix(0xcbf29ce484222325ull, &l4, 1);
-	h = mix(h, &s->addr.family, 1);
-	h = mix(h, s->addr.b, addr_len(&s->addr));
-	return mix(h, &s->port, sizeof(s->port));
+	h = mix(h, &family, 1);
+	h = mix(h, addr, family_len(family));
+	return mix(h, &port, sizeof(port));
 }
 
-static uint64_t hash_tuple(const struct ct_tuple *t)
+static uint64_t hash_tuple(uint8_t l4, uint8_t family, const uint8_t *src, const uint8_t *dst,
+			   uint16_t sport, uint16_t dport)
 {
-	uint64_t h = mix(0xcbf29ce484222325ull, &t->l4, 1);
-	h = mix(h, &t->src.family, 1);
-	h = mix(h, t->src.b, addr_len(&t->src));
-	h = mix(h, t->dst.b, addr_len(&t->dst));
-	h = mix(h, &t->sport, 2);
-	return mix(h, &t->dport, 2);
+	uint64_t h = mix(0xcbf29ce484222325ull, &l4, 1);
+	h = mix(h, &family, 1);
+	h = mix(h, src, family_len(family));
+	h = mix(h, dst, family_len(family));
+	h = mix(h, &sport, 2);
+	return mix(h, &dport, 2);
 }
 
-static bool same_socket(const struct xlat_socket *a, const struct xlat_socket *b)
+/* Where a slot's internal and external sockets are. */
+static void slot_internal(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
-	return a->port == b->port && !addr_cmp(&a->addr, &b->addr);
+	bool snat = s->flags & SLOT_SNAT;
+	*addr = snat ? s->src : s->xaddr;
+	*port = snat ? s->sport : s->xport;
 }
 
-static bool same_tuple(const struct ct_tuple *a, const struct ct_tuple *b)
+static void slot_external(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
-	return a->l4 == b->l4 && a->sport == b->sport && a->dport == b->dport &&
-	       !addr_cmp(&a->src, &b->src) && !addr_cmp(&a->dst, &b->dst);
+	bool snat = s->flags & SLOT_SNAT;
+	*addr = snat ? s->xaddr : s->dst;
+	*port = snat ? s->xport : s->dport;
+}
+
+static size_t key_bucket(const struct xlat *x, const struct slot *s)
+{
+	return hash_tuple(s->l4, s->family, s->src, s->dst, s->sport, s->dport) & (x->buckets - 1);
+}
+
+static size_t int_bucket(const struct xlat *x, const struct slot *s)
+{
+	const uint8_t *a;
+	uint16_t p;
+	slot_internal(s, &a, &p);
+	return hash_socket(s->l4, s->family, a, p) & (x->buckets - 1);
+}
+
+static size_t ext_bucket(const struct xlat *x, const struct slot *s)
+{
+	const uint8_t *a;
+	uint16_t p;
+	slot_external(s, &a, &p);
+	return hash_socket(s->l4, s->family, a, p) & (x->buckets - 1);
+}
+
+static void socket_of(uint8_t family, const uint8_t *addr, uint16_t port, struct xlat_socket *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr.family = family;
+	memcpy(out->addr.b, addr, family_len(family));
+	out->port = port;
+}
+
+/* The mapping a slot holds, without counters. */
+static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
+{
+	const uint8_t *a;
+	uint16_t p;
+
+	memset(m, 0, sizeof(*m));
+	m->key.l4 = s->l4;
+	m->key.src.family = m->key.dst.family = s->family;
+	memcpy(m->key.src.b, s->src, family_len(s->family));
+	memcpy(m->key.dst.b, s->dst, family_len(s->family));
+	m->key.sport = s->sport;
+	m->key.dport = s->dport;
+	m->id = s->id;
+	m->mark = s->mark;
+	m->snat = s->flags & SLOT_SNAT;
+	m->endpoint_independent = s->flags & SLOT_EI;
+	m->l4 = s->l4;
+	slot_internal(s, &a, &p);
+	socket_of(s->family, a, p, &m->internal);
+	slot_external(s, &a, &p);
+	socket_of(s->family, a, p, &m->external);
+	if (m->snat)
+		socket_of(s->family, s->dst, s->dport, &m->remote);
+	else
+		socket_of(s->family, s->src, s->sport, &m->remote);
+	m->status = s->status;
+	m->timeout = s->timeout;
+	m->tcp_state = s->tcp_state;
+	m->slot = i;
+}
+
+static void slot_fill(struct slot *s, const struct xlat_mapping *m)
+{
+	const struct xlat_socket *x = m->snat ? &m->external : &m->internal;
+
+	memset(s, 0, sizeof(*s));
+	s->family = m->key.src.family;
+	s->l4 = m->l4;
+	s->flags = (uint8_t)((m->snat ? SLOT_SNAT : 0) | (m->endpoint_independent ? SLOT_EI : 0));
+	s->tcp_state = m->tcp_state;
+	s->sport = m->key.sport;
+	s->dport = m->key.dport;
+	memcpy(s->src, m->key.src.b, sizeof(s->src));
+	memcpy(s->dst, m->key.dst.b, sizeof(s->dst));
+	memcpy(s->xaddr, x->addr.b, sizeof(s->xaddr));
+	s->xport = x->port;
+	s->id = m->id;
+	s->mark = m->mark;
+	s->status = m->status;
+	s->timeout = m->timeout;
+	s->in_use = 1;
+}
+
+static uint32_t *tables_alloc(size_t buckets)
+{
+	uint32_t *t = calloc(buckets, sizeof(*t));
+	if (!t)
+		abort();
+	return t;
 }
 
 struct xlat *xlat_new(xlat_kind_fn kind, void *kind_arg)
@@ -65,11 +188,9 @@ struct xlat *xlat_new(xlat_kind_fn kind, void *kind_arg)
 	if (!x)
 		abort();
 	x->buckets = 1024;
-	x->by_key = calloc(x->buckets, sizeof(*x->by_key));
-	x->by_int = calloc(x->buckets, sizeof(*x->by_int));
-	x->by_ext = calloc(x->buckets, sizeof(*x->by_ext));
-	if (!x->by_key || !x->by_int || !x->by_ext)
-		abort();
+	x->by_key = tables_alloc(x->buckets);
+	x->by_int = tables_alloc(x->buckets);
+	x->by_ext = tables_alloc(x->buckets);
 	x->kind = kind;
 	x->kind_arg = kind_arg;
 	return x;
@@ -79,14 +200,9 @@ void xlat_free(struct xlat *x)
 {
 	if (!x)
 		return;
-	for (size_t i = 0; i < x->buckets; i++) {
-		struct xlat_mapping *m = x->by_key[i];
-		while (m) {
-			struct xlat_mapping *next = m->next_key;
-			free(m);
-			m = next;
-		}
-	}
+	for (size_t i = 0; i < x->n_slabs; i++)
+		free(x->slabs[i]);
+	free(x->slabs);
 	free(x->by_key);
 	free(x->by_int);
 	free(x->by_ext);
@@ -98,72 +214,95 @@ size_t xlat_count(const struct xlat *x)
 	return x->count;
 }
 
-static void link_in(struct xlat *x, struct xlat_mapping *m)
+static uint32_t slot_take(struct xlat *x)
 {
-	size_t k = hash_tuple(&m->key) % x->buckets;
-	size_t i = hash_socket(m->l4, &m->internal) % x->buckets;
-	size_t e = hash_socket(m->l4, &m->external) % x->buckets;
-	m->next_key = x->by_key[k];
-	x->by_key[k] = m;
-	m->next_int = x->by_int[i];
-	x->by_int[i] = m;
-	m->next_ext = x->by_ext[e];
-	x->by_ext[e] = m;
+	if (!x->free_head) {
+		/* a new slab: its slots go on the free list, the first one last */
+		x->slabs = reallocarray(x->slabs, x->n_slabs + 1, sizeof(*x->slabs));
+		struct slot *slab = calloc(SLAB_SLOTS, sizeof(*slab));
+		if (!x->slabs || !slab)
+			abort();
+		x->slabs[x->n_slabs] = slab;
+		uint32_t base = (uint32_t)(x->n_slabs++ << SLAB_BITS);
+		for (uint32_t j = SLAB_SLOTS; j-- > 0;) {
+			slab[j].next_key = x->free_head;
+			x->free_head = base + j + 1;
+		}
+	}
+	uint32_t i = x->free_head - 1;
+	x->free_head = slot_at(x, i)->next_key;
+	return i;
 }
 
-static void unlink_from(struct xlat_mapping **head, struct xlat_mapping *m, size_t off)
+static void slot_give(struct xlat *x, uint32_t i)
 {
-	/* off: offset of the chain's next pointer in struct xlat_mapping */
-	for (struct xlat_mapping **p = head; *p;
-	     p = (struct xlat_mapping **)((char *)*p + off)) {
-		if (*p == m) {
-			*p = *(struct xlat_mapping **)((char *)m + off);
+	struct slot *s = slot_at(x, i);
+	memset(s, 0, sizeof(*s));
+	s->next_key = x->free_head;
+	x->free_head = i + 1;
+}
+
+static void link_in(struct xlat *x, uint32_t i)
+{
+	struct slot *s = slot_at(x, i);
+	size_t k = key_bucket(x, s), n = int_bucket(x, s), e = ext_bucket(x, s);
+	s->next_key = x->by_key[k];
+	x->by_key[k] = i + 1;
+	s->next_int = x->by_int[n];
+	x->by_int[n] = i + 1;
+	s->next_ext = x->by_ext[e];
+	x->by_ext[e] = i + 1;
+}
+
+/* Unlinks slot i from the chain at head; off: the offset of the chain's
+ * link in struct slot. */
+static void unlink_from(struct xlat *x, uint32_t *head, uint32_t i, size_t off)
+{
+	for (uint32_t *p = head; *p; p = (uint32_t *)((char *)slot_at(x, *p - 1) + off)) {
+		if (*p == i + 1) {
+			*p = *(uint32_t *)((char *)slot_at(x, i) + off);
 			return;
 		}
 	}
 }
 
-static void unlink_all(struct xlat *x, struct xlat_mapping *m)
+static void unlink_all(struct xlat *x, uint32_t i)
 {
-	unlink_from(&x->by_key[hash_tuple(&m->key) % x->buckets], m,
-		    offsetof(struct xlat_mapping, next_key));
-	unlink_from(&x->by_int[hash_socket(m->l4, &m->internal) % x->buckets], m,
-		    offsetof(struct xlat_mapping, next_int));
-	unlink_from(&x->by_ext[hash_socket(m->l4, &m->external) % x->buckets], m,
-		    offsetof(struct xlat_mapping, next_ext));
+	struct slot *s = slot_at(x, i);
+	unlink_from(x, &x->by_key[key_bucket(x, s)], i, offsetof(struct slot, next_key));
+	unlink_from(x, &x->by_int[int_bucket(x, s)], i, offsetof(struct slot, next_int));
+	unlink_from(x, &x->by_ext[ext_bucket(x, s)], i, offsetof(struct slot, next_ext));
 }
 
 static void grow_tables(struct xlat *x)
 {
-	size_t old = x->buckets;
-	struct xlat_mapping **keys = x->by_key;
-
-	x->buckets *= 2;
-	x->by_key = calloc(x->buckets, sizeof(*x->by_key));
+	free(x->by_key);
 	free(x->by_int);
 	free(x->by_ext);
-	x->by_int = calloc(x->buckets, sizeof(*x->by_int));
-	x->by_ext = calloc(x->buckets, sizeof(*x->by_ext));
-	if (!x->by_key || !x->by_int || !x->by_ext)
-		abort();
-	for (size_t b = 0; b < old; b++) {
-		struct xlat_mapping *m = keys[b];
-		while (m) {
-			struct xlat_mapping *next = m->next_key;
-			link_in(x, m);
-			m = next;
-		}
-	}
-	free(keys);
+	x->buckets *= 2;
+	x->by_key = tables_alloc(x->buckets);
+	x->by_int = tables_alloc(x->buckets);
+	x->by_ext = tables_alloc(x->buckets);
+	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++)
+		if (slot_at(x, i)->in_use)
+			link_in(x, i);
 }
 
-static struct xlat_mapping *find(const struct xlat *x, const struct ct_tuple *t)
+static bool slot_is(const struct slot *s, const struct ct_tuple *t)
 {
-	struct xlat_mapping *m = x->by_key[hash_tuple(t) % x->buckets];
-	for (; m; m = m->next_key)
-		if (same_tuple(&m->key, t))
-			return m;
-	return NULL;
+	size_t n = family_len(s->family);
+	return s->l4 == t->l4 && s->family == t->src.family && s->sport == t->sport &&
+	       s->dport == t->dport && !memcmp(s->src, t->src.b, n) && !memcmp(s->dst, t->dst.b, n);
+}
+
+/* The slot of tuple t + 1, or 0. */
+static uint32_t find(const struct xlat *x, const struct ct_tuple *t)
+{
+	uint64_t h = hash_tuple(t->l4, t->src.family, t->src.b, t->dst.b, t->sport, t->dport);
+	for (uint32_t i = x->by_key[h & (x->buckets - 1)]; i; i = slot_at(x, i - 1)->next_key)
+		if (slot_is(slot_at(x, i - 1), t))
+			return i;
+	return 0;
 }
 
 bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m)
@@ -208,46 +347,54 @@ static bool kind_of(const struct xlat *x, const struct ct_entry *e)
 
 const struct xlat_mapping *xlat_upsert(struct xlat *x, const struct ct_entry *e, bool *added)
 {
-	struct xlat_mapping fresh, *m = find(x, &e->orig);
+	struct xlat_mapping *fresh = &x->view;
+	uint32_t found = find(x, &e->orig), i;
 
 	*added = false;
-	if (!xlat_from_entry(e, kind_of(x, e), &fresh))
+	if (!xlat_from_entry(e, kind_of(x, e), fresh))
 		return NULL;
-	fresh.generation = x->generation;
-	if (m) {	/* the sockets of a tuple do not change; its state does */
-		m->id = fresh.id;
-		m->mark = fresh.mark;
-		m->status = fresh.status;
-		m->timeout = fresh.timeout;
-		m->tcp_state = fresh.tcp_state;
-		m->packets = fresh.packets;
-		m->bytes = fresh.bytes;
-		m->generation = fresh.generation;
-		return m;
+	if (found) {	/* the sockets of a tuple do not change; its state does */
+		i = found - 1;
+		struct slot *s = slot_at(x, i);
+		s->id = fresh->id;
+		s->mark = fresh->mark;
+		s->status = fresh->status;
+		s->timeout = fresh->timeout;
+		s->tcp_state = fresh->tcp_state;
+		s->generation = x->generation;
+		slot_view(s, i, fresh);
+		fresh->packets = e->packets;
+		fresh->bytes = e->bytes;
+		return fresh;
 	}
 	if (x->count >= x->buckets)
 		grow_tables(x);
-	m = malloc(sizeof(*m));
-	if (!m)
-		abort();
-	*m = fresh;
-	link_in(x, m);
+	i = slot_take(x);
+	slot_fill(slot_at(x, i), fresh);
+	slot_at(x, i)->generation = x->generation;
+	link_in(x, i);
 	x->count++;
+	fresh->slot = i;
 	*added = true;
-	return m;
+	return fresh;
+}
+
+static void drop(struct xlat *x, uint32_t i)
+{
+	unlink_all(x, i);
+	slot_give(x, i);
+	x->count--;
 }
 
 bool xlat_remove(struct xlat *x, const struct ct_entry *e, struct xlat_mapping *gone)
 {
-	struct xlat_mapping *m = find(x, &e->orig);
+	uint32_t found = find(x, &e->orig);
 
-	if (!m)
+	if (!found)
 		return false;
-	unlink_all(x, m);
 	if (gone)
-		*gone = *m;
-	free(m);
-	x->count--;
+		slot_view(slot_at(x, found - 1), found - 1, gone);
+	drop(x, found - 1);
 	return true;
 }
 
@@ -256,76 +403,88 @@ void xlat_resync_begin(struct xlat *x)
 	x->generation++;
 }
 
-void xlat_resync_entry(struct xlat *x, const struct ct_entry *e,
-		       void (*appeared)(const struct xlat_mapping *m, void *arg), void *arg)
+const struct xlat_mapping *xlat_resync_entry(struct xlat *x, const struct ct_entry *e,
+					     void (*appeared)(const struct xlat_mapping *m,
+							      void *arg), void *arg)
 {
 	bool added;
 	const struct xlat_mapping *m = xlat_upsert(x, e, &added);
 	if (m && added && appeared)
 		appeared(m, arg);
+	return m;
 }
 
 void xlat_resync_end(struct xlat *x, void (*ended)(const struct xlat_mapping *m, void *arg),
 		     void *arg)
 {
-	for (size_t b = 0; b < x->buckets; b++) {
-		struct xlat_mapping *m = x->by_key[b];
-		while (m) {
-			struct xlat_mapping *next = m->next_key;
-			if (m->generation != x->generation) {
-				unlink_all(x, m);
-				if (ended)
-					ended(m, arg);
-				free(m);
-				x->count--;
-			}
-			m = next;
+	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++) {
+		struct slot *s = slot_at(x, i);
+		if (!s->in_use || s->generation == x->generation)
+			continue;
+		if (ended) {
+			struct xlat_mapping m;
+			slot_view(s, i, &m);
+			ended(&m, arg);
 		}
+		drop(x, i);
 	}
 }
 
-const struct xlat_mapping *xlat_lookup_internal(const struct xlat *x, uint8_t l4,
+/* The next slot after chain link i (slot + 1) with this socket. */
+static const struct xlat_mapping *socket_walk(struct xlat *x, uint32_t i, bool internal,
+					      uint8_t l4, const struct xlat_socket *sock)
+{
+	for (; i; i = internal ? slot_at(x, i - 1)->next_int : slot_at(x, i - 1)->next_ext) {
+		const struct slot *s = slot_at(x, i - 1);
+		const uint8_t *a;
+		uint16_t p;
+		(internal ? slot_internal : slot_external)(s, &a, &p);
+		if (s->l4 == l4 && s->family == sock->addr.family && p == sock->port &&
+		    !memcmp(a, sock->addr.b, family_len(s->family))) {
+			slot_view(s, i - 1, &x->view);
+			return &x->view;
+		}
+	}
+	return NULL;
+}
+
+const struct xlat_mapping *xlat_lookup_internal(struct xlat *x, uint8_t l4,
 						const struct xlat_socket *s)
 {
-	const struct xlat_mapping *m = x->by_int[hash_socket(l4, s) % x->buckets];
-	for (; m; m = m->next_int)
-		if (m->l4 == l4 && same_socket(&m->internal, s))
-			return m;
-	return NULL;
+	uint64_t h = hash_socket(l4, s->addr.family, s->addr.b, s->port);
+	return socket_walk(x, x->by_int[h & (x->buckets - 1)], true, l4, s);
 }
 
-const struct xlat_mapping *xlat_next_internal(const struct xlat_mapping *m)
+const struct xlat_mapping *xlat_next_internal(struct xlat *x, const struct xlat_mapping *m)
 {
-	for (const struct xlat_mapping *n = m->next_int; n; n = n->next_int)
-		if (n->l4 == m->l4 && same_socket(&n->internal, &m->internal))
-			return n;
-	return NULL;
+	struct xlat_socket s = m->internal;
+	return socket_walk(x, slot_at(x, m->slot)->next_int, true, m->l4, &s);
 }
 
-const struct xlat_mapping *xlat_lookup_external(const struct xlat *x, uint8_t l4,
+const struct xlat_mapping *xlat_lookup_external(struct xlat *x, uint8_t l4,
 						const struct xlat_socket *s)
 {
-	const struct xlat_mapping *m = x->by_ext[hash_socket(l4, s) % x->buckets];
-	for (; m; m = m->next_ext)
-		if (m->l4 == l4 && same_socket(&m->external, s))
-			return m;
-	return NULL;
+	uint64_t h = hash_socket(l4, s->addr.family, s->addr.b, s->port);
+	return socket_walk(x, x->by_ext[h & (x->buckets - 1)], false, l4, s);
 }
 
-const struct xlat_mapping *xlat_next_external(const struct xlat_mapping *m)
+const struct xlat_mapping *xlat_next_external(struct xlat *x, const struct xlat_mapping *m)
 {
-	for (const struct xlat_mapping *n = m->next_ext; n; n = n->next_ext)
-		if (n->l4 == m->l4 && same_socket(&n->external, &m->external))
-			return n;
-	return NULL;
+	struct xlat_socket s = m->external;
+	return socket_walk(x, slot_at(x, m->slot)->next_ext, false, m->l4, &s);
 }
 
 void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m, void *arg),
 		  void *arg)
 {
-	for (size_t b = 0; b < x->buckets; b++)
-		for (const struct xlat_mapping *m = x->by_key[b]; m; m = m->next_key)
-			cb(m, arg);
+	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++) {
+		const struct slot *s = slot_at(x, i);
+		if (!s->in_use)
+			continue;
+		struct xlat_mapping m;
+		slot_view(s, i, &m);
+		cb(&m, arg);
+	}
 }
 
 const char *xlat_socket_format(const struct xlat_socket *s, char *buf)

@@ -20,6 +20,9 @@ struct xlat_socket {
 	uint16_t port;
 };
 
+/* A mapping as the table shows it. The table keeps a compact form (the
+ * tuple and the one translated socket; the others follow from them) and
+ * fills these in: a pointer it returns is valid until the next call. */
 struct xlat_mapping {
 	struct ct_tuple key;		/* conntrack's original tuple */
 	uint32_t id;
@@ -30,9 +33,9 @@ struct xlat_mapping {
 	struct xlat_socket remote, external, internal;
 	uint32_t status, timeout;
 	uint8_t tcp_state;
-	uint64_t packets, bytes;
-	uint64_t generation;		/* of the last dump or event that saw it */
-	struct xlat_mapping *next_key, *next_int, *next_ext;
+	uint64_t packets, bytes;	/* from the entry just seen; the table keeps
+					 * none (a dump brings them up to date) */
+	uint32_t slot;			/* where the table keeps it */
 };
 
 /* What decides a mapping's kind: the rule its mark names. */
@@ -45,8 +48,8 @@ void xlat_free(struct xlat *x);
 size_t xlat_count(const struct xlat *x);
 
 /* Entry seen (dump or NEW/UPDATE event): added or updated. Returns the
- * mapping, and *added tells whether it is new. NULL for an entry that is
- * not a translation (no reply tuple). */
+ * mapping (with the entry's counters), and *added tells whether it is new.
+ * NULL for an entry that is not a translation (no reply tuple). */
 const struct xlat_mapping *xlat_upsert(struct xlat *x, const struct ct_entry *e, bool *added);
 
 /* Entry gone (DESTROY event): true when it was in the table. The mapping
@@ -57,20 +60,23 @@ bool xlat_remove(struct xlat *x, const struct ct_entry *e, struct xlat_mapping *
  * xlat_resync_entry() for every entry; then every mapping the dump did not
  * see is removed and reported to ended(). */
 void xlat_resync_begin(struct xlat *x);
-void xlat_resync_entry(struct xlat *x, const struct ct_entry *e,
-		       void (*appeared)(const struct xlat_mapping *m, void *arg), void *arg);
+/* Returns the mapping as xlat_upsert() does. */
+const struct xlat_mapping *xlat_resync_entry(struct xlat *x, const struct ct_entry *e,
+					     void (*appeared)(const struct xlat_mapping *m,
+							      void *arg), void *arg);
 void xlat_resync_end(struct xlat *x, void (*ended)(const struct xlat_mapping *m, void *arg),
 		     void *arg);
 
 /* The first mapping with this internal (or external) socket; then
  * xlat_next_internal() / xlat_next_external() for the others. */
-const struct xlat_mapping *xlat_lookup_internal(const struct xlat *x, uint8_t l4,
+const struct xlat_mapping *xlat_lookup_internal(struct xlat *x, uint8_t l4,
 						const struct xlat_socket *s);
-const struct xlat_mapping *xlat_next_internal(const struct xlat_mapping *m);
-const struct xlat_mapping *xlat_lookup_external(const struct xlat *x, uint8_t l4,
+const struct xlat_mapping *xlat_next_internal(struct xlat *x, const struct xlat_mapping *m);
+const struct xlat_mapping *xlat_lookup_external(struct xlat *x, uint8_t l4,
 						const struct xlat_socket *s);
-const struct xlat_mapping *xlat_next_external(const struct xlat_mapping *m);
+const struct xlat_mapping *xlat_next_external(struct xlat *x, const struct xlat_mapping *m);
 
+/* Every mapping (counters 0: the table keeps none). */
 void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m, void *arg),
 		  void *arg);
 

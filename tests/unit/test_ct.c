@@ -173,13 +173,14 @@ static void test_xlat(void)
 	bool added;
 	char a[NGW_ADDRSTRLEN];
 
-	/* 3000 flows through one forward: they share its external and internal socket */
-	for (unsigned i = 0; i < 3000; i++) {
+	/* 5000 flows through one forward: they share its external and internal
+	 * socket (more than one slab of the table's, and its buckets grow) */
+	for (unsigned i = 0; i < 5000; i++) {
 		entry(&e, "203.0.113.100", (uint16_t)(10000 + i), 0x4e000002);
 		xlat_upsert(x, &e, &added);
 		CHECK(added, "flow %u is new", i);
 	}
-	CHECK(xlat_count(x) == 3000, "3000 mappings, not %zu", xlat_count(x));
+	CHECK(xlat_count(x) == 5000, "5000 mappings, not %zu", xlat_count(x));
 	entry(&e, "203.0.113.100", 10005, 0x4e000002);
 	e.timeout = 5;
 	const struct xlat_mapping *m = xlat_upsert(x, &e, &added);
@@ -192,23 +193,30 @@ static void test_xlat(void)
 	v = ip("192.0.2.10");
 	memcpy(in.addr.b, &v, 4);
 	size_t n = 0;
-	for (m = xlat_lookup_external(x, IPPROTO_UDP, &ext); m; m = xlat_next_external(m))
+	for (m = xlat_lookup_external(x, IPPROTO_UDP, &ext); m; m = xlat_next_external(x, m))
 		n++;
-	CHECK(n == 3000, "by external socket: %zu of 3000", n);
+	CHECK(n == 5000, "by external socket: %zu of 5000", n);
 	n = 0;
-	for (m = xlat_lookup_internal(x, IPPROTO_UDP, &in); m; m = xlat_next_internal(m))
+	for (m = xlat_lookup_internal(x, IPPROTO_UDP, &in); m; m = xlat_next_internal(x, m))
 		n++;
-	CHECK(n == 3000, "by internal socket: %zu of 3000", n);
+	CHECK(n == 5000, "by internal socket: %zu of 5000", n);
 	m = xlat_lookup_external(x, IPPROTO_UDP, &ext);
 	CHECK(m && !m->snat && !strcmp(addr_format(&m->remote.addr, a), "203.0.113.100"),
 	      "forward: remote is the original source");
+	CHECK(m && !strcmp(addr_format(&m->external.addr, a), "203.0.113.5") &&
+	      m->external.port == 53 && !strcmp(addr_format(&m->internal.addr, a), "192.0.2.10") &&
+	      m->internal.port == 5353 && m->key.dport == 53 && m->mark == 0x4e000002,
+	      "forward: external and internal socket, tuple and mark kept");
 	CHECK(!xlat_lookup_external(x, IPPROTO_TCP, &ext), "the protocol is part of the socket");
 
 	struct xlat_mapping gone;
 	entry(&e, "203.0.113.100", 10000, 0x4e000002);
 	CHECK(xlat_remove(x, &e, &gone) && gone.remote.port == 10000, "remove");
 	CHECK(!xlat_remove(x, &e, NULL), "remove twice");
-	CHECK(xlat_count(x) == 2999, "2999 left");
+	CHECK(xlat_count(x) == 4999, "4999 left");
+	CHECK(xlat_upsert(x, &e, &added) && added && xlat_count(x) == 5000,
+	      "a removed mapping's place is taken again");
+	CHECK(xlat_remove(x, &e, NULL), "and it goes again");
 
 	/* resync: a dump that sees only flows 10001..10100 plus one new one */
 	xlat_resync_begin(x);
@@ -220,7 +228,7 @@ static void test_xlat(void)
 	xlat_resync_entry(x, &e, appeared, NULL);
 	xlat_resync_end(x, ended, NULL);
 	CHECK(appeared_n == 1, "resync: %zu appeared, expected 1", appeared_n);
-	CHECK(ended_n == 2899, "resync: %zu ended, expected 2899", ended_n);
+	CHECK(ended_n == 4899, "resync: %zu ended, expected 4899", ended_n);
 	CHECK(xlat_count(x) == 101, "resync leaves 101, not %zu", xlat_count(x));
 	xlat_free(x);
 }
