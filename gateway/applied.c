@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "applied.h"
+#include "grow.h"
 #include "rundir.h"
 
 int applied_path(const char *table, char *buf, size_t size)
@@ -15,24 +16,129 @@ int applied_path(const char *table, char *buf, size_t size)
 	return rundir_table_file("applied", table, ".yaml", buf, size);
 }
 
-int applied_load(const char *table, struct ngw_ruleset **rs)
+#define META_GENID "# natgw-applied genid "
+#define META_MARK "# natgw-mark "
+
+/* The comment lines after the rules, from text (NUL-terminated).
+ * Anything malformed leaves genid 0, so the record is verified against the
+ * kernel the slow way. */
+static void meta_parse(char *text, struct applied_meta *meta)
 {
-	char path[512];
+	size_t used = 0, room = 0, *offset = NULL, cap_marks = 0, cap_offset = 0;
+	uint32_t genid = 0;
+	bool ok = true;
+	char name[NGW_NAME_MAX + 2];
+
+	for (char *line = text, *end; ok && *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		unsigned long g;
+		unsigned mark;
+		if (sscanf(line, META_GENID "%lu", &g) == 1) {
+			genid = (uint32_t)g;
+			continue;
+		}
+		if (sscanf(line, META_MARK "%33s 0x%x", name, &mark) != 2 ||
+		    strlen(name) > NGW_NAME_MAX) {
+			ok = false;
+			break;
+		}
+		size_t len = strlen(name) + 1;
+		if (used + len > room) {
+			room = 2 * room + len + 4096;
+			meta->names = realloc(meta->names, room);
+			if (!meta->names)
+				abort();
+		}
+		memcpy(meta->names + used, name, len);
+		meta->marks = grow(meta->marks, &cap_marks, meta->n_marks, sizeof(*meta->marks));
+		offset = grow(offset, &cap_offset, meta->n_marks, sizeof(*offset));
+		offset[meta->n_marks] = used;
+		meta->marks[meta->n_marks++].mark = mark;
+		used += len;
+	}
+	/* the names are in place once the buffer stops moving */
+	for (size_t i = 0; i < meta->n_marks; i++)
+		meta->marks[i].name = meta->names + offset[i];
+	free(offset);
+	meta->genid = ok ? genid : 0;
+}
+
+/* The whole file, NUL-terminated. It may be larger than a configuration
+ * (the canonical form and the marks of 100,000 rules). */
+static int read_all(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > (1 << 30)) {
+		close(fd);
+		return -EFBIG;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf)
+		abort();
+	*len = 0;
+	while (*len < (size_t)st.st_size) {
+		ssize_t n = read(fd, *buf + *len, (size_t)st.st_size - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		*len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0) {
+		free(*buf);
+		*buf = NULL;
+		return r;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+int applied_load(const char *table, struct ngw_ruleset **rs, struct applied_meta *meta)
+{
+	char path[512], *buf = NULL;
+	size_t len = 0;
 	struct ngw_diags d;
 	int r = applied_path(table, path, sizeof(path));
 
 	*rs = NULL;
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	if (r == 0)
+		r = read_all(path, &buf, &len);
 	if (r < 0)
 		return r;
+	/* the rules, then the comments this file adds after them */
+	char *trailer = strstr(buf, "\n" META_GENID);
+	size_t yaml_len = trailer ? (size_t)(trailer + 1 - buf) : len;
 	diags_init(&d);
-	r = rules_load(path, rs, &d);
+	r = rules_load_buffer(path, buf, yaml_len, rs, &d);
 	diags_free(&d);
 	if (r == 0 && !*rs)
-		return -EINVAL;		/* damaged: ignored, the kernel is read instead */
+		r = -EINVAL;		/* damaged: ignored, the kernel is read instead */
+	if (r == 0 && meta && trailer)
+		meta_parse(trailer + 1, meta);
+	free(buf);
 	return r;
 }
 
-int applied_save(const char *table, const struct ngw_ruleset *rs)
+void applied_meta_free(struct applied_meta *meta)
+{
+	free(meta->marks);
+	free(meta->names);
+	memset(meta, 0, sizeof(*meta));
+}
+
+int applied_save(const char *table, const struct ngw_ruleset *rs, const struct kmodel *m,
+		 uint32_t genid)
 {
 	char path[512], tmp[600];
 	int r = applied_path(table, path, sizeof(path));
@@ -54,6 +160,9 @@ int applied_save(const char *table, const struct ngw_ruleset *rs)
 		return r;
 	}
 	r = rules_print(rs, f);
+	fprintf(f, META_GENID "%u\n", genid);
+	for (size_t i = 0; i < m->n_rules; i++)
+		fprintf(f, META_MARK "%s 0x%08x\n", m->rules[i].name, m->rules[i].mark);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		r = -errno;
 	if (fclose(f) != 0 && r == 0)

@@ -47,6 +47,7 @@ static void send_plan(struct apply_run *a, const char *file)
 	int r = nl_batch_send(&a->s.nl, &kb.nb, errs, MAX_ERRORS, &n_errs);
 	a->tx_ms = session_now_ms() - tx;
 	a->bytes = nl_batch_size(&kb.nb);
+	a->genid_after = kb.nb.genid_after;
 	if (r < 0) {
 		a->err = -r;
 		report_errors(&kb, errs, n_errs, file);
@@ -93,7 +94,7 @@ static int keep_previous(struct apply_run *a, const char *table)
 		a->previous_none = true;
 		return EXIT_OK;
 	}
-	if (a->s.from_record && applied_load(table, &a->previous) == 0)
+	if (a->s.from_record && applied_load(table, &a->previous, NULL) == 0)
 		return EXIT_OK;
 	fprintf(stderr, "natgw: --confirm must be able to put back the ruleset in the kernel "
 		"now, and natgw has no verified record of it (table inet %s was changed by "
@@ -126,7 +127,15 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 		flush_changed(a);
 	a->ms = session_now_ms() - start;
 	if (a->status == EXIT_OK) {
-		int r = applied_save(a->s.m.table, rs);
+		/* the record may name the generation only when this apply was
+		 * the one commit since the plan began (or there was none), and
+		 * none came after it (withdrawing mappings is one too) */
+		uint32_t genid = !changes ? a->s.genid :
+				 a->s.genid && a->genid_after == a->s.genid + 1 ? a->genid_after : 0;
+		uint32_t now = 0;
+		if (nl_genid(&a->s.nl, &now) < 0 || now != genid)
+			genid = 0;
+		int r = applied_save(a->s.m.table, rs, &a->s.m, genid);
 		if (r < 0)
 			fprintf(stderr, "natgw: warning: cannot record this apply in %s: %s; the "
 				"next apply reads the table back in full\n", rundir(),

@@ -28,6 +28,7 @@ struct apply_run {
 	size_t flushed;			/* mappings deleted by flush_on_change */
 	size_t messages, bytes;
 	double ms, tx_ms;		/* the whole apply; the transaction alone */
+	uint32_t genid_after;		/* nftables' generation after the transaction */
 	struct ngw_ruleset *previous;	/* keep_previous: the ruleset replaced */
 	bool previous_none;		/* keep_previous: there was no table */
 };

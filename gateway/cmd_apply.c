@@ -87,8 +87,10 @@ void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned
 		fprintf(stderr, "natgw: read %.1f ms, compile and diff %.1f ms, transaction "
 			"%.1f ms (%zu messages, %zu bytes)%s\n", a->s.read_ms, a->s.compile_ms,
 			a->tx_ms, a->messages, a->bytes,
-			a->s.from_record ? ", elements from the verified record of the last apply"
-					 : "");
+			!a->s.from_record ? "" :
+			a->s.record_unchanged ? ", elements from the record of the last apply "
+						"(nothing committed to nftables since)" :
+			", elements from the verified record of the last apply");
 	}
 }
 

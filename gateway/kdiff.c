@@ -293,15 +293,18 @@ static void diff_snat_rules(struct differ *D)
 }
 
 /* The fixed part — sets, base chains, their own rules — is as this natgw
- * builds it, so patching elements and snat rules is enough. */
+ * builds it, and every set has room for the model's elements, so patching
+ * elements and snat rules is enough. */
 static bool fixed_part_intact(const struct differ *D)
 {
 	const struct kstate *st = D->st;
+	size_t counts[KSET_COUNT];
 
 	if (!st->same_layout)
 		return false;
+	kmodel_set_counts(D->m, counts);
 	for (int i = 0; i < KSET_COUNT; i++)
-		if (!st->has_set[i])
+		if (!st->has_set[i] || (st->set_size[i] && counts[i] > st->set_size[i]))
 			return false;
 	for (int c = 0; c < KCHAIN_COUNT; c++) {
 		bool found = false;

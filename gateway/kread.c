@@ -123,9 +123,13 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
 		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-		for (int i = 0; i < KSET_COUNT; i++)
-			if (name && !strcmp(name, kset_defs[i].name))
-				rd->st->has_set[i] = true;
+		for (int i = 0; i < KSET_COUNT; i++) {
+			if (!name || strcmp(name, kset_defs[i].name))
+				continue;
+			rd->st->has_set[i] = true;
+			if (nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE))
+				rd->st->set_size[i] = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
+		}
 	}
 	nftnl_set_free(s);
 	return MNL_CB_OK;
@@ -311,12 +315,18 @@ int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kst
 		return r;	/* a table natgw did not make: nothing more to read */
 	r = nl_dump(nl, NFT_MSG_GETSET, NFPROTO_INET, build_by_table_set, table, set_cb, &rd);
 	if (r == 0)
-		r = read_elems(nl, table, sets_mask | KSTATE_COUNTERS, st);
+		r = read_elems(nl, table, (sets_mask & ~KSTATE_NO_COUNTERS) |
+			       (sets_mask & KSTATE_NO_COUNTERS ? 0 : KSTATE_COUNTERS), st);
 	if (r == 0)
 		r = nl_dump(nl, NFT_MSG_GETCHAIN, NFPROTO_INET, build_table, table, chain_cb, &rd);
 	if (r == 0)
 		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
 	return r;
+}
+
+int kstate_read_counters(struct nl *nl, const char *table, struct kstate *st)
+{
+	return read_elems(nl, table, KSTATE_COUNTERS, st);
 }
 
 int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
@@ -328,7 +338,7 @@ void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip
 {
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
-		if ((skip_mask | KSTATE_COUNTERS) & (1u << e->set))
+		if (skip_mask & (1u << e->set))
 			continue;
 		st->elems = grow(st->elems, &st->cap_elems, st->n_elems, sizeof(*st->elems));
 		struct kstate_elem *k = &st->elems[st->n_elems++];
@@ -340,6 +350,20 @@ void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip
 		memcpy(k->data, e->data, e->data_len);
 		if (e->rule != KRULE_NO_OWNER)
 			snprintf(k->comment, sizeof(k->comment), "%s", m->rules[e->rule].name);
+	}
+}
+
+void kstate_adopt_counters(struct kstate *st, const struct kmodel *m)
+{
+	for (size_t i = 0; i < m->n_rules; i++) {
+		st->counters = grow(st->counters, &st->cap_counters, st->n_counters,
+				    sizeof(*st->counters));
+		struct kstate_counter *c = &st->counters[st->n_counters++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", m->rules[i].name);
+		snprintf(c->comment, sizeof(c->comment), "%s", m->rules[i].desc);
+		c->digest = m->rules[i].digest;
+		c->mark = m->rules[i].mark;
 	}
 }
 

@@ -43,6 +43,7 @@ struct kstate {
 	bool same_layout;		/* ... and with this layout */
 	char comment[256];
 	bool has_set[KSET_COUNT];
+	uint32_t set_size[KSET_COUNT];	/* how many elements it takes; 0: no limit */
 	struct kstate_elem *elems;
 	size_t n_elems, cap_elems;
 	struct kstate_counter *counters;
@@ -55,22 +56,30 @@ struct kstate {
 
 /* every set apply fills: not those the data path writes */
 #define KSTATE_ALL_SETS (((1u << KSET_COUNT) - 1) & ~KSET_DYNAMIC_MASK)
-/* read with the table every time: the rules, their marks and counters */
+/* read with the table unless KSTATE_NO_COUNTERS is in the mask: the
+ * rules, their marks and counters */
 #define KSTATE_COUNTERS (1u << KSET_RULE_COUNTERS)
+#define KSTATE_NO_COUNTERS (1u << 31)
 
 /* Reads table inet <table>, its rule_counters (into st->counters and
  * st->elems), and the elements of the sets in sets_mask (bits 1 << enum
  * kset). Returns 0 (st->exists false when there is no such table) or
  * -errno. */
 int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
+/* Reads rule_counters when kstate_read() was told not to. */
+int kstate_read_counters(struct nl *nl, const char *table, struct kstate *st);
+
 /* Reads the elements of more sets into st (bits as above; never
  * rule_counters again). */
 int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
 
 /* Adds the elements of the model m as if read from the kernel: what a
  * verified record of the last apply says the kernel holds. Sets in
- * skip_mask, and rule_counters, are left alone (they were read). */
+ * skip_mask are left alone (they were read). */
 void kstate_adopt_model(struct kstate *st, const struct kmodel *m, unsigned skip_mask);
+/* The same for st->counters: each rule's mark, digest and description
+ * (counts 0: an apply does not need them). */
+void kstate_adopt_counters(struct kstate *st, const struct kmodel *m);
 
 void kstate_free(struct kstate *st);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sys/uio.h>	/* before libnftnl/batch.h, which uses struct iovec */
 #include <libnftnl/batch.h>
@@ -174,6 +175,35 @@ static void parse_ext_ack(const struct nlmsghdr *nlh, struct nl_error *e)
 
 /* One buffer of answers: keeps the errors; true once the reply to the
  * generation request (seq gen_seq) is seen, which comes after them all. */
+static uint32_t genid_of(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_get_payload_len(a) == 4)
+			return ntohl(mnl_attr_get_u32(a));
+	return 0;
+}
+
+static int genid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	*(uint32_t *)data = genid_of(nlh);
+	return MNL_CB_OK;
+}
+
+static void build_nothing(struct nlmsghdr *nlh, const void *arg)
+{
+	(void)nlh;
+	(void)arg;
+}
+
+int nl_genid(struct nl *nl, uint32_t *genid)
+{
+	*genid = 0;
+	return request(nl, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, build_nothing, NULL, genid_cb,
+		       genid);
+}
+
 static bool read_answers(struct nl_batch *b, const char *buf, size_t len, uint32_t gen_seq,
 			 struct nl_error *errs, size_t max_errs, size_t *n_errs, int *first_err)
 {
@@ -183,6 +213,8 @@ static bool read_answers(struct nl_batch *b, const char *buf, size_t len, uint32
 
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		if (nlh->nlmsg_seq == gen_seq) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				b->genid_after = genid_of(nlh);
 			done = true;
 			continue;
 		}

@@ -34,6 +34,10 @@ int nl_get(struct nl *nl, uint16_t type, uint16_t family,
 	   void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
 	   mnl_cb_t cb, void *data);
 
+/* nftables' generation id: every committed transaction, of any program,
+ * adds one. 0 or -errno. */
+int nl_genid(struct nl *nl, uint32_t *genid);
+
 /* A transaction being built. Messages are added with nl_batch_msg(), which
  * returns the buffer to build the next message in; the batch remembers
  * each message so an error can be traced back to it. */
@@ -45,6 +49,7 @@ struct nl_batch {
 	size_t n_msgs, cap_msgs;
 	size_t n_objects;		/* messages other than begin/end */
 	size_t bytes;			/* what nl_batch_send() sent */
+	uint32_t genid_after;		/* nftables' generation right after it */
 };
 
 struct nl_error {

@@ -90,26 +90,57 @@ static bool record_verified(const struct kstate *st, const struct kmodel *old)
 	return ok && matched == old->n_rules;
 }
 
+/* The record's rules, compiled with the marks it says they have; false
+ * when the record does not hold together. */
+static bool compile_record(const struct ngw_ruleset *old, const struct applied_meta *meta,
+			   struct kmodel *om)
+{
+	if (kmodel_compile(old, meta->marks, meta->n_marks, om) < 0)
+		return false;
+	bool ok = om->n_rules == meta->n_marks;
+	for (size_t i = 0; ok && i < om->n_rules; i++)
+		ok = om->rules[i].mark == meta->marks[i].mark &&
+		     !strcmp(om->rules[i].name, meta->marks[i].name);
+	return ok;
+}
+
 /* The kernel's elements: from the record of the last apply when the
  * kernel vouches for it, else read back in full (slow for large tables:
- * the kernel's set dumps are not linear in the number of elements). */
-static int elements_load(struct session *s, const char *table, const struct kmark *marks,
-			 size_t n_marks)
+ * the kernel's set dumps are not linear in the number of elements). Two
+ * ways to vouch: nothing at all was committed to nftables since natgw's
+ * own apply (the generation is the one the record names), so not even
+ * rule_counters is read; or rule_counters holds exactly the record's rules
+ * with the digests of their elements. */
+static int elements_load(struct session *s, const char *table, const struct ngw_ruleset *old,
+			 const struct applied_meta *meta, bool unchanged)
 {
 	const unsigned small = 1u << KSET_LAN;	/* read every time, it is tiny */
-	struct ngw_ruleset *old = NULL;
+	struct kmodel om;
+	int r = 0;
 
-	if (s->st.same_layout && !s->full_read && applied_load(table, &old) == 0) {
-		struct kmodel om;
+	if (old && unchanged && s->st.same_layout && compile_record(old, meta, &om)) {
+		kstate_adopt_model(&s->st, &om, small);
+		kstate_adopt_counters(&s->st, &om);
+		s->from_record = s->record_unchanged = true;
+	}
+	if (old && unchanged && s->st.same_layout)
+		kmodel_free(&om);
+	if (s->from_record)
+		return 0;
+	if (unchanged)		/* it was skipped, but the record does not hold */
+		r = kstate_read_counters(&s->nl, table, &s->st);
+	struct kmark *marks = NULL;
+	size_t n_marks = kstate_marks(&s->st, &marks);
+	if (r == 0 && old && s->st.same_layout) {
 		if (kmodel_compile(old, marks, n_marks, &om) == 0 && record_verified(&s->st, &om)) {
-			kstate_adopt_model(&s->st, &om, small);
+			kstate_adopt_model(&s->st, &om, small | KSTATE_COUNTERS);
 			s->from_record = true;
 		}
 		kmodel_free(&om);
-		ruleset_free(old);
 	}
-	if (s->from_record)
-		return 0;
+	free(marks);
+	if (r < 0 || s->from_record)
+		return r;
 	return kstate_read_elems(&s->nl, table, KSTATE_ALL_SETS & ~small, &s->st);
 }
 
@@ -117,23 +148,32 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 {
 	const char *table = rs->gateway.table;
 	double start = session_now_ms();
-	int status = session_read(s, table, 1u << KSET_LAN);
-	if (status != EXIT_OK)
-		return status;
+	struct ngw_ruleset *old = NULL;
+	struct applied_meta meta = { 0 };
 
-	struct kmark *marks = NULL;
-	size_t n = s->st.exists ? kstate_marks(&s->st, &marks) : 0;
-	if (s->st.exists) {
-		int r = elements_load(s, table, marks, n);
+	if (nl_genid(&s->nl, &s->genid) < 0)
+		s->genid = 0;
+	if (!s->full_read && applied_load(table, &old, &meta) < 0)
+		old = NULL;
+	bool unchanged = old && meta.genid && meta.genid == s->genid;
+	int status = session_read(s, table, (1u << KSET_LAN) |
+				  (unchanged ? KSTATE_NO_COUNTERS : 0));
+	if (status == EXIT_OK && s->st.exists) {
+		int r = elements_load(s, table, old, &meta, unchanged);
 		if (r < 0) {
 			fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
-			free(marks);
-			return EXIT_SYSTEM;
+			status = EXIT_SYSTEM;
 		}
 	}
+	ruleset_free(old);
+	applied_meta_free(&meta);
+	if (status != EXIT_OK)
+		return status;
 	s->read_ms = session_now_ms() - start;
 
 	start = session_now_ms();
+	struct kmark *marks = NULL;
+	size_t n = s->st.exists ? kstate_marks(&s->st, &marks) : 0;
 	int r = s->st.exists || !s->mark_hint ? kmodel_compile(rs, marks, n, &s->m)
 					      : kmodel_compile(rs, s->mark_hint, s->n_mark_hint, &s->m);
 	free(marks);

@@ -25,6 +25,9 @@ struct session {
 	size_t n_mark_hint;
 	bool from_record;		/* elements taken from the verified record of
 					 * the last apply instead of a full read */
+	bool record_unchanged;		/* ... which nothing committed to nftables
+					 * since it: rule_counters was not read */
+	uint32_t genid;			/* nftables' generation when the plan began */
 };
 
 /* Opens netlink. EXIT_OK, or EXIT_SYSTEM after saying why on stderr. */

@@ -54,6 +54,13 @@ check_output "re-apply changes nothing" '^natgw: no changes \(3 rules in table i
 	natgw apply "$C"
 listing >"$NGW_TMP/t2"
 check_same "re-apply leaves the table as it was" "$NGW_TMP/t1" "$NGW_TMP/t2"
+check_output "nothing committed since the last apply: its record is used as it is" \
+	'elements from the record of the last apply \(nothing committed to nftables since\)' \
+	natgw apply -v "$C"
+on router nft add table inet scratch
+check_output "after another program's commit, the record is checked against rule_counters" \
+	'elements from the verified record of the last apply$' natgw apply -v "$C"
+on router nft delete table inet scratch
 check_output "the other table still forwards" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 8081
 check_output "natgw forwards too" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
@@ -149,6 +156,36 @@ check_same "the example: nft -f of plan --nft gives the table natgw builds" \
 	"$NGW_TMP/ex-by-natgw" "$NGW_TMP/ex-by-nft"
 check_output "and natgw accepts the table nft built as its own" '^natgw: applied ' \
 	on mirror "$NGW_BIN" apply "$C"
+
+# A set is made for twice the elements it gets, at least 1,024: growing
+# past that rebuilds the table in the same one transaction, after which an
+# established connection still works and one change is one change again.
+many_forwards() {
+	for i in $(seq "$1"); do
+		printf '  - name: m%s\n    port: %s\n    to: 192.0.2.10:8443\n' "$i" $((20000 + i))
+	done
+}
+base_config >"$C"
+natgw apply -q "$C"
+on router nft list set inet natgw rule_counters >"$NGW_TMP/size.out"
+check_output "a small table's sets take 1,024 elements" '^\s*size 1024$' cat "$NGW_TMP/size.out"
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 3 >"$NGW_TMP/hold2.out" 2>&1
+hold=${NGW_PIDS[-1]}
+sleep 0.5
+many=$(many_forwards 1100; echo _)
+EXTRA_FORWARDS=${many%_} base_config >"$NGW_TMP/many.yaml"
+check_output "1,100 more forwards rebuild it" '^natgw: applied \+1100 -0 ~0 in [0-9.]+ ms, table rebuilt$' \
+	natgw apply "$NGW_TMP/many.yaml"
+check_output "... with room for twice as many" '^\s*size 4096$' \
+	on router nft list set inet natgw rule_counters
+check_output "the forwards past 1,024 work" 'local=192\.0\.2\.10:8443$' \
+	probe client connect tcp 203.0.113.5 21100
+sed -i 's/^    port: 21100$/    port: 31100/' "$NGW_TMP/many.yaml"
+check_output "then one change is one change" '^natgw: applied \+0 -0 ~1 in [0-9.]+ ms(, flushed [0-9]+ mappings?)?$' \
+	natgw apply "$NGW_TMP/many.yaml"
+wait "$hold"
+check_output "a connection made before the rebuild lived through it" '^held [0-9]+ exchanges$' \
+	cat "$NGW_TMP/hold2.out"
 
 # down: natgw's table goes, the other stays and still works.
 check_output "down" '^natgw: removed table inet natgw$' natgw down
