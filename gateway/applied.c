@@ -31,7 +31,10 @@ static void meta_parse(char *text, struct applied_meta *meta)
 
 	for (char *line = text, *end; ok && *line; line = end) {
 		end = strchr(line, '\n');
-		end = end ? end + 1 : line + strlen(line);
+		if (end)	/* sscanf() measures its whole input: one line at a time */
+			*end++ = '\0';
+		else
+			end = line + strlen(line);
 		unsigned long g;
 		unsigned mark;
 		if (sscanf(line, META_GENID "%lu", &g) == 1) {

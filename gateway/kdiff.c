@@ -55,56 +55,19 @@ static long names_find(const struct names *ns, const char *name)
 
 /* ---- elements ---------------------------------------------------------- */
 
-struct cmp_elem {
-	uint8_t set, key_len, data_len;
-	const uint8_t *key, *data;
-	const char *comment;
-	size_t idx;
-};
-
-static int cmp_elem_key(const void *a, const void *b)
+/* An element's identity is its set and key. */
+static uint64_t elem_hash(uint8_t set, const uint8_t *key, uint8_t len)
 {
-	const struct cmp_elem *x = a, *y = b;
-	if (x->set != y->set)
-		return x->set < y->set ? -1 : 1;
-	if (x->key_len != y->key_len)
-		return x->key_len < y->key_len ? -1 : 1;
-	return memcmp(x->key, y->key, x->key_len);
+	uint64_t h = 0x9e3779b97f4a7c15ull * (set + 1u) ^ len;
+	for (uint8_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
 }
 
-static bool cmp_elem_same(const struct cmp_elem *x, const struct cmp_elem *y)
+static bool same_data(uint8_t alen, const uint8_t *a, const char *acomment, uint8_t blen,
+		      const uint8_t *b, const char *bcomment)
 {
-	return x->data_len == y->data_len && !memcmp(x->data, y->data, x->data_len) &&
-	       !strcmp(x->comment, y->comment);
-}
-
-static struct cmp_elem *model_elems(const struct kmodel *m)
-{
-	struct cmp_elem *v = calloc(m->n_elems + 1, sizeof(*v));
-	if (!v)
-		abort();
-	for (size_t i = 0; i < m->n_elems; i++) {
-		const struct kelem *e = &m->elems[i];
-		struct cmp_elem *c = &v[i];
-		*c = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data,
-					e->rule == KRULE_NO_OWNER ? "" : m->rules[e->rule].name, i };
-	}
-	qsort(v, m->n_elems, sizeof(*v), cmp_elem_key);
-	return v;
-}
-
-static struct cmp_elem *kernel_elems(const struct kstate *st)
-{
-	struct cmp_elem *v = calloc(st->n_elems + 1, sizeof(*v));
-	if (!v)
-		abort();
-	for (size_t i = 0; i < st->n_elems; i++) {
-		const struct kstate_elem *e = &st->elems[i];
-		v[i] = (struct cmp_elem){ e->set, e->key_len, e->data_len, e->key, e->data,
-					  e->comment, i };
-	}
-	qsort(v, st->n_elems, sizeof(*v), cmp_elem_key);
-	return v;
+	return alen == blen && !memcmp(a, b, alen) && !strcmp(acomment, bcomment);
 }
 
 struct differ {
@@ -123,36 +86,64 @@ static void touch(struct differ *D, const char *name)
 		D->touched[i] = true;
 }
 
+/* A hash join of the kernel's elements and the model's: O(n), so one
+ * change among 100,000 forwards costs no sort of their 300,000 elements. */
 static void diff_elems(struct differ *D)
 {
-	struct cmp_elem *k = kernel_elems(D->st), *w = model_elems(D->m);
-	size_t i = 0, j = 0, nk = D->st->n_elems, nw = D->m->n_elems;
+	const struct kstate *st = D->st;
+	const struct kmodel *m = D->m;
+	size_t size = 16;
 
-	while (i < nk || j < nw) {
-		int c = i == nk ? 1 : j == nw ? -1 : cmp_elem_key(&k[i], &w[j]);
-		if (c < 0) {
-			push(&D->p->elem_del, k[i].idx);
-			touch(D, k[i].comment);
-			i++;
-		} else if (c > 0) {
-			push(&D->p->elem_add, w[j].idx);
-			touch(D, w[j].comment);
-			j++;
-		} else {
-			const struct kelem *me = &D->m->elems[w[j].idx];
-			bool forced = me->set == KSET_RULE_COUNTERS && D->forced[me->rule];
-			if (forced || !cmp_elem_same(&k[i], &w[j])) {
-				push(&D->p->elem_del, k[i].idx);
-				push(&D->p->elem_add, w[j].idx);
-				touch(D, k[i].comment);
-				touch(D, w[j].comment);
+	while (size < 2 * st->n_elems)
+		size *= 2;
+	uint32_t *slots = calloc(size, sizeof(*slots));	/* kernel elem + 1 */
+	bool *matched = calloc(st->n_elems + 1, sizeof(*matched));
+	if (!slots || !matched)
+		abort();
+	for (size_t i = 0; i < st->n_elems; i++) {
+		const struct kstate_elem *e = &st->elems[i];
+		size_t h = elem_hash(e->set, e->key, e->key_len) & (size - 1);
+		while (slots[h])
+			h = (h + 1) & (size - 1);
+		slots[h] = (uint32_t)i + 1;
+	}
+	for (size_t j = 0; j < m->n_elems; j++) {
+		const struct kelem *w = &m->elems[j];
+		const char *name = w->rule == KRULE_NO_OWNER ? "" : m->rules[w->rule].name;
+		size_t h = elem_hash(w->set, w->key, w->key_len) & (size - 1);
+		const struct kstate_elem *k = NULL;
+		for (; slots[h]; h = (h + 1) & (size - 1)) {
+			const struct kstate_elem *e = &st->elems[slots[h] - 1];
+			if (e->set == w->set && e->key_len == w->key_len &&
+			    !memcmp(e->key, w->key, w->key_len) && !matched[slots[h] - 1]) {
+				k = e;
+				break;
 			}
-			i++;
-			j++;
+		}
+		if (!k) {
+			push(&D->p->elem_add, j);
+			touch(D, name);
+			continue;
+		}
+		size_t i = slots[h] - 1;
+		matched[i] = true;
+		bool forced = w->set == KSET_RULE_COUNTERS && D->forced[w->rule];
+		if (forced || !same_data(k->data_len, k->data, k->comment, w->data_len, w->data,
+					 name)) {
+			push(&D->p->elem_del, i);
+			push(&D->p->elem_add, j);
+			touch(D, k->comment);
+			touch(D, name);
 		}
 	}
-	free(k);
-	free(w);
+	for (size_t i = 0; i < st->n_elems; i++) {
+		if (matched[i])
+			continue;
+		push(&D->p->elem_del, i);
+		touch(D, st->elems[i].comment);
+	}
+	free(slots);
+	free(matched);
 }
 
 /* ---- counters ---------------------------------------------------------- */
