@@ -4,6 +4,7 @@
 
 #include "grow.h"
 #include "kdiff.h"
+#include "name_map.h"
 
 static void push(struct idx_list *l, size_t v)
 {
@@ -29,30 +30,6 @@ static int name_idx_cmp(const void *a, const void *b)
 	return strcmp(((const struct name_idx *)a)->name, ((const struct name_idx *)b)->name);
 }
 
-/* A sorted index of the model's rule names. */
-struct names {
-	struct name_idx *v;
-	size_t n;
-};
-
-static void names_build(struct names *ns, const struct kmodel *m)
-{
-	ns->n = m->n_rules;
-	ns->v = calloc(ns->n + 1, sizeof(*ns->v));
-	if (!ns->v)
-		abort();
-	for (size_t i = 0; i < ns->n; i++)
-		ns->v[i] = (struct name_idx){ m->rules[i].name, i };
-	qsort(ns->v, ns->n, sizeof(*ns->v), name_idx_cmp);
-}
-
-static long names_find(const struct names *ns, const char *name)
-{
-	struct name_idx key = { name, 0 };
-	const struct name_idx *hit = bsearch(&key, ns->v, ns->n, sizeof(*ns->v), name_idx_cmp);
-	return hit ? (long)hit->idx : -1;
-}
-
 /* ---- elements ---------------------------------------------------------- */
 
 /* An element's identity is its set and key. */
@@ -74,14 +51,16 @@ struct differ {
 	const struct kstate *st;
 	const struct kmodel *m;
 	struct kplan *p;
-	struct names names;
+	struct name_map names;	/* model rule by name */
+	long *counter_of;	/* per model rule: its kernel counter, or -1 */
+	bool *counter_kept;	/* per kernel counter: a model rule has its name */
 	bool *touched;		/* per model rule: something of it changes */
 	bool *forced;		/* per model rule: its counter element is replaced */
 };
 
 static void touch(struct differ *D, const char *name)
 {
-	long i = names_find(&D->names, name);
+	long i = name_map_get(&D->names, name);
 	if (i >= 0)
 		D->touched[i] = true;
 }
@@ -152,11 +131,10 @@ static void diff_elems(struct differ *D)
  * it changes, the counter's element is replaced (diff_elems). */
 static void diff_counters(struct differ *D)
 {
-	for (size_t i = 0; i < D->st->n_counters; i++) {
-		const struct kstate_counter *c = &D->st->counters[i];
-		long r = names_find(&D->names, c->name);
-		if (r < 0)
-			continue;	/* its element goes: no rule has its name */
+	for (size_t r = 0; r < D->m->n_rules; r++) {
+		if (D->counter_of[r] < 0)
+			continue;	/* a new rule */
+		const struct kstate_counter *c = &D->st->counters[D->counter_of[r]];
 		const struct kmodel_rule *mr = &D->m->rules[r];
 		if (strcmp(c->comment, mr->desc) || c->digest != mr->digest) {
 			D->forced[r] = true;
@@ -330,49 +308,39 @@ static bool fixed_part_intact(const struct differ *D)
 
 /* ---- per-rule summary -------------------------------------------------- */
 
-static int kmark_name_cmp(const void *a, const void *b)
+/* Which kernel counter is each model rule's, by name. */
+static void match_counters(struct differ *D)
 {
-	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
-}
+	const struct kstate *st = D->st;
 
-/* Kernel counters by rule name. */
-static struct name_idx *counters_by_rule(const struct kstate *st, size_t *n)
-{
-	struct name_idx *v = calloc(st->n_counters + 1, sizeof(*v));
-	if (!v)
+	D->counter_of = malloc((D->m->n_rules + 1) * sizeof(*D->counter_of));
+	D->counter_kept = calloc(st->n_counters + 1, sizeof(*D->counter_kept));
+	if (!D->counter_of || !D->counter_kept)
 		abort();
-	*n = 0;
-	for (size_t i = 0; i < st->n_counters; i++)
-		if (st->counters[i].name[0])
-			v[(*n)++] = (struct name_idx){ st->counters[i].name, i };
-	qsort(v, *n, sizeof(*v), name_idx_cmp);
-	return v;
+	for (size_t r = 0; r < D->m->n_rules; r++)
+		D->counter_of[r] = -1;
+	for (size_t i = 0; i < st->n_counters; i++) {
+		long r = st->counters[i].name[0] ? name_map_get(&D->names, st->counters[i].name) : -1;
+		if (r >= 0 && D->counter_of[r] < 0) {
+			D->counter_of[r] = (long)i;
+			D->counter_kept[i] = true;
+		}
+	}
 }
 
-static const struct kstate_counter *kernel_counter(const struct kstate *st,
-						   const struct name_idx *by_rule, size_t n,
-						   const char *rule)
-{
-	struct name_idx key = { rule, 0 };
-	const struct name_idx *hit = bsearch(&key, by_rule, n, sizeof(*by_rule), name_idx_cmp);
-	return hit ? &st->counters[hit->idx] : NULL;
-}
-
-static void summarize(struct differ *D, struct kmark *marks, size_t n_marks)
+static void summarize(struct differ *D)
 {
 	const struct kstate *st = D->st;
 	const struct kmodel *m = D->m;
 	struct kplan *p = D->p;
-	size_t n_by_rule;
-	struct name_idx *by_rule = counters_by_rule(st, &n_by_rule);
 
 	p->rules = calloc(m->n_rules + st->n_counters + 1, sizeof(*p->rules));
 	if (!p->rules)
 		abort();
 	for (size_t r = 0; r < m->n_rules; r++) {
 		struct kplan_rule *pr = &p->rules[p->n_rules++];
-		const struct kstate_counter *c = kernel_counter(st, by_rule, n_by_rule,
-								m->rules[r].name);
+		const struct kstate_counter *c = D->counter_of[r] < 0 ? NULL :
+						 &st->counters[D->counter_of[r]];
 		snprintf(pr->name, sizeof(pr->name), "%s", m->rules[r].name);
 		pr->snat = m->rules[r].snat;
 		pr->new_desc = m->rules[r].desc;
@@ -381,70 +349,70 @@ static void summarize(struct differ *D, struct kmark *marks, size_t n_marks)
 		} else {
 			snprintf(pr->old_desc, sizeof(pr->old_desc), "%s", c->comment);
 			pr->change = D->touched[r] ? KCHANGE_MODIFY : KCHANGE_NONE;
+			pr->old_mark = c->mark;
 		}
 	}
-	for (size_t i = 0; i < n_by_rule; i++) {
-		const char *rule = by_rule[i].name;
-		if (names_find(&D->names, rule) >= 0)
+	/* rules the kernel has and the model does not, by name */
+	struct name_idx *gone = calloc(st->n_counters + 1, sizeof(*gone));
+	size_t n_gone = 0;
+	if (!gone)
+		abort();
+	for (size_t i = 0; i < st->n_counters; i++)
+		if (st->counters[i].name[0] && !D->counter_kept[i])
+			gone[n_gone++] = (struct name_idx){ st->counters[i].name, i };
+	qsort(gone, n_gone, sizeof(*gone), name_idx_cmp);
+	for (size_t i = 0; i < n_gone; i++) {
+		if (i && !strcmp(gone[i].name, gone[i - 1].name))
 			continue;
+		const struct kstate_counter *c = &st->counters[gone[i].idx];
 		struct kplan_rule *pr = &p->rules[p->n_rules++];
-		snprintf(pr->name, sizeof(pr->name), "%s", rule);
-		snprintf(pr->old_desc, sizeof(pr->old_desc), "%s",
-			 st->counters[by_rule[i].idx].comment);
+		snprintf(pr->name, sizeof(pr->name), "%s", c->name);
+		snprintf(pr->old_desc, sizeof(pr->old_desc), "%s", c->comment);
 		pr->snat = !strncmp(pr->old_desc, "snat", 4);
 		pr->change = KCHANGE_REMOVE;
+		pr->old_mark = c->mark;
 	}
-	if (n_marks)
-		qsort(marks, n_marks, sizeof(*marks), kmark_name_cmp);
+	free(gone);
 	for (size_t i = 0; i < p->n_rules; i++) {
-		struct kplan_rule *pr = &p->rules[i];
-		struct kmark key = { .name = pr->name };
-		const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks, sizeof(*marks),
-							    kmark_name_cmp) : NULL;
-		pr->old_mark = hit ? hit->mark : 0;
+		const struct kplan_rule *pr = &p->rules[i];
 		p->n_add += pr->change == KCHANGE_ADD;
 		p->n_remove += pr->change == KCHANGE_REMOVE;
 		p->n_modify += pr->change == KCHANGE_MODIFY;
 	}
-	free(by_rule);
 }
 
 void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p)
 {
 	struct differ D = { .st = st, .m = m, .p = p };
-	struct kmark *marks = NULL;
-	size_t n_marks = 0;
 
 	memset(p, 0, sizeof(*p));
-	names_build(&D.names, m);
+	name_map_init(&D.names, m->n_rules);
+	for (size_t r = 0; r < m->n_rules; r++)
+		name_map_put(&D.names, m->rules[r].name, r);
 	D.touched = calloc(m->n_rules + 1, sizeof(bool));
 	D.forced = calloc(m->n_rules + 1, sizeof(bool));
 	if (!D.touched || !D.forced)
 		abort();
-	if (st->exists)
-		n_marks = kstate_marks(st, &marks);
+	match_counters(&D);
 
 	if (!st->exists) {
 		p->create = true;
 	} else if (!fixed_part_intact(&D)) {
 		p->rebuild = true;
 		/* what changes for the operator: compare what each rule does */
-		size_t n_by_rule;
-		struct name_idx *by_rule = counters_by_rule(st, &n_by_rule);
-		for (size_t r = 0; r < m->n_rules; r++) {
-			const struct kstate_counter *c = kernel_counter(st, by_rule, n_by_rule,
-									m->rules[r].name);
-			D.touched[r] = !c || strcmp(c->comment, m->rules[r].desc);
-		}
-		free(by_rule);
+		for (size_t r = 0; r < m->n_rules; r++)
+			D.touched[r] = D.counter_of[r] < 0 ||
+				       strcmp(st->counters[D.counter_of[r]].comment,
+					      m->rules[r].desc);
 	} else {
 		diff_counters(&D);
 		diff_elems(&D);
 		diff_snat_rules(&D);
 	}
-	summarize(&D, marks, n_marks);
-	free(marks);
-	free(D.names.v);
+	summarize(&D);
+	name_map_free(&D.names);
+	free(D.counter_of);
+	free(D.counter_kept);
 	free(D.touched);
 	free(D.forced);
 }

@@ -9,6 +9,7 @@
 
 #include "grow.h"
 #include "kmodel.h"
+#include "name_map.h"
 
 /* ---- set elements ------------------------------------------------------ */
 
@@ -508,34 +509,28 @@ static void describe(struct kmodel_rule *kr, const struct ngw_forward *f,
 
 /* ---- marks ------------------------------------------------------------- */
 
-static int kmark_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
-}
-
 static int assign_marks(struct kmodel *m, const struct kmark *marks, size_t n_marks)
 {
-	struct kmark *sorted = calloc(n_marks ? n_marks : 1, sizeof(*sorted));
 	uint8_t *used = calloc(MARK_ID_MAX / 8 + 1, 1);
+	struct name_map by_name;
 	uint32_t next = 1;
 
-	if (!sorted || !used)
+	if (!used)
 		abort();
-	if (n_marks) {
-		memcpy(sorted, marks, n_marks * sizeof(*marks));
-		qsort(sorted, n_marks, sizeof(*sorted), kmark_cmp);
-	}
+	name_map_init(&by_name, n_marks);
+	for (size_t i = 0; i < n_marks; i++)
+		name_map_put(&by_name, marks[i].name, i);
 	/* keep the kernel's marks for rules it has */
 	for (size_t i = 0; i < m->n_rules; i++) {
-		struct kmark key = { .name = m->rules[i].name };
-		const struct kmark *hit = bsearch(&key, sorted, n_marks, sizeof(*sorted), kmark_cmp);
-		uint32_t id = hit ? hit->mark & MARK_ID_MASK : 0;
-		if (hit && (hit->mark & MARK_TAG_MASK) == MARK_TAG && id &&
+		long k = name_map_get(&by_name, m->rules[i].name);
+		uint32_t mark = k >= 0 ? marks[k].mark : 0, id = mark & MARK_ID_MASK;
+		if (k >= 0 && (mark & MARK_TAG_MASK) == MARK_TAG && id &&
 		    !(used[id / 8] & (1u << (id % 8)))) {
 			m->rules[i].mark = MARK_TAG | id;
 			used[id / 8] |= (uint8_t)(1u << (id % 8));
 		}
 	}
+	name_map_free(&by_name);
 	/* the lowest free ids for the others */
 	for (size_t i = 0; i < m->n_rules; i++) {
 		if (m->rules[i].mark)
@@ -543,14 +538,12 @@ static int assign_marks(struct kmodel *m, const struct kmark *marks, size_t n_ma
 		while (next <= MARK_ID_MAX && (used[next / 8] & (1u << (next % 8))))
 			next++;
 		if (next > MARK_ID_MAX) {
-			free(sorted);
 			free(used);
 			return -ENOSPC;
 		}
 		used[next / 8] |= (uint8_t)(1u << (next % 8));
 		m->rules[i].mark = MARK_TAG | next;
 	}
-	free(sorted);
 	free(used);
 	return 0;
 }
