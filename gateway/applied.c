@@ -140,29 +140,70 @@ void applied_meta_free(struct applied_meta *meta)
 	memset(meta, 0, sizeof(*meta));
 }
 
-int applied_save(const char *table, const struct ngw_ruleset *rs, const struct kmodel *m,
+static void *draft_print(void *arg)
+{
+	struct applied_draft *d = arg;
+	FILE *f = open_memstream(&d->text, &d->len);
+
+	if (!f) {
+		d->err = -errno;
+		return NULL;
+	}
+	d->err = rules_print(d->rs, f);
+	if (fclose(f) != 0 && d->err == 0)
+		d->err = -errno;
+	return NULL;
+}
+
+void applied_draft_start(struct applied_draft *d, const struct ngw_ruleset *rs)
+{
+	memset(d, 0, sizeof(*d));
+	d->rs = rs;
+	d->started = pthread_create(&d->thread, NULL, draft_print, d) == 0;
+	if (!d->started)
+		draft_print(d);		/* no thread: print it here */
+}
+
+static void draft_join(struct applied_draft *d)
+{
+	if (d->started)
+		pthread_join(d->thread, NULL);
+	d->started = false;
+}
+
+void applied_draft_drop(struct applied_draft *d)
+{
+	draft_join(d);
+	free(d->text);
+	d->text = NULL;
+}
+
+int applied_save(const char *table, struct applied_draft *d, const struct kmodel *m,
 		 uint32_t genid)
 {
 	char path[512], tmp[600];
 	int r = applied_path(table, path, sizeof(path));
 
-	if (r < 0)
-		return r;
-	r = rundir_ensure();
-	if (r < 0)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
+	draft_join(d);
+	if (r == 0)
+		r = d->err;
+	if (r == 0)
+		r = rundir_ensure();
+	if (r < 0) {
+		applied_draft_drop(d);
 		return r;
 	}
-	r = rules_print(rs, f);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		applied_draft_drop(d);
+		return r;
+	}
+	fwrite(d->text, 1, d->len, f);
 	fprintf(f, META_GENID "%u\n", genid);
 	for (size_t i = 0; i < m->n_rules; i++)
 		fprintf(f, META_MARK "%s 0x%08x\n", m->rules[i].name, m->rules[i].mark);
@@ -174,6 +215,7 @@ int applied_save(const char *table, const struct ngw_ruleset *rs, const struct k
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
+	applied_draft_drop(d);
 	return r < 0 ? r : 0;
 }
 

@@ -121,6 +121,8 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 		return a->status;
 	a->planned = true;
 	bool changes = !kplan_empty(&a->s.plan);
+	struct applied_draft draft;
+	applied_draft_start(&draft, rs);
 	if (changes)
 		send_plan(a, file);
 	if (a->status == EXIT_OK && changes && rs->gateway.flush_on_change)
@@ -135,11 +137,13 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 		uint32_t now = 0;
 		if (nl_genid(&a->s.nl, &now) < 0 || now != genid)
 			genid = 0;
-		int r = applied_save(a->s.m.table, rs, &a->s.m, genid);
+		int r = applied_save(a->s.m.table, &draft, &a->s.m, genid);
 		if (r < 0)
 			fprintf(stderr, "natgw: warning: cannot record this apply in %s: %s; the "
 				"next apply reads the table back in full\n", rundir(),
 				strerror(-r));
+	} else {
+		applied_draft_drop(&draft);
 	}
 	return a->status;
 }
