@@ -5,6 +5,7 @@
 
 b1_time() {	# b1_time TOOL FILE: B1_T, the seconds to install FILE in a fresh namespace
 	local ns t
+	settle	# not while the kernel still frees the last run's namespace
 	ns_new ns || return 1
 	case $1 in
 	natgw) t=$(seconds_of ip netns exec "$ns" "$NATGW" apply -q "$2") ;;

@@ -17,6 +17,7 @@ b2_natgw() {
 		sed -i "/^  - name: f1$/,/^  - name:/ s/^    to: 192\.0\.2\.[0-9]*$/    to: 192.0.2.$((2 + i % 2))/" \
 			"$BENCH_TMP/b2.yaml"
 		local t
+		settle
 		t=$(seconds_of ip netns exec "$ns" "$NATGW" apply -v "$BENCH_TMP/b2.yaml") || return 1
 		local tx
 		tx=$(sed -n 's/.*transaction \([0-9.]*\) ms.*/\1/p' "$BENCH_TMP/last.err")
@@ -33,6 +34,7 @@ b2_natgw() {
 			sed -i "/^  - name: f1$/,/^  - name:/ s/^    to: 192\.0\.2\.[0-9]*$/    to: 192.0.2.$((2 + i % 2))/" \
 				"$BENCH_TMP/b2.yaml"
 			"$NATGW" plan --nft "$BENCH_TMP/b2.yaml" >"$BENCH_TMP/b2.nft" 2>/dev/null
+			settle
 			seconds_of ip netns exec "$ns" nft -f "$BENCH_TMP/b2.nft" >>"$BENCH_TMP/b2.nft.$n" ||
 				return 1
 		done

@@ -32,6 +32,27 @@ ns_del() {
 	ip netns del "$1" 2>/dev/null
 }
 
+# settle: waits (at most 5 s) until the CPUs are idle again. The kernel
+# frees a deleted namespace's 100,000 rules in the background; the next
+# timed run must not share the cores with that.
+settle() {
+	local i busy total prev_busy prev_total
+	read -r prev_busy prev_total < <(cpu_ticks)
+	for i in $(seq 50); do
+		sleep 0.1
+		read -r busy total < <(cpu_ticks)
+		# under 10% of the ticks since the last look were busy
+		if [ $(( (busy - prev_busy) * 10 )) -lt $((total - prev_total)) ]; then
+			return 0
+		fi
+		prev_busy=$busy prev_total=$total
+	done
+}
+
+cpu_ticks() {	# busy and total jiffies of all CPUs
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
 # seconds_of COMMAND...: runs it, prints its wall time in seconds (stdout and
 # stderr of the command go to $BENCH_TMP/last.out and .err); fails with it
 seconds_of() {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,16 +17,27 @@ int applied_path(const char *table, char *buf, size_t size)
 	return rundir_table_file("applied", table, ".yaml", buf, size);
 }
 
-#define META_GENID "# natgw-applied genid "
+#define META_HEAD "# natgw-applied genid %u netns %llu\n"
 #define META_MARK "# natgw-mark "
 
-/* The comment lines after the rules, from text (NUL-terminated).
- * Anything malformed leaves genid 0, so the record is verified against the
- * kernel the slow way. */
-static void meta_parse(char *text, struct applied_meta *meta)
+/* The first line: 0 values when it is not natgw's. */
+static void head_parse(const char *line, struct applied_meta *meta)
+{
+	unsigned genid;
+	unsigned long long cookie;
+
+	if (sscanf(line, META_HEAD, &genid, &cookie) == 2) {
+		meta->genid = genid;
+		meta->netns_cookie = cookie;
+	}
+}
+
+/* The marks after the rules, from text (NUL-terminated). Anything
+ * malformed leaves genid 0, so the record is verified against the kernel
+ * the slow way. */
+static void marks_parse(char *text, struct applied_meta *meta)
 {
 	size_t used = 0, room = 0, *offset = NULL, cap_marks = 0, cap_offset = 0;
-	uint32_t genid = 0;
 	bool ok = true;
 	char name[NGW_NAME_MAX + 2];
 
@@ -35,12 +47,7 @@ static void meta_parse(char *text, struct applied_meta *meta)
 			*end++ = '\0';
 		else
 			end = line + strlen(line);
-		unsigned long g;
 		unsigned mark;
-		if (sscanf(line, META_GENID "%lu", &g) == 1) {
-			genid = (uint32_t)g;
-			continue;
-		}
 		if (sscanf(line, META_MARK "%33s 0x%x", name, &mark) != 2 ||
 		    strlen(name) > NGW_NAME_MAX) {
 			ok = false;
@@ -64,7 +71,39 @@ static void meta_parse(char *text, struct applied_meta *meta)
 	for (size_t i = 0; i < meta->n_marks; i++)
 		meta->marks[i].name = meta->names + offset[i];
 	free(offset);
-	meta->genid = ok ? genid : 0;
+	if (!ok)
+		meta->genid = 0;
+}
+
+uint64_t applied_netns_cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
+	    len != sizeof(cookie))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+bool applied_current(const char *table, uint32_t genid)
+{
+	char path[512], line[128];
+	struct applied_meta meta = { 0 };
+	FILE *f = NULL;
+
+	if (applied_path(table, path, sizeof(path)) == 0)
+		f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f))
+		head_parse(line, &meta);
+	if (f)
+		fclose(f);
+	uint64_t cookie = applied_netns_cookie();
+	return genid && meta.genid == genid && cookie && meta.netns_cookie == cookie;
 }
 
 /* The whole file, NUL-terminated. It may be larger than a configuration
@@ -119,16 +158,23 @@ int applied_load(const char *table, struct ngw_ruleset **rs, struct applied_meta
 		r = read_all(path, &buf, &len);
 	if (r < 0)
 		return r;
-	/* the rules, then the comments this file adds after them */
-	char *trailer = strstr(buf, "\n" META_GENID);
+	/* a comment line, the rules, then the marks as comments */
+	char *trailer = strstr(buf, "\n" META_MARK);
 	size_t yaml_len = trailer ? (size_t)(trailer + 1 - buf) : len;
 	diags_init(&d);
 	r = rules_load_buffer(path, buf, yaml_len, rs, &d);
 	diags_free(&d);
 	if (r == 0 && !*rs)
 		r = -EINVAL;		/* damaged: ignored, the kernel is read instead */
-	if (r == 0 && meta && trailer)
-		meta_parse(trailer + 1, meta);
+	if (r == 0 && meta) {
+		char first[128];
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(buf, "\n") + 1, buf);
+		head_parse(first, meta);
+		if (trailer)
+			marks_parse(trailer + 1, meta);
+		else if (*rs && (*rs)->n_forwards + (*rs)->n_snats)
+			meta->genid = 0;	/* rules without marks */
+	}
 	free(buf);
 	return r;
 }
@@ -203,8 +249,8 @@ int applied_save(const char *table, struct applied_draft *d, const struct kmodel
 		applied_draft_drop(d);
 		return r;
 	}
+	fprintf(f, META_HEAD, genid, (unsigned long long)applied_netns_cookie());
 	fwrite(d->text, 1, d->len, f);
-	fprintf(f, META_GENID "%u\n", genid);
 	for (size_t i = 0; i < m->n_rules; i++)
 		fprintf(f, META_MARK "%s 0x%08x\n", m->rules[i].name, m->rules[i].mark);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kmodel.h"
 
@@ -20,15 +21,25 @@
  * namespace, so namespaces sharing /run do not overwrite each other. */
 int applied_path(const char *table, char *buf, size_t size);
 
-/* What the record says of the kernel besides the rules (as YAML comments
- * after them): the rules' marks, and the nftables generation right after
- * the apply when nothing else committed in between (0 when not known). */
+/* What the record says of the kernel besides the rules (as YAML comments):
+ * first the nftables generation right after the apply, when nothing else
+ * committed in between (0 when not known), and the network namespace's
+ * cookie (never reused, unlike its inode number, which names the file);
+ * after the rules, their marks. */
 struct applied_meta {
 	uint32_t genid;
+	uint64_t netns_cookie;
 	struct kmark *marks;		/* names point into names */
 	size_t n_marks;
 	char *names;
 };
+
+/* This network namespace's cookie; 0 when the kernel has none to give. */
+uint64_t applied_netns_cookie(void);
+
+/* The first line only: whether the record names this generation of this
+ * namespace, i.e. nothing was committed to nftables since it was written. */
+bool applied_current(const char *table, uint32_t genid);
 
 /* 0 with *rs set, or -errno (ENOENT: no record). meta may be NULL. */
 int applied_load(const char *table, struct ngw_ruleset **rs, struct applied_meta *meta);

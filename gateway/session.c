@@ -112,7 +112,7 @@ static bool compile_record(const struct ngw_ruleset *old, const struct applied_m
  * rule_counters is read; or rule_counters holds exactly the record's rules
  * with the digests of their elements. */
 static int elements_load(struct session *s, const char *table, const struct ngw_ruleset *old,
-			 const struct applied_meta *meta, bool unchanged)
+			 const struct applied_meta *meta, bool counters_skipped, bool unchanged)
 {
 	const unsigned small = 1u << KSET_LAN;	/* read every time, it is tiny */
 	struct kmodel om;
@@ -127,7 +127,7 @@ static int elements_load(struct session *s, const char *table, const struct ngw_
 		kmodel_free(&om);
 	if (s->from_record)
 		return 0;
-	if (unchanged)		/* it was skipped, but the record does not hold */
+	if (counters_skipped)	/* but the record does not hold after all */
 		r = kstate_read_counters(&s->nl, table, &s->st);
 	struct kmark *marks = NULL;
 	size_t n_marks = kstate_marks(&s->st, &marks);
@@ -153,13 +153,15 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 
 	if (nl_genid(&s->nl, &s->genid) < 0)
 		s->genid = 0;
-	if (!s->full_read && applied_load(table, &old, &meta) < 0)
-		old = NULL;
-	bool unchanged = old && meta.genid && meta.genid == s->genid;
+	/* the record's first line says whether rule_counters need be read */
+	bool unchanged = !s->full_read && applied_current(table, s->genid);
 	int status = session_read(s, table, (1u << KSET_LAN) |
 				  (unchanged ? KSTATE_NO_COUNTERS : 0));
 	if (status == EXIT_OK && s->st.exists) {
-		int r = elements_load(s, table, old, &meta, unchanged);
+		if (!s->full_read && s->st.same_layout && applied_load(table, &old, &meta) < 0)
+			old = NULL;
+		int r = elements_load(s, table, old, &meta, unchanged,
+				      unchanged && old && meta.genid == s->genid);
 		if (r < 0) {
 			fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
 			status = EXIT_SYSTEM;

@@ -61,6 +61,10 @@ on router nft add table inet scratch
 check_output "after another program's commit, the record is checked against rule_counters" \
 	'elements from the verified record of the last apply$' natgw apply -v "$C"
 on router nft delete table inet scratch
+natgw apply -q "$C"
+sed -i '1s/ netns [0-9]*$/ netns 12345/' "$NATGW_RUN_DIR"/applied-natgw-*.yaml
+check_output "a record that names another namespace (a reused inode) is checked too" \
+	'elements from the verified record of the last apply$' natgw apply -v "$C"
 check_output "the other table still forwards" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 8081
 check_output "natgw forwards too" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
