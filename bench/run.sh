@@ -48,6 +48,7 @@ if [ -z "$NATGW" ]; then
 fi
 CTFILL=${BENCH_CTFILL:-$(dirname "$NATGW")/../bench/natgw-ctfill}
 CONNLOAD=${BENCH_CONNLOAD:-$(dirname "$NATGW")/../bench/natgw-connload}
+YAMLSCAN=${BENCH_YAMLSCAN:-$(dirname "$NATGW")/../bench/natgw-yamlscan}
 
 . "$TOP/bench/lib.sh"
 trap bench_cleanup EXIT
