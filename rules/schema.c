@@ -8,6 +8,7 @@
 #include "suggest.h"
 #include "xalloc.h"
 
+__attribute__((format(printf, 4, 0)))
 static void lvadd(struct loader *L, enum ngw_severity sev, struct ngw_pos pos,
 		  const char *fmt, va_list ap)
 {
