@@ -9,18 +9,20 @@
  *   natgw-probe connect tcp|udp ADDR PORT [--from ADDR] [--sport PORT] [--timeout MS]
  *       sends one line, prints the answer, exit 0; exit 1 with the reason
  *       on stderr when there is no answer in time.
- *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR]
+ *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR] [--until FILE]
  *       keeps one connection and exchanges a line every 100 ms for N
- *       seconds; exit 0 only if every exchange was answered.
+ *       seconds (or until FILE exists); exit 0 only if every exchange was
+ *       answered.
  *   natgw-probe stream udp ADDR PORT --seconds N [--interval MS]
  *       one UDP socket sending a datagram every interval (default 100 ms);
  *       prints "sent=<ms since the epoch> <answer>" or "sent=<ms> none"
  *       for each, so a test can see when the answers changed.
  *
- *   natgw-probe churn tcp ADDR PORT --seconds N [--interval MS]
+ *   natgw-probe churn tcp ADDR PORT --seconds N [--interval MS] [--until FILE]
  *       a new connection every interval (default 100 ms), one exchange on
  *       each; prints "<ms since the epoch> ok" or "<ms> fail <reason>" per
  *       attempt, so a test can see when connections failed and for how long.
+ *       Stops after N seconds, or as soon as FILE exists.
  *   natgw-probe udppeer udp ADDR PORT --to SOCKET[,SOCKET...] --seconds N [--every MS]
  *       one UDP socket bound to ADDR:PORT, as a game console or phone has:
  *       sends a line to each SOCKET ("203.0.113.100:7000"; again every MS
@@ -292,13 +294,21 @@ static long long epoch_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --until FILE: a test ends a long hold or churn by creating FILE. */
+static const char *until_file;
+
+static bool go_on(double end)
+{
+	return now() < end && !(until_file && access(until_file, F_OK) == 0);
+}
+
 static int churn(const char *host, const char *port, double seconds, int interval_ms)
 {
 	char reply[256];
 	double end = now() + seconds;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while (now() < end) {
+	while (go_on(end)) {
 		double start = now();
 		long long t = epoch_ms();
 		int fd = client_try(true, host, port, NULL, NULL, 1000);
@@ -377,6 +387,8 @@ int main(int argc, char **argv)
 			ready = argv[i + 1];
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--until"))
+			until_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--to"))
 			to = argv[i + 1];
 		else if (!strcmp(argv[i], "--every"))
@@ -433,7 +445,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "hold") && tcp && seconds > 0) {
 		unsigned n = 0;
 		double end = now() + seconds;
-		while (now() < end) {
+		while (go_on(end)) {
 			if (exchange(fd, reply, sizeof(reply)) < 0) {
 				fprintf(stderr, "natgw-probe: exchange %u failed: %s\n", n + 1,
 					strerror(errno));
