@@ -36,7 +36,10 @@ config 0 >"$NGW_TMP/few.yaml"
 cp "$NGW_TMP/few.yaml" "$C"
 
 serve server tcp 192.0.2.10 8443
-bg router "$NGW_BIN" run -v -c "$C" 2>>"$LOG"
+# under AddressSanitizer, freed memory waits in its quarantine (256 MiB)
+# before reuse, which is not the daemon's growth: no quarantine here
+bg router env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+	"$NGW_BIN" run -v -c "$C" 2>>"$LOG"
 DPID=${NGW_PIDS[-1]}
 for _ in $(seq 100); do
 	grep -q '^natgw: running' "$LOG" && break
@@ -77,6 +80,10 @@ for i in $(seq "$RELOADS"); do
 		sleep 0.5	# idle: the file watch's own look at the change is done
 		FDS_FIRST=$(fds) RSS_FIRST=$(rss)
 	fi
+	if [ "$i" -eq $((RELOADS / 2)) ]; then
+		sleep 0.5
+		RSS_MID=$(rss)
+	fi
 	[ $((i % 50)) -eq 0 ] && RSS_STEPS+=" $(rss)"
 	[ $(($(date +%s) - started)) -ge 150 ] && break
 done
@@ -102,15 +109,24 @@ sleep 0.3	# the churn's last line
 ok=$(grep -c ' ok$' "$NGW_TMP/churn")
 bad=$(grep -c ' fail ' "$NGW_TMP/churn")
 echo "storm: $reloads reloads in $took s; new connections: $ok ok, $bad failed;" \
-	"daemon fds $FDS_FIRST -> $FDS_LAST, VmRSS $RSS_FIRST -> $RSS_LAST KiB" \
+	"daemon fds $FDS_FIRST -> $FDS_LAST, VmRSS $RSS_FIRST -> $RSS_MID -> $RSS_LAST KiB" \
 	"(every 50 reloads:$RSS_STEPS)"
 check "new connections were made all along ($ok)" test "$ok" -ge $((took * 20))
 check "none failed or was reset" test "$bad" -eq 0
 grep ' fail ' "$NGW_TMP/churn" | head -3 >&2
 check "the daemon's open files are as after the first round ($FDS_FIRST -> $FDS_LAST)" \
 	test "$FDS_LAST" -eq "$FDS_FIRST"
-# flat: within 1 MiB (the allocator keeps some pages between applies)
-check "the daemon's memory is as after the first round ($RSS_FIRST -> $RSS_LAST KiB)" \
-	test $((RSS_LAST - RSS_FIRST)) -le 1024
+# flat: the allocator settles in the first rounds (a few hundred KiB), and
+# then nothing grows: a leak of 1 KiB a reload would show 150 KiB. (Built
+# with AddressSanitizer the resident set wanders by 2%; its leak checker
+# covers that build when the daemon exits.)
+slack=$((RSS_MID / 50 > 128 ? RSS_MID / 50 : 128))
+check "the daemon's memory after the last reload is within 2 MiB of the first ($RSS_FIRST -> $RSS_LAST KiB)" \
+	test $((RSS_LAST - RSS_FIRST)) -le 2048
+check "and it did not grow over the second half of the storm ($RSS_MID -> $RSS_LAST KiB)" \
+	test $((RSS_LAST - RSS_MID)) -le "$slack"
 check "the daemon is still running" kill -0 "$DPID"
+kill -TERM "$DPID"
+wait "$DPID"
+check "it stops with status 0 (built with sanitizers: and no leak)" test $? -eq 0
 finish
