@@ -179,7 +179,9 @@ bool ct_parse(const void *msg, size_t len, struct ct_entry *e)
 	struct attrs t = { .max = CTA_MAX };
 
 	memset(e, 0, sizeof(*e));
-	if (len < sizeof(*nlh) || nlh->nlmsg_len > len ||
+	/* libmnl walks attributes up to the aligned end of the message: a
+	 * length that is not a multiple of 4 must not let it read past len */
+	if (len < sizeof(*nlh) || MNL_ALIGN(nlh->nlmsg_len) > len ||
 	    nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nfgenmsg))
 		return false;
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, &t) < 0)

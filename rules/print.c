@@ -36,16 +36,60 @@ static bool plain_safe(const char *s)
 	return true;
 }
 
+/* The code point of the UTF-8 sequence at s, and its length in *len. The
+ * loader only lets valid UTF-8 through; a broken sequence is taken a byte
+ * at a time all the same, so nothing is read past the string's end. */
+static unsigned utf8_decode(const unsigned char *s, int *len)
+{
+	int want = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		   (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	for (int i = 1; i < want; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			want = 0;
+	if (want <= 1) {
+		*len = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		*len = 2;
+		return (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu);
+	}
+	if ((s[0] & 0xf0) == 0xe0) {
+		*len = 3;
+		return (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	}
+	*len = 4;
+	return (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+}
+
+/* Whether a YAML reader gives back code point c written as it is inside
+ * double quotes: YAML's printable characters, less its line breaks (NEL,
+ * U+2028, U+2029, which it folds to a space) and the byte order mark. */
+static bool yaml_keeps(unsigned c)
+{
+	if (c == 0x85 || c == 0x2028 || c == 0x2029 || c == 0xfeff)
+		return false;
+	return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
 static void put_quoted(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(out, "\\x%02x", (unsigned char)*s);
+	while (*s) {
+		int len;
+		unsigned c = utf8_decode((const unsigned char *)s, &len);
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", (char)c);
+		else if (c < 0x100 && !yaml_keeps(c))
+			fprintf(out, "\\x%02x", c);
+		else if (c < 0x10000 && !yaml_keeps(c))
+			fprintf(out, "\\u%04x", c);
+		else if (!yaml_keeps(c))
+			fprintf(out, "\\U%08x", c);
 		else
-			fputc(*s, out);
+			fwrite(s, 1, (size_t)len, out);
+		s += len;
 	}
 	fputc('"', out);
 }

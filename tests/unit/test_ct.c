@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -123,6 +124,20 @@ static void test_parse(void)
 						 MNL_ALIGN(sizeof(struct nfgenmsg)));
 	first->nla_len = 0xfff0;
 	CHECK(!ct_parse(nlh, nlh->nlmsg_len, &e), "an attribute longer than the message is refused");
+
+	/* a length that is not a multiple of 4: libmnl walks attributes up to
+	 * the aligned end, 2 bytes past this message (found by fuzz_ct) */
+	s = forward_spec();
+	nlh = build(buf, &s);
+	size_t odd = nlh->nlmsg_len - 2;
+	unsigned char *exact = malloc(odd);
+	CHECK(exact != NULL, "malloc");
+	if (exact) {
+		memcpy(exact, nlh, odd);
+		((struct nlmsghdr *)exact)->nlmsg_len = (uint32_t)odd;
+		CHECK(!ct_parse(exact, odd, &e), "a length that is not a multiple of 4 is refused");
+		free(exact);
+	}
 
 	s = forward_spec();
 	s.no_reply = true;
