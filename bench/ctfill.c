@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* natgw-ctfill TOTAL NATGW [MARK]: the load generator of B4 and B6 (and of
- * the kernel tests' lost-event checks). Fills this network namespace's conntrack
+/* natgw-ctfill TOTAL NATGW [MARK [assured]]: the load generator of B4 and B6
+ * (and of the kernel tests' lost-event and full-table checks). Fills this network namespace's conntrack
  * table with TOTAL UDP entries (198.51.100.x:port -> 203.0.113.5:53, ten
  * minutes each), of which the first NATGW look like natgw's forwards: ct
  * mark MARK (default 0x4e000001) and a reply from 192.0.2.10:8443. Quick,
- * through ctnetlink, many entries per send. Prints how many it made. */
+ * through ctnetlink, many entries per send. With "assured", the entries are
+ * marked as answered connections, which the kernel does not evict to make
+ * room: a table filled with them stays full. Prints how many it made. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
@@ -55,9 +58,13 @@ static unsigned drain(struct mnl_socket *nl, char *buf, int wait_ms)
 			break;
 		const struct nlmsghdr *nlh = (const void *)buf;
 		int left = (int)n;
-		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				errors++;
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			if (!errors++)	/* the first says why */
+				fprintf(stderr, "natgw-ctfill: refused: %s\n", strerror(-e->error));
+		}
 	}
 	return errors;
 }
@@ -65,12 +72,13 @@ static unsigned drain(struct mnl_socket *nl, char *buf, int wait_ms)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: natgw-ctfill TOTAL NATGW [MARK]\n");
+		fprintf(stderr, "usage: natgw-ctfill TOTAL NATGW [MARK [assured]]\n");
 		return 2;
 	}
 	unsigned total = (unsigned)strtoul(argv[1], NULL, 0);
 	unsigned natgw = (unsigned)strtoul(argv[2], NULL, 0);
 	uint32_t mark = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0x4e000001u;
+	int assured = argc > 4 && !strcmp(argv[4], "assured");
 	char *buf = calloc(1, BUF), *rbuf = calloc(1, BUF);
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	unsigned errors = 0;
@@ -110,6 +118,9 @@ int main(int argc, char **argv)
 		else
 			tuple(nlh, CTA_TUPLE_REPLY, dst, src, 53, sport);
 		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(600));
+		if (assured)	/* the kernel takes CONFIRMED as it is: say it */
+			mnl_attr_put_u32(nlh, CTA_STATUS,
+					 htonl(IPS_ASSURED | IPS_SEEN_REPLY | IPS_CONFIRMED));
 		if (i < natgw)
 			mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark));
 		used += NLMSG_ALIGN(nlh->nlmsg_len);

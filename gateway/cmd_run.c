@@ -226,7 +226,7 @@ static bool sig_readable(struct daemon *d)
 static int timeout_ms(const struct daemon *d)
 {
 	double due[] = { d->reload_due, d->verify_due,
-			 d->confirm_pending ? d->confirm_due : 0 };
+			 d->confirm_pending ? d->confirm_due : 0, d->ct_watch_due };
 	double now = session_now_ms(), next = 0;
 
 	for (size_t i = 0; i < sizeof(due) / sizeof(*due); i++)
@@ -235,6 +235,26 @@ static int timeout_ms(const struct daemon *d)
 	if (!next)
 		return -1;
 	return next <= now ? 0 : (int)(next - now) + 1;
+}
+
+/* Every second: is the conntrack table full, and dropping connections? */
+static void watch_conntrack(struct daemon *d, double now)
+{
+	struct ct_stats st;
+	char line[320];
+
+	d->ct_watch_due = now + CT_WATCH_INTERVAL_MS;
+	int r = ct_stats_read(d->ct_dump, &st);
+	if (r < 0) {
+		if (!d->ct_watch.unreadable)
+			daemon_log(d, "reading conntrack's statistics: %s", strerror(-r));
+		d->ct_watch.unreadable = true;
+		return;
+	}
+	d->ct_watch.unreadable = false;
+	const char *say = ct_watch_step(&d->ct_watch, &st, now, line, sizeof(line));
+	if (say)
+		daemon_log(d, "%s", say);
 }
 
 static void timers(struct daemon *d)
@@ -249,6 +269,8 @@ static void timers(struct daemon *d)
 	}
 	if (d->verify_due && d->verify_due <= now)
 		daemon_restore(d);
+	if (d->ct_watch_due <= now)
+		watch_conntrack(d, now);
 }
 
 static void loop(struct daemon *d)

@@ -310,6 +310,65 @@ int ct_delete(struct ct_sock *s, const struct ct_entry *e)
 	return r < 0 ? -errno : 0;
 }
 
+/* ---- statistics -------------------------------------------------------- */
+
+static int cpu_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_stats *st = data;
+	struct attrs t = { .max = CTA_STATS_MAX };
+	uint32_t v;
+
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, &t) < 0)
+		return MNL_CB_OK;
+	if (get_be32(t.a[CTA_STATS_DROP], &v))
+		st->drop += v;
+	if (get_be32(t.a[CTA_STATS_EARLY_DROP], &v))
+		st->early_drop += v;
+	if (get_be32(t.a[CTA_STATS_INSERT_FAILED], &v))
+		st->insert_failed += v;
+	return MNL_CB_OK;
+}
+
+static int global_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_stats *st = data;
+	struct attrs t = { .max = CTA_STATS_GLOBAL_MAX };
+
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, &t) < 0)
+		return MNL_CB_OK;
+	get_be32(t.a[CTA_STATS_GLOBAL_ENTRIES], &st->entries);
+	get_be32(t.a[CTA_STATS_GLOBAL_MAX_ENTRIES], &st->max);
+	return MNL_CB_OK;
+}
+
+/* One request, every answer to cb. */
+static int stats_request(struct ct_sock *s, uint16_t type, uint16_t flags, mnl_cb_t cb,
+			 struct ct_stats *st)
+{
+	char req[64] = { 0 };
+	struct nlmsghdr *nlh = request(s, req, type, flags, AF_UNSPEC);
+
+	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(s->nl, s->buf, BUF_SIZE);
+		if (n < 0)
+			return -errno;
+		int r = mnl_cb_run(s->buf, (size_t)n, nlh->nlmsg_seq, s->portid, cb, st);
+		if (r <= 0)
+			return r < 0 ? -errno : 0;
+	}
+}
+
+int ct_stats_read(struct ct_sock *s, struct ct_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	int r = stats_request(s, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP, cpu_stats_cb, st);
+	if (r == 0)
+		r = stats_request(s, IPCTNL_MSG_CT_GET_STATS, NLM_F_ACK, global_stats_cb, st);
+	return r;
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 int ct_events_read(struct ct_sock *s, bool wait,

@@ -66,4 +66,15 @@ const char *ct_state_name(const struct ct_entry *e);
  * for the tests and the fuzzer. */
 bool ct_parse(const void *msg, size_t len, struct ct_entry *e);
 
+/* This network namespace's conntrack table: how full it is, and how many
+ * new connections the kernel dropped (table full: no entry could be made),
+ * evicted early or failed to insert, summed over the CPUs since boot. */
+struct ct_stats {
+	uint32_t entries, max;
+	uint64_t drop, early_drop, insert_failed;
+};
+
+/* 0 or -errno. */
+int ct_stats_read(struct ct_sock *s, struct ct_stats *st);
+
 #endif

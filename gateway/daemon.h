@@ -10,6 +10,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "ct.h"
+#include "ct_watch.h"
 #include "ei_guard.h"
 #include "nftev.h"
 #include "rule_index.h"
@@ -38,6 +39,8 @@ struct daemon {
 	bool reload_deferred;		/* asked for while confirm was pending */
 
 	double reload_due, verify_due;	/* 0: not scheduled */
+	double ct_watch_due;		/* the next look at conntrack's fill */
+	struct ct_watch ct_watch;
 	const char *reload_why;
 	bool verify_full;		/* set elements were touched */
 

@@ -245,6 +245,15 @@ static void test_xlat(void)
 	CHECK(appeared_n == 1, "resync: %zu appeared, expected 1", appeared_n);
 	CHECK(ended_n == 4899, "resync: %zu ended, expected 4899", ended_n);
 	CHECK(xlat_count(x) == 101, "resync leaves 101, not %zu", xlat_count(x));
+	/* the chains of the shared sockets hold exactly those left */
+	n = 0;
+	for (m = xlat_lookup_external(x, IPPROTO_UDP, &ext); m; m = xlat_next_external(x, m))
+		n++;
+	CHECK(n == 101, "after removals, by external socket: %zu of 101", n);
+	n = 0;
+	for (m = xlat_lookup_internal(x, IPPROTO_UDP, &in); m; m = xlat_next_internal(x, m))
+		n++;
+	CHECK(n == 101, "after removals, by internal socket: %zu of 101", n);
 	xlat_free(x);
 }
 
