@@ -23,6 +23,8 @@ struct slot {
 	uint8_t src[16], dst[16], xaddr[16];
 };
 
+_Static_assert(sizeof(struct slot) == 104, "a slot is 104 bytes (bench B6 counts on it)");
+
 enum { SLOT_SNAT = 1, SLOT_EI = 2 };
 #define SLAB_BITS 12
 #define SLAB_SLOTS (1u << SLAB_BITS)
