@@ -207,6 +207,15 @@ finish() {
 
 # natgw and the probe on a node
 natgw() { on "${NGW_NODE:-router}" "$NGW_BIN" "$@"; }
+
+# wait_running LOG: until natgw run (logging to LOG) says it runs, 5 s at most
+wait_running() {
+	for _ in $(seq 100); do
+		grep -q '^natgw: running' "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 probe() {
 	local node=$1
 	shift

@@ -40,10 +40,7 @@ YAML
 serve server tcp 192.0.2.10 8443
 bg router "$NGW_BIN" run -c "$C" 2>>"$LOG"
 DPID=${NGW_PIDS[-1]}
-for _ in $(seq 100); do
-	grep -q '^natgw: running' "$LOG" && break
-	sleep 0.05
-done
+wait_running "$LOG"
 check_output "the daemon runs" '^natgw: running: table inet natgw' cat "$LOG"
 check_output "a connection works before the load" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 443

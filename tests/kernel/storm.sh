@@ -41,10 +41,7 @@ serve server tcp 192.0.2.10 8443
 bg router env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
 	"$NGW_BIN" run -v -c "$C" 2>>"$LOG"
 DPID=${NGW_PIDS[-1]}
-for _ in $(seq 100); do
-	grep -q '^natgw: running' "$LOG" && break
-	sleep 0.05
-done
+wait_running "$LOG"
 check_output "the daemon runs" '^natgw: running: table inet natgw, 2 rules' cat "$LOG"
 
 bg client "$NGW_PROBE" churn tcp 203.0.113.5 443 --seconds 170 --interval 20 \
