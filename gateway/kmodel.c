@@ -209,8 +209,10 @@ static void fixed_rules_head(struct kmodel *m)
 	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG | MARK_HAIRPIN);
 	op(r, KOP_MASQ);
 
-	/* the lookup counts the packet on the rule's element */
+	/* the lookup counts the packet on the rule's element; other traffic
+	 * stops at the tag, before the lookup */
 	r = rule_new(m, KCHAIN_COUNT_FWD, KRULE_NO_OWNER);
+	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK, MARK_TAG);
 	op_set(r, KOP_MARK_IN, KSET_RULE_COUNTERS, MARK_RULE_MASK);
 }
 
