@@ -452,6 +452,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		log_heap(&d, "at start");
 		daemon_log(&d, "running: table inet %s, %zu rules, %zu mappings; serving %s",
 			   d.table, d.n_marks, xlat_count(d.x), sock);
+		d.ct_watch_due = session_now_ms();	/* the first look, then every second */
 		loop(&d);
 		settle_confirm(&d);
 	}

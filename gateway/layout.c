@@ -68,11 +68,6 @@ unsigned kset_key_len(enum kset s)
 	return n;
 }
 
-unsigned kset_elem_key_len(enum kset s)
-{
-	return kset_key_len(s) * (kset_defs[s].interval ? 2 : 1);
-}
-
 unsigned kdata_len(enum kdata d)
 {
 	switch (d) {

@@ -139,8 +139,7 @@ extern const char *const kchain_names[KCHAIN_COUNT];
 uint32_t kset_capacity(size_t n);
 
 unsigned kfield_size(enum kfield f);	/* padded size in bytes */
-unsigned kset_key_len(enum kset s);	/* of one key */
-unsigned kset_elem_key_len(enum kset s);	/* an element's: two keys for a range */
+unsigned kset_key_len(enum kset s);	/* of one key (a range's element has two) */
 unsigned kdata_len(enum kdata d);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "config.h"
 #include "applied.h"
+#include "name_map.h"
 #include "session.h"
 
 double session_now_ms(void)
@@ -58,36 +59,26 @@ int session_read(struct session *s, const char *table, unsigned sets_mask)
 	return EXIT_OK;
 }
 
-static int kmodel_rule_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct kmodel_rule *)a)->name, ((const struct kmodel_rule *)b)->name);
-}
-
 /* Whether the record of the last apply, compiled as old, is what the kernel
  * holds: rule_counters holds exactly old's rules, each with the digest of
  * the elements old gives it, the same mark and the same description. */
 static bool record_verified(const struct kstate *st, const struct kmodel *old)
 {
-	struct kmodel_rule *sorted = calloc(old->n_rules + 1, sizeof(*sorted));
-	size_t matched = 0;
-	bool ok = true;
+	struct name_map by_name;
+	bool ok = st->n_counters == old->n_rules;
 
-	if (!sorted)
-		abort();
-	memcpy(sorted, old->rules, old->n_rules * sizeof(*sorted));
-	qsort(sorted, old->n_rules, sizeof(*sorted), kmodel_rule_cmp);
+	name_map_init(&by_name, old->n_rules);
+	for (size_t i = 0; i < old->n_rules; i++)
+		name_map_put(&by_name, old->rules[i].name, i);
 	for (size_t i = 0; ok && i < st->n_counters; i++) {
 		const struct kstate_counter *c = &st->counters[i];
-		struct kmodel_rule key;
-		snprintf(key.name, sizeof(key.name), "%s", c->name);
-		const struct kmodel_rule *r = bsearch(&key, sorted, old->n_rules, sizeof(*sorted),
-						      kmodel_rule_cmp);
-		ok = r && c->digest && c->digest == r->digest && c->mark == r->mark &&
-		     !strcmp(c->comment, r->desc);
-		matched++;
+		long r = name_map_get(&by_name, c->name);
+		const struct kmodel_rule *k = r >= 0 ? &old->rules[r] : NULL;
+		ok = k && c->digest && c->digest == k->digest && c->mark == k->mark &&
+		     !strcmp(c->comment, k->desc);
 	}
-	free(sorted);
-	return ok && matched == old->n_rules;
+	name_map_free(&by_name);
+	return ok;
 }
 
 /* The record's rules, compiled with the marks it says they have; false
