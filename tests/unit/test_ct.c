@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "ct.h"
+#include "ct_watch.h"
 #include "xlat.h"
 
 struct spec {
@@ -257,9 +258,44 @@ static void test_xlat(void)
 	xlat_free(x);
 }
 
+/* The daemon's word on a full conntrack table, look by look. */
+static void test_ct_watch(void)
+{
+	struct ct_watch w = { 0 };
+	struct ct_stats st = { .entries = 100, .max = 1000 };
+	char buf[320];
+	const char *say;
+
+	CHECK(!ct_watch_step(&w, &st, 0, buf, sizeof(buf)), "the first look says nothing");
+	CHECK(!ct_watch_step(&w, &st, 1000, buf, sizeof(buf)), "nor a quiet table");
+	st.entries = 1000;
+	st.drop = 5;
+	st.early_drop = 2;
+	say = ct_watch_step(&w, &st, 2000, buf, sizeof(buf));
+	CHECK(say && strstr(say, "conntrack table full: 1000 of 1000 entries; the kernel dropped 5 "
+			    "packets opening new connections and evicted 2 unanswered connections "
+			    "in the last 1 s"), "drops: it is full (%s)", say ? say : "nothing");
+	st.drop = 9;
+	CHECK(!ct_watch_step(&w, &st, 3000, buf, sizeof(buf)), "more drops within 10 s: quiet");
+	st.drop = 10;
+	say = ct_watch_step(&w, &st, 12000, buf, sizeof(buf));
+	CHECK(say && strstr(say, "still full: 1000 of 1000 entries; the kernel dropped 5 packets") &&
+	      strstr(say, "in the last 10 s"), "10 s later it says so again (%s)",
+	      say ? say : "nothing");
+	CHECK(!ct_watch_step(&w, &st, 13000, buf, sizeof(buf)),
+	      "no drops while still full (nobody connects): not room");
+	st.entries = 900;
+	say = ct_watch_step(&w, &st, 14000, buf, sizeof(buf));
+	CHECK(say && strstr(say, "has room again: 900 of 1000 entries; 10 packets opening new "
+			    "connections were dropped while it was full"), "room again (%s)",
+	      say ? say : "nothing");
+	CHECK(!ct_watch_step(&w, &st, 15000, buf, sizeof(buf)), "and then quiet");
+}
+
 int main(void)
 {
 	test_parse();
 	test_xlat();
+	test_ct_watch();
 	return check_summary();
 }
