@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "applied.h"
@@ -75,34 +76,20 @@ static void marks_parse(char *text, struct applied_meta *meta)
 		meta->genid = 0;
 }
 
-uint64_t applied_netns_cookie(void)
-{
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
-	    len != sizeof(cookie))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
 bool applied_current(const char *table, uint32_t genid)
 {
 	char path[512], line[128];
 	struct applied_meta meta = { 0 };
-	FILE *f = NULL;
+	int fd = applied_path(table, path, sizeof(path)) == 0 ? rundir_open_read(path) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 
-	if (applied_path(table, path, sizeof(path)) == 0)
-		f = fopen(path, "re");
+	if (!f && fd >= 0)
+		close(fd);
 	if (f && fgets(line, sizeof(line), f))
 		head_parse(line, &meta);
 	if (f)
 		fclose(f);
-	uint64_t cookie = applied_netns_cookie();
+	uint64_t cookie = rundir_netns_cookie();
 	return genid && meta.genid == genid && cookie && meta.netns_cookie == cookie;
 }
 
@@ -110,12 +97,12 @@ bool applied_current(const char *table, uint32_t genid)
  * (the canonical form and the marks of 100,000 rules). */
 static int read_all(const char *path, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = rundir_open_read(path);
 	struct stat st;
 	int r = 0;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0 || st.st_size < 0 || st.st_size > (1 << 30)) {
 		close(fd);
 		return -EFBIG;
@@ -126,7 +113,7 @@ static int read_all(const char *path, char **buf, size_t *len)
 	*len = 0;
 	while (*len < (size_t)st.st_size) {
 		ssize_t n = read(fd, *buf + *len, (size_t)st.st_size - *len);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EIO;
@@ -230,26 +217,36 @@ int applied_save(const char *table, struct applied_draft *d, const struct kmodel
 	char path[512], tmp[600];
 	int r = applied_path(table, path, sizeof(path));
 
+	char why[512];
+
 	draft_join(d);
 	if (r == 0)
 		r = d->err;
 	if (r == 0)
-		r = rundir_ensure();
+		r = rundir_ensure(why, sizeof(why));
 	if (r < 0) {
 		applied_draft_drop(d);
 		return r;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a name nobody could have prepared, created new: never through a
+	 * link, never over a file that is there (the caller holds the apply
+	 * lock, and cleans up what a killed apply left) */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.%lx.tmp", path, (long)getpid(),
+		 (unsigned long)now.tv_nsec ^ (unsigned long)now.tv_sec);
+	int fd = rundir_create(tmp);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
-		r = -errno;
-		if (fd >= 0)
+		r = fd < 0 ? fd : -errno;
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp);
+		}
 		applied_draft_drop(d);
 		return r;
 	}
-	fprintf(f, META_HEAD, genid, (unsigned long long)applied_netns_cookie());
+	fprintf(f, META_HEAD, genid, (unsigned long long)rundir_netns_cookie());
 	fwrite(d->text, 1, d->len, f);
 	for (size_t i = 0; i < m->n_rules; i++)
 		fprintf(f, META_MARK "%s 0x%08x\n", m->rules[i].name, m->rules[i].mark);

@@ -34,9 +34,6 @@ struct applied_meta {
 	char *names;
 };
 
-/* This network namespace's cookie; 0 when the kernel has none to give. */
-uint64_t applied_netns_cookie(void);
-
 /* The first line only: whether the record names this generation of this
  * namespace, i.e. nothing was committed to nftables since it was written. */
 bool applied_current(const char *table, uint32_t genid);

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "applied.h"
 #include "apply.h"
 #include "ei.h"
 #include "flush.h"
+#include "nftev.h"
+#include "remark.h"
 #include "rundir.h"
 
 #define MAX_ERRORS 16
@@ -34,13 +38,16 @@ static void report_errors(const struct kbatch *kb, const struct nl_error *errs, 
 	}
 }
 
-static void send_plan(struct apply_run *a, const char *file)
+/* -ERESTART when another transaction was committed since the plan began
+ * (nothing was applied: plan again), else 0 or EXIT_SYSTEM in a->status
+ * after the kernel's errors. */
+static int send_plan(struct apply_run *a, const char *file)
 {
 	struct kbatch kb;
 	struct nl_error errs[MAX_ERRORS];
 	size_t n_errs = 0;
 
-	kbatch_init(&kb, &a->s.nl, &a->s.m);
+	kbatch_init(&kb, &a->s.nl, &a->s.m, a->s.genid);
 	kplan_emit(&a->s.plan, &a->s.st, &kb);
 	a->messages = kb.nb.n_objects;
 	double tx = session_now_ms();
@@ -48,6 +55,10 @@ static void send_plan(struct apply_run *a, const char *file)
 	a->tx_ms = session_now_ms() - tx;
 	a->bytes = nl_batch_size(&kb.nb);
 	a->genid_after = kb.nb.genid_after;
+	if (r == -ERESTART) {
+		kbatch_free(&kb);
+		return r;
+	}
 	if (r < 0) {
 		a->err = -r;
 		report_errors(&kb, errs, n_errs, file);
@@ -57,6 +68,7 @@ static void send_plan(struct apply_run *a, const char *file)
 		a->status = EXIT_SYSTEM;
 	}
 	kbatch_free(&kb);
+	return 0;
 }
 
 /* flush_on_change: the mappings of rules changed or removed go, so the next
@@ -74,10 +86,10 @@ static void flush_changed(struct apply_run *a)
 		if ((r->change == KCHANGE_MODIFY || r->change == KCHANGE_REMOVE) && r->old_mark)
 			marks[n++] = r->old_mark;
 	}
-	int r = n ? flush_marks(marks, n, &a->flushed) : 0;
+	/* what could not be deleted is the caller's to say (and an error) */
+	int r = n ? flush_marks(0, marks, n, &a->flushed, &a->flush_left) : 0;
 	if (r < 0)
-		fprintf(stderr, "natgw: warning: applied, but flushing the mappings of changed "
-			"rules failed: %s\n", strerror(-r));
+		a->flush_err = -r;
 	size_t withdrawn = 0;
 	r = n ? ei_withdraw(&a->s.nl, a->s.m.table, marks, n, &withdrawn) : 0;
 	if (r < 0)
@@ -85,6 +97,22 @@ static void flush_changed(struct apply_run *a)
 			"mappings of changed rules failed: %s\n", strerror(-r));
 	a->flushed += withdrawn;
 	free(marks);
+}
+
+/* Rules whose mark moved (mark.h) take their live connections along. */
+static void remark_moved(struct apply_run *a)
+{
+	struct remark_result res;
+
+	remark_rules(&a->s.nl, a->s.m.table, &a->s.plan, &res);
+	a->remarked = res.entries + res.mappings;
+	if (res.err) {
+		fprintf(stderr, "natgw: applied, but %zu live connection%s of rules whose ct mark "
+			"moved could not be given the new mark: %s; they are counted and listed "
+			"under no rule until they end\n", res.entries_failed,
+			res.entries_failed == 1 ? "" : "s", strerror(-res.err));
+		a->status = EXIT_SYSTEM;
+	}
 }
 
 /* commit-confirm needs the ruleset in the kernel now, exactly. */
@@ -103,30 +131,134 @@ static int keep_previous(struct apply_run *a, const char *table)
 	return EXIT_SYSTEM;
 }
 
+int apply_lock(const char *table, int *fd)
+{
+	char why[600];
+	bool waited = false;
+	int r = rundir_ensure(why, sizeof(why));
+
+	*fd = -1;
+	if (r < 0) {
+		fprintf(stderr, "natgw: %s%s; nothing was applied\n", why,
+			r == -EACCES && geteuid() ? ": natgw needs root (CAP_NET_ADMIN)" : "");
+		return EXIT_SYSTEM;
+	}
+	r = rundir_lock(table, 0, &waited);
+	if (r == -EWOULDBLOCK) {
+		fprintf(stderr, "natgw: waiting for another natgw applying to table inet %s\n",
+			table);
+		r = rundir_lock(table, APPLY_LOCK_WAIT_MS, &waited);
+	}
+	if (r == -EWOULDBLOCK) {
+		fprintf(stderr, "natgw: another natgw has been applying to table inet %s for %u s; "
+			"nothing was applied\n", table, APPLY_LOCK_WAIT_MS / 1000);
+		return EXIT_SYSTEM;
+	}
+	if (r < 0) {
+		fprintf(stderr, "natgw: cannot take the apply lock of table inet %s in %s: %s; "
+			"nothing was applied\n", table, rundir(), strerror(-r));
+		return EXIT_SYSTEM;
+	}
+	*fd = r;
+	return EXIT_OK;
+}
+
+/* After the kernel refused a transaction because the ruleset's generation
+ * moved on: whether every commit since touched other tables only (nothing
+ * natgw planned against changed), with *now the generation to plan
+ * against. False when natgw's table was touched, events were lost, or the
+ * events do not reach the current generation in time. */
+static bool only_others_committed(struct nftev *ev, struct nl *nl, const char *table,
+				  uint32_t *now)
+{
+	struct nftev_seen seen = { 0 };
+
+	if (!ev || nl_genid(nl, now) < 0 || !*now)
+		return false;
+	/* each commit's events end with its NEWGEN: read up to the one of
+	 * the generation just asked for */
+	for (int waited = 0; waited < 500; waited += 10) {
+		if (nftev_read(ev, table, &seen) < 0 || seen.table || seen.lost)
+			return false;
+		if (seen.genid == *now)
+			return true;
+		poll(&(struct pollfd){ .fd = nftev_fd(ev), .events = POLLIN }, 1, 10);
+	}
+	return false;
+}
+
+/* Plans against the kernel as it is now and sends the plan. When another
+ * program committed in between, the kernel refuses the transaction: if
+ * that program touched other tables only, the same plan is sent again
+ * against the new generation; if it touched natgw's table, natgw plans
+ * again. A few times each. */
+static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
+			  const struct apply_opts *o, struct apply_run *a, bool *changes)
+{
+	struct nftev *ev = nftev_open();	/* before the plan's generation is read */
+	int plans = 0, sends = 0;
+
+	for (;;) {
+		if (plans++ == 0 || !sends) {
+			a->status = session_open(&a->s);	/* zeroes a->s */
+			a->s.full_read = o->full_read;
+			if (a->status == EXIT_OK)
+				a->status = session_plan(&a->s, rs);
+			if (a->status == EXIT_OK && o->keep_previous)
+				a->status = keep_previous(a, rs->gateway.table);
+			if (a->status != EXIT_OK)
+				break;
+			*changes = !kplan_empty(&a->s.plan);
+		}
+		if (!*changes || send_plan(a, file) != -ERESTART)
+			break;
+		uint32_t now;
+		if (++sends < APPLY_RESENDS &&
+		    only_others_committed(ev, &a->s.nl, rs->gateway.table, &now)) {
+			a->s.genid = now;	/* the plan holds: send it again */
+			continue;
+		}
+		if (plans == APPLY_ATTEMPTS) {
+			fprintf(stderr, "natgw: table inet %s was changed by another program while "
+				"natgw was applying, %d times in a row; nothing was applied. Run it "
+				"again.\n", rs->gateway.table, APPLY_ATTEMPTS);
+			a->status = EXIT_SYSTEM;
+			break;
+		}
+		sends = 0;
+		ruleset_free(a->previous);
+		a->previous = NULL;
+		a->previous_none = false;
+		session_close(&a->s);
+	}
+	nftev_close(ev);
+}
+
 int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct apply_opts *o,
 		  struct apply_run *a)
 {
 	double start = session_now_ms();
+	bool changes = false;
+	int lock;
 
 	memset(a, 0, sizeof(*a));
-	a->status = session_open(&a->s);	/* zeroes a->s */
-	a->s.full_read = o->full_read;
-	a->s.mark_hint = o->mark_hint;
-	a->s.n_mark_hint = o->n_mark_hint;
-	if (a->status == EXIT_OK)
-		a->status = session_plan(&a->s, rs);
-	if (a->status == EXIT_OK && o->keep_previous)
-		a->status = keep_previous(a, rs->gateway.table);
+	/* one apply per table and namespace at a time: the loser waits, then
+	 * plans against what the winner left */
+	a->status = apply_lock(rs->gateway.table, &lock);
 	if (a->status != EXIT_OK)
 		return a->status;
+	plan_and_send(rs, file, o, a, &changes);
+	if (a->status != EXIT_OK) {
+		close(lock);
+		return a->status;
+	}
 	a->planned = true;
-	bool changes = !kplan_empty(&a->s.plan);
 	struct applied_draft draft;
 	applied_draft_start(&draft, rs);
-	if (changes)
-		send_plan(a, file);
 	if (a->status == EXIT_OK && changes && rs->gateway.flush_on_change)
 		flush_changed(a);
+	if (a->status == EXIT_OK && a->s.plan.n_remark)
+		remark_moved(a);
 	a->ms = session_now_ms() - start;
 	if (a->status == EXIT_OK) {
 		/* the record may name the generation only when this apply was
@@ -145,15 +277,20 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 	} else {
 		applied_draft_drop(&draft);
 	}
+	rundir_clean(rs->gateway.table);
+	close(lock);
 	return a->status;
 }
 
 int apply_remove_table(const char *table, bool *removed)
 {
 	struct session s;
-	int status = session_open(&s);
+	int lock, status = apply_lock(table, &lock);
 
 	*removed = false;
+	if (status != EXIT_OK)
+		return status;
+	status = session_open(&s);
 	if (status == EXIT_OK)
 		status = session_read(&s, table, 0);
 	if (status == EXIT_OK && s.st.exists) {
@@ -163,7 +300,7 @@ int apply_remove_table(const char *table, bool *removed)
 		size_t n_errs = 0;
 
 		snprintf(m.table, sizeof(m.table), "%s", table);
-		kbatch_init(&kb, &s.nl, &m);
+		kbatch_init(&kb, &s.nl, &m, 0);	/* whatever it holds now */
 		kbatch_table_del(&kb, table);
 		int r = nl_batch_send(&s.nl, &kb.nb, &err, 1, &n_errs);
 		if (r < 0) {
@@ -178,6 +315,7 @@ int apply_remove_table(const char *table, bool *removed)
 		kbatch_free(&kb);
 	}
 	session_close(&s);
+	close(lock);
 	return status;
 }
 

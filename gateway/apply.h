@@ -16,8 +16,6 @@ struct apply_opts {
 					 * read every element back (after another
 					 * program touched the table) */
 	bool keep_previous;		/* commit-confirm: keep what the kernel held */
-	const struct kmark *mark_hint;	/* marks for a table that is gone */
-	size_t n_mark_hint;
 };
 
 struct apply_run {
@@ -26,12 +24,29 @@ struct apply_run {
 	bool planned;			/* got as far as a plan (and a transaction) */
 	int err;			/* positive errno of a kernel refusal; 0 */
 	size_t flushed;			/* mappings deleted by flush_on_change */
+	size_t flush_left;		/* ... and those it could not delete */
+	int flush_err;			/* positive errno of the first that failed
+					 * (or of reading conntrack); 0. The ruleset
+					 * is applied all the same: status stays OK */
+	size_t remarked;		/* connections and mappings re-marked */
 	size_t messages, bytes;
 	double ms, tx_ms;		/* the whole apply; the transaction alone */
 	uint32_t genid_after;		/* nftables' generation after the transaction */
 	struct ngw_ruleset *previous;	/* keep_previous: the ruleset replaced */
 	bool previous_none;		/* keep_previous: there was no table */
 };
+
+/* How long an apply waits for another natgw's apply of the same table in
+ * the same namespace, and how often it plans again when another program
+ * commits to nftables between its plan and its transaction. */
+#define APPLY_LOCK_WAIT_MS 60000u
+#define APPLY_ATTEMPTS 3		/* plans, when natgw's table changed */
+#define APPLY_RESENDS 20		/* of one plan, when other tables did */
+
+/* Takes the apply lock of table (rundir.h), waiting for another natgw's
+ * apply: EXIT_OK with *fd (close it to release), or EXIT_SYSTEM after a
+ * message (the runtime directory is not trusted, or the wait ran out). */
+int apply_lock(const char *table, int *fd);
 
 /* Applies rs. Kernel refusals are printed to stderr, each attributed to the
  * rule (at file:line:col, file being the name diagnostics use) that caused

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "confirm.h"
 #include "ctl.h"
+#include "layout.h"
 #include "plan_print.h"
 
 static void apply_help(void)
@@ -33,7 +34,9 @@ static void apply_help(void)
 	       "  -v, --verbose      list the rules that changed, and where the time went\n"
 	       "\n"
 	       "Exit status: 0 applied (or nothing to do), 1 invalid configuration,\n"
-	       "2 usage error, 3 system or kernel error (nothing was applied).\n",
+	       "2 usage error, 3 system or kernel error: nothing was applied, or\n"
+	       "(\"applied, but\") flush_on_change could not delete every mapping of the\n"
+	       "changed rules.\n",
 	       NATGW_DEFAULT_CONFIG, CTL_CONFIRM_MAX);
 }
 
@@ -55,6 +58,10 @@ static void report_json(const struct apply_run *a, unsigned confirm)
 	json_number(&j, a->ms, 1);
 	json_key(&j, "flushed");
 	json_uint(&j, a->flushed);
+	json_key(&j, "flush_left");
+	json_uint(&j, a->flush_left);
+	json_key(&j, "flush_error");
+	json_string(&j, a->flush_err ? strerror(a->flush_err) : "");
 	json_key(&j, "confirm");
 	json_uint(&j, confirm);
 	json_key(&j, "error");
@@ -65,18 +72,10 @@ static void report_json(const struct apply_run *a, unsigned confirm)
 	json_finish(&j);
 }
 
-void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm)
+static void report_text(const struct cli *cli, const struct apply_run *a, unsigned confirm)
 {
 	char summary[256];
 
-	if (!a->planned)
-		return;		/* what stopped it has been said */
-	if (cli->json) {
-		report_json(a, confirm);
-		return;
-	}
-	if (a->status != EXIT_OK || cli->verbosity < 0)
-		return;
 	apply_summary(a, summary, sizeof(summary));
 	printf("natgw: %s\n", summary);
 	if (confirm)
@@ -91,6 +90,81 @@ void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned
 			a->s.record_unchanged ? ", elements from the record of the last apply "
 						"(nothing committed to nftables since)" :
 			", elements from the verified record of the last apply");
+	}
+}
+
+/* Whether natgw flush --rule NAME reaches the mappings flush_on_change left
+ * of a rule: it must still be in the table, under the same mark. */
+static bool flush_rule_reaches(const struct apply_run *a, const struct kplan_rule *pr)
+{
+	if (pr->change != KCHANGE_MODIFY)
+		return false;
+	for (size_t i = 0; i < a->s.m.n_rules; i++)
+		if (!strcmp(a->s.m.rules[i].name, pr->name))
+			return (a->s.m.rules[i].mark & MARK_RULE_MASK) ==
+			       (pr->old_mark & MARK_RULE_MASK);
+	return false;
+}
+
+bool cmd_apply_flush_failure(const struct apply_run *a, char *buf, size_t size)
+{
+	const struct kplan *p = &a->s.plan;
+	char names[256] = "";
+	size_t n_names = 0, used = 0;
+	bool reachable = true;
+
+	if (a->status != EXIT_OK || !a->flush_err)
+		return false;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct kplan_rule *pr = &p->rules[i];
+		if ((pr->change != KCHANGE_MODIFY && pr->change != KCHANGE_REMOVE) || !pr->old_mark)
+			continue;	/* not flushed */
+		if (!flush_rule_reaches(a, pr)) {
+			reachable = false;
+			continue;
+		}
+		int w = snprintf(names + used, sizeof(names) - used, "%s%s", n_names ? ", " : "",
+				 pr->name);
+		if (w > 0 && (size_t)w < sizeof(names) - used)
+			used += (size_t)w;
+		n_names++;
+	}
+	int w;
+	if (a->flush_left)
+		w = snprintf(buf, size, "applied, but %zu mapping%s of changed rules could not be "
+			     "deleted: %s; ", a->flush_left, a->flush_left == 1 ? "" : "s",
+			     strerror(a->flush_err));
+	else	/* conntrack could not be read */
+		w = snprintf(buf, size, "applied, but the mappings of changed rules could not be "
+			     "flushed: %s; ", strerror(a->flush_err));
+	if (w < 0 || (size_t)w >= size)
+		return true;
+	if (reachable && n_names == 1)
+		snprintf(buf + w, size - (size_t)w, "flush them with `natgw flush --rule %s`",
+			 names);
+	else if (reachable && n_names)
+		snprintf(buf + w, size - (size_t)w, "flush them with `natgw flush --rule NAME` "
+			 "for %s", names);
+	else	/* a removed rule's, or one whose mark moved: only all at once */
+		snprintf(buf + w, size - (size_t)w, "`natgw flush` deletes them (and every "
+			 "other natgw mapping)");
+	return true;
+}
+
+void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm)
+{
+	char failure[512];
+
+	if (!a->planned)
+		return;		/* what stopped it has been said */
+	if (cli->json)
+		report_json(a, confirm);
+	else if (a->status == EXIT_OK && cli->verbosity >= 0)
+		report_text(cli, a, confirm);
+	/* an error: said also with -q and --json, after the summary */
+	if (cmd_apply_flush_failure(a, failure, sizeof(failure))) {
+		fflush(stdout);
+		fprintf(stderr, "natgw: %s\n", failure);
 	}
 }
 
@@ -135,6 +209,7 @@ static int apply_directly(const struct cli *cli, const char *file, unsigned conf
 	struct apply_run a;
 	status = apply_ruleset(rs, config_display_name(file), &o, &a);
 	bool timer = status == EXIT_OK && confirm && !kplan_empty(&a.s.plan);
+	bool flush_failed = status == EXIT_OK && a.flush_err;	/* said by the report */
 	struct ngw_ruleset *previous = a.previous;
 	bool had_table = !a.previous_none;
 	a.previous = NULL;
@@ -152,7 +227,7 @@ static int apply_directly(const struct cli *cli, const char *file, unsigned conf
 	}
 	ruleset_free(previous);
 	ruleset_free(rs);
-	return status;
+	return flush_failed ? EXIT_SYSTEM : status;
 }
 
 int cmd_apply(struct cli *cli, int argc, char **argv)

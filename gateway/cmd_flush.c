@@ -21,9 +21,14 @@ static void flush_help(void)
 	       "the kernel now. Entries other tools made are not touched.\n"
 	       "\n"
 	       "  -r, --rule NAME  only this rule's mappings\n"
-	       "      --json       print {\"rule\": ..., \"flushed\": N}\n"
+	       "      --json       print {\"rule\": ..., \"flushed\": N, \"left\": M,\n"
+	       "                   \"error\": ...}\n"
 	       "\n"
-	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n");
+	       "Every mapping is tried, also after one the kernel refused; those left\n"
+	       "are counted and the first reason said.\n"
+	       "\n"
+	       "Exit status: 0 success (every mapping deleted), 2 usage error, 3 system\n"
+	       "or kernel error (\"N deleted, M left\": M mappings are still there).\n");
 }
 
 int cmd_flush(struct cli *cli, int argc, char **argv)
@@ -65,13 +70,20 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 						 rule, table);
 	}
 	if (status == EXIT_OK) {
-		size_t flushed = 0;
-		int e = flush_marks(r ? &r->mark : NULL, r ? 1 : 0, &flushed);
+		size_t flushed = 0, left = 0;
+		int e = flush_marks(mark_scope(table), r ? &r->mark : NULL, r ? 1 : 0, &flushed,
+				    &left);
 		if (e < 0) {
-			fprintf(stderr, "natgw: flushing conntrack entries: %s (%zu deleted)\n",
-				strerror(-e), flushed);
+			const char *of = rule ? "rule " : "every natgw rule", *name = rule ? rule : "";
+			if (left)	/* each was tried: these the kernel refused */
+				fprintf(stderr, "natgw: flushing the mappings of %s%s: %zu deleted, "
+					"%zu left: %s\n", of, name, flushed, left, strerror(-e));
+			else		/* conntrack could not be read: none was tried */
+				fprintf(stderr, "natgw: flushing the mappings of %s%s: %s (%zu "
+					"deleted)\n", of, name, strerror(-e), flushed);
 			status = EXIT_SYSTEM;
-		} else if (cli->json) {
+		}
+		if (cli->json) {
 			struct json j;
 			json_init(&j, stdout);
 			json_object_begin(&j);
@@ -79,9 +91,13 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 			json_string(&j, rule ? rule : "");
 			json_key(&j, "flushed");
 			json_uint(&j, flushed);
+			json_key(&j, "left");
+			json_uint(&j, left);
+			json_key(&j, "error");
+			json_string(&j, e < 0 ? strerror(-e) : "");
 			json_object_end(&j);
 			json_finish(&j);
-		} else if (cli->verbosity >= 0) {
+		} else if (e == 0 && cli->verbosity >= 0) {
 			printf("natgw: flushed %zu mapping%s of %s%s\n", flushed,
 			       flushed == 1 ? "" : "s", rule ? "rule " : "every natgw rule",
 			       rule ? rule : "");

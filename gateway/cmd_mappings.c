@@ -42,8 +42,8 @@ static void mappings_help(void)
 
 bool mappings_wanted(const struct mappings_filter *f, const struct xlat_mapping *m)
 {
-	if ((m->mark & MARK_TAG_MASK) != MARK_TAG)
-		return false;
+	if ((m->mark & MARK_SCOPE_MASK) != f->scope)
+		return false;	/* not this table's: another natgw table's, or not natgw's */
 	if (f->l4 && m->l4 != f->l4)
 		return false;
 	return !f->rule || (m->mark & MARK_RULE_MASK) == f->rule->mark;
@@ -217,7 +217,7 @@ static int list_mappings(const struct cli *cli, const struct mappings_filter *f,
 	if (f->rule)
 		r = ct_dump(s, f->rule->mark, MARK_RULE_MASK, list_add, &l);
 	else
-		r = ct_dump(s, MARK_TAG, MARK_TAG_MASK, list_add, &l);
+		r = ct_dump(s, f->scope, MARK_SCOPE_MASK, list_add, &l);
 	ct_close(s);
 	if (r < 0) {
 		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
@@ -280,7 +280,7 @@ static void on_event(enum ct_event ev, const struct ct_entry *e, void *arg)
 	struct xlat_mapping gone;
 	bool added;
 
-	if ((e->mark & MARK_TAG_MASK) != MARK_TAG && ev != CT_EVENT_DESTROY)
+	if ((e->mark & MARK_SCOPE_MASK) != w->f->scope && ev != CT_EVENT_DESTROY)
 		return;
 	if (ev == CT_EVENT_DESTROY) {
 		if (xlat_remove(w->x, e, &gone))
@@ -330,7 +330,7 @@ static int watch_mappings(const struct cli *cli, const struct mappings_filter *f
 	signal(SIGTERM, on_signal);
 	/* subscribed first, then the table as it is: no mapping falls between */
 	xlat_resync_begin(w.x);
-	int r = ct_dump(dump, MARK_TAG, MARK_TAG_MASK, resync_entry, &w);
+	int r = ct_dump(dump, f->scope, MARK_SCOPE_MASK, resync_entry, &w);
 	xlat_resync_end(w.x, NULL, NULL);
 	while (r == 0 && !interrupted) {
 		r = ct_events_read(events, true, on_event, &w);
@@ -347,7 +347,7 @@ static int watch_mappings(const struct cli *cli, const struct mappings_filter *f
 			if (r < 0)
 				break;
 			xlat_resync_begin(w.x);
-			r = ct_dump(dump, MARK_TAG, MARK_TAG_MASK, resync_report_entry, &w);
+			r = ct_dump(dump, f->scope, MARK_SCOPE_MASK, resync_report_entry, &w);
 			xlat_resync_end(w.x, ended, &w);
 		}
 	}
@@ -437,6 +437,7 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 	if (status == EXIT_OK) {
 		rule_index_build(&ri, &s.st);
 		f.ri = &ri;
+		f.scope = mark_scope(table);
 		if (rule && !(f.rule = rule_index_by_name(&ri, rule)))
 			status = cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
 						 rule, table);

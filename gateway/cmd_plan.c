@@ -90,7 +90,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (nft) {
 		struct kmodel m;
 		/* without a kernel to ask, marks are numbered afresh */
-		if (kmodel_compile(rs, NULL, 0, &m) < 0) {
+		if (kmodel_compile(rs, &m) < 0) {
 			fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
 			status = EXIT_INVALID;
 		} else if (nft_script_write(&m, stdout) < 0 || fflush(stdout)) {

@@ -66,9 +66,9 @@ static void on_ct_event(enum ct_event ev, const struct ct_entry *e, void *arg)
 
 	if (ev == CT_EVENT_DESTROY)
 		xlat_remove(d->x, e, NULL);
-	else if ((e->mark & MARK_TAG_MASK) == MARK_TAG)
+	else if ((e->mark & MARK_SCOPE_MASK) == d->scope)	/* this table's */
 		xlat_upsert(d->x, e, &added);
-	if (ev == CT_EVENT_NEW && (e->mark & MARK_TAG_MASK) == MARK_TAG)
+	if (ev == CT_EVENT_NEW && (e->mark & MARK_SCOPE_MASK) == d->scope)
 		ei_guard_entry(d->guard, e);
 }
 
@@ -98,7 +98,7 @@ int daemon_resync(struct daemon *d, void (*seen)(const struct xlat_mapping *m, v
 	if (r < 0)
 		return r;
 	xlat_resync_begin(d->x);
-	r = ct_dump(d->ct_dump, MARK_TAG, MARK_TAG_MASK, resync_entry, &rs);
+	r = ct_dump(d->ct_dump, d->scope, MARK_SCOPE_MASK, resync_entry, &rs);
 	xlat_resync_end(d->x, NULL, NULL);
 	return r;
 }
@@ -308,10 +308,14 @@ static void loop(struct daemon *d)
 
 static int open_everything(struct daemon *d, char *sock, size_t size)
 {
-	int r = rundir_ensure();
+	char why[600];
+	int r = rundir_ensure(why, sizeof(why));
 
-	if (r == 0)
-		r = ctl_socket_path(sock, size);
+	if (r < 0) {
+		fprintf(stderr, "natgw: %s\n", why);
+		return EXIT_SYSTEM;
+	}
+	r = ctl_socket_path(sock, size);
 	if (r < 0) {
 		fprintf(stderr, "natgw: %s: %s\n", rundir(), strerror(-r));
 		return EXIT_SYSTEM;
@@ -372,9 +376,6 @@ static void free_state(struct daemon *d)
 	ei_guard_free(d->guard);
 	xlat_free(d->x);
 	rule_index_free(&d->ri);
-	for (size_t i = 0; i < d->n_marks; i++)
-		free((char *)d->marks[i].name);
-	free(d->marks);
 	ruleset_free(d->desired);
 	ruleset_free(d->confirm_previous);
 	if (d->log)
@@ -424,6 +425,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		return status;
 	config_warn_unsupported(rs, d.config, true);
 	snprintf(d.table, sizeof(d.table), "%s", rs->gateway.table);
+	d.scope = mark_scope(d.table);
 	if (confirm_pending(d.table)) {
 		fprintf(stderr, "natgw: an apply --confirm of table inet %s is waiting for "
 			"`natgw confirm`; confirm it or let it roll back, then start natgw run\n",
@@ -444,6 +446,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (status == EXIT_OK) {
 		status = daemon_apply(&d, rs, "start", false, 0, NULL);
 		rs = NULL;
+		if (d.desired)	/* applied; mappings it could not flush are logged */
+			status = EXIT_OK;
 	}
 	if (status == EXIT_OK) {
 		int r = daemon_resync(&d, NULL, NULL);
@@ -451,7 +455,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			daemon_log(&d, "reading conntrack: %s", strerror(-r));
 		log_heap(&d, "at start");
 		daemon_log(&d, "running: table inet %s, %zu rules, %zu mappings; serving %s",
-			   d.table, d.n_marks, xlat_count(d.x), sock);
+			   d.table, d.ri.n, xlat_count(d.x), sock);
 		d.ct_watch_due = session_now_ms();	/* the first look, then every second */
 		loop(&d);
 		settle_confirm(&d);

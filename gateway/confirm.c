@@ -53,6 +53,14 @@ static bool serve(int listen_fd, const char *table)
 		return false;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	char what[96];
+	if (ctl_peer_check(fd, true, what, sizeof(what)) < 0) {
+		char text[160];
+		snprintf(text, sizeof(text), "natgw: refused %s\n", what);
+		reply(fd, text, EXIT_SYSTEM);
+		close(fd);
+		return false;
+	}
 	if (ctl_read_all(fd, &h, sizeof(h)) == 0 && ctl_check_request_header(&h) == 0 &&
 	    h.type == CTL_CONFIRM && h.length == sizeof(struct ctl_wire_opts)) {
 		struct ctl_wire_opts o;
@@ -147,8 +155,9 @@ int confirm_start(const char *table, struct ngw_ruleset *previous, unsigned seco
 	char path[512];
 	int r = confirm_socket_path(table, path, sizeof(path));
 
+	char why[600];
 	if (r == 0)
-		r = rundir_ensure();
+		r = rundir_ensure(why, sizeof(why));
 	if (r < 0)
 		return r;
 	/* listening before apply returns: `natgw confirm` may follow at once */

@@ -155,8 +155,21 @@ static bool parse_tuple(const struct nlattr *n, struct ct_tuple *t)
 		  get_addr(ip.a[CTA_IP_V6_DST], NGW_FAMILY_IPV6, &t->dst);
 	if ((!v4 && !v6) || !get_u8(proto.a[CTA_PROTO_NUM], &t->l4))
 		return false;
-	get_be16(proto.a[CTA_PROTO_SRC_PORT], &t->sport);	/* absent for ICMP */
-	get_be16(proto.a[CTA_PROTO_DST_PORT], &t->dport);
+	switch (t->l4) {
+	case IPPROTO_ICMP:
+		get_be16(proto.a[CTA_PROTO_ICMP_ID], &t->icmp_id);
+		get_u8(proto.a[CTA_PROTO_ICMP_TYPE], &t->icmp_type);
+		get_u8(proto.a[CTA_PROTO_ICMP_CODE], &t->icmp_code);
+		break;
+	case IPPROTO_ICMPV6:
+		get_be16(proto.a[CTA_PROTO_ICMPV6_ID], &t->icmp_id);
+		get_u8(proto.a[CTA_PROTO_ICMPV6_TYPE], &t->icmp_type);
+		get_u8(proto.a[CTA_PROTO_ICMPV6_CODE], &t->icmp_code);
+		break;
+	default:	/* absent for protocols without ports */
+		get_be16(proto.a[CTA_PROTO_SRC_PORT], &t->sport);
+		get_be16(proto.a[CTA_PROTO_DST_PORT], &t->dport);
+	}
 	return true;
 }
 
@@ -222,18 +235,24 @@ const char *ct_state_name(const struct ct_entry *e)
 
 /* ---- requests ---------------------------------------------------------- */
 
-static struct nlmsghdr *request(struct ct_sock *s, void *buf, uint16_t type, uint16_t flags,
-				uint8_t family)
+static struct nlmsghdr *request_seq(void *buf, uint32_t seq, uint16_t type, uint16_t flags,
+				    uint8_t family)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++s->seq;
+	nlh->nlmsg_seq = seq;
 	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->nfgen_family = family;
 	g->version = NFNETLINK_V0;
 	g->res_id = 0;
 	return nlh;
+}
+
+static struct nlmsghdr *request(struct ct_sock *s, void *buf, uint16_t type, uint16_t flags,
+				uint8_t family)
+{
+	return request_seq(buf, ++s->seq, type, flags, family);
 }
 
 struct dump_ctx {
@@ -282,32 +301,86 @@ static void put_tuple(struct nlmsghdr *nlh, const struct ct_tuple *t)
 	mnl_attr_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, v4 ? 4 : 16, t->src.b);
 	mnl_attr_put(nlh, v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST, v4 ? 4 : 16, t->dst.b);
 	mnl_attr_nest_end(nlh, ip);
+	/* what the kernel's nlattr_to_tuple of the protocol requires, all of
+	 * it, or it refuses with EINVAL; a protocol it knows by number only
+	 * takes nothing more */
 	struct nlattr *proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->l4);
-	if (t->l4 == IPPROTO_TCP || t->l4 == IPPROTO_UDP) {
+	switch (t->l4) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+	case IPPROTO_GRE:	/* its keys, where ports go */
 		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
 		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+		break;
+	case IPPROTO_ICMP:
+		mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons(t->icmp_id));
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_TYPE, t->icmp_type);
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_CODE, t->icmp_code);
+		break;
+	case IPPROTO_ICMPV6:
+		mnl_attr_put_u16(nlh, CTA_PROTO_ICMPV6_ID, htons(t->icmp_id));
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_TYPE, t->icmp_type);
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_CODE, t->icmp_code);
+		break;
+	default:
+		break;
 	}
 	mnl_attr_nest_end(nlh, proto);
 	mnl_attr_nest_end(nlh, tuple);
 }
 
-int ct_delete(struct ct_sock *s, const struct ct_entry *e)
+/* One entry, named by its original tuple and id: deleted, or (without
+ * NLM_F_CREATE, so never made) given a new mark. The message, in buf
+ * (CT_DELETE_MAX bytes); its length. */
+static size_t entry_message(void *buf, uint32_t seq, const struct ct_entry *e, uint16_t type,
+			    const uint32_t *mark)
 {
-	char req[512] = { 0 };
 	uint8_t family = e->orig.src.family == NGW_FAMILY_IPV4 ? AF_INET : AF_INET6;
-	struct nlmsghdr *nlh = request(s, req, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, family);
+	struct nlmsghdr *nlh;
 
+	memset(buf, 0, CT_DELETE_MAX);
+	nlh = request_seq(buf, seq, type, NLM_F_ACK, family);
 	put_tuple(nlh, &e->orig);
 	if (e->id)	/* only this entry, not a newer one with the same tuple */
 		mnl_attr_put_u32(nlh, CTA_ID, htonl(e->id));
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
+	if (mark)
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(*mark));
+	return nlh->nlmsg_len;
+}
+
+size_t ct_delete_request(void *buf, uint32_t seq, const struct ct_entry *e)
+{
+	return entry_message(buf, seq, e, IPCTNL_MSG_CT_DELETE, NULL);
+}
+
+static int entry_request(struct ct_sock *s, const struct ct_entry *e, uint16_t type,
+			 const uint32_t *mark)
+{
+	_Alignas(struct nlmsghdr) char req[CT_DELETE_MAX];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req;
+	size_t len = entry_message(req, ++s->seq, e, type, mark);
+
+	if (mnl_socket_sendto(s->nl, nlh, len) < 0)
 		return -errno;
 	ssize_t n = mnl_socket_recvfrom(s->nl, s->buf, BUF_SIZE);
 	if (n < 0)
 		return -errno;
 	int r = mnl_cb_run(s->buf, (size_t)n, nlh->nlmsg_seq, s->portid, NULL, NULL);
 	return r < 0 ? -errno : 0;
+}
+
+int ct_delete(struct ct_sock *s, const struct ct_entry *e)
+{
+	return entry_request(s, e, IPCTNL_MSG_CT_DELETE, NULL);
+}
+
+int ct_set_mark(struct ct_sock *s, const struct ct_entry *e, uint32_t mark)
+{
+	return entry_request(s, e, IPCTNL_MSG_CT_NEW, &mark);
 }
 
 /* ---- statistics -------------------------------------------------------- */

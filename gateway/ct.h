@@ -7,14 +7,23 @@
 #define NATGW_CT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "natgw/addr.h"
 
+/* A conntrack tuple: what the kernel needs to find the entry again. The
+ * ports are TCP's, UDP's, UDP-Lite's, SCTP's and DCCP's, and GRE's keys
+ * (conntrack keeps those where ports go); ICMP and ICMPv6 have an echo
+ * identifier, a type and a code instead, kept apart so that sport and
+ * dport stay 0 for them (a mapping shows them as bare addresses); any other
+ * protocol has its number only. */
 struct ct_tuple {
 	struct ngw_addr src, dst;
-	uint16_t sport, dport;		/* host order */
+	uint16_t sport, dport;		/* host order; 0 without ports */
+	uint16_t icmp_id;		/* host order; ICMP and ICMPv6 only */
 	uint8_t l4;			/* IPPROTO_* */
+	uint8_t icmp_type, icmp_code;	/* ICMP and ICMPv6 only */
 };
 
 struct ct_entry {
@@ -50,6 +59,15 @@ int ct_dump(struct ct_sock *s, uint32_t mark, uint32_t mask,
 /* Deletes one entry (by its original tuple and id). 0, or -errno (ENOENT
  * when it already ended). */
 int ct_delete(struct ct_sock *s, const struct ct_entry *e);
+
+/* The message ct_delete() sends for e, written to buf (CT_DELETE_MAX
+ * bytes); its length. Exposed for the tests. */
+#define CT_DELETE_MAX 512
+size_t ct_delete_request(void *buf, uint32_t seq, const struct ct_entry *e);
+
+/* Gives one entry (by its original tuple and id) a new ct mark. 0, or
+ * -errno (ENOENT when it already ended). */
+int ct_set_mark(struct ct_sock *s, const struct ct_entry *e, uint32_t mark);
 
 /* Reads what events are waiting (blocking when wait is true) and calls cb
  * for each; without wait, returns once the queue is empty. Returns 0,

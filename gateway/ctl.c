@@ -147,9 +147,55 @@ int ctl_send_frame(int fd, enum ctl_type type, const void *data, size_t len)
 	return 0;
 }
 
+/* Whether this is the machine's own network namespace (PID 1's). */
+static bool initial_netns(void)
+{
+	struct stat self, init;
+
+	return stat("/proc/self/ns/net", &self) == 0 && stat("/proc/1/ns/net", &init) == 0 &&
+	       self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
 int ctl_socket_path(char *buf, size_t size)
 {
-	return rundir_file(CTL_SOCKET, buf, size);
+	/* the machine's namespace has the documented name; every other has
+	 * its own, so a daemon runs in each and a command reaches its own */
+	if (initial_netns())
+		return rundir_file(CTL_SOCKET, buf, size);
+	return rundir_netns_file(CTL_SOCKET_STEM, ".sock", buf, size);
+}
+
+int ctl_peer_check(int fd, bool server, char *what, size_t size)
+{
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		snprintf(what, size, "%s running as uid %u (root only)",
+			 server ? "a client" : "its server", (unsigned)cred.uid);
+		return -EPERM;
+	}
+	if (server) {
+		/* the accepted socket belongs to the client's namespace */
+		uint64_t cookie = 0;
+		len = sizeof(cookie);
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
+		    cookie != rundir_netns_cookie()) {
+			snprintf(what, size, "a client in another network namespace");
+			return -EPERM;
+		}
+		return 0;
+	}
+	/* the server's namespace, when its process is visible from here */
+	char path[64];
+	struct stat self, peer;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cred.pid);
+	if (cred.pid > 0 && stat(path, &peer) == 0 && stat("/proc/self/ns/net", &self) == 0 &&
+	    (peer.st_ino != self.st_ino || peer.st_dev != self.st_dev)) {
+		snprintf(what, size, "its server runs in another network namespace");
+		return -EPERM;
+	}
+	return 0;
 }
 
 const char *ctl_socket_display(void)
@@ -185,6 +231,11 @@ int ctl_connect(const char *path)
 		close(fd);
 		return r;
 	}
+	char what[96];
+	if (ctl_peer_check(fd, false, what, sizeof(what)) < 0) {
+		close(fd);
+		return -EPERM;
+	}
 	return fd;
 }
 
@@ -195,13 +246,18 @@ int ctl_listen(const char *path)
 
 	if (r < 0)
 		return r;
+	struct stat st;
 	int fd = ctl_connect(path);
 	if (fd >= 0) {
 		close(fd);
 		return -EADDRINUSE;
 	}
-	if (fd == -ECONNREFUSED)
-		unlink(path);	/* left by a process that died */
+	/* a socket left by a process that died, or anything else that is in
+	 * the way (a link, a file): the directory is root's, so is this */
+	if (lstat(path, &st) == 0 && (fd != -EPERM || !S_ISSOCK(st.st_mode)))
+		unlink(path);
+	else if (fd == -EPERM)
+		return -EADDRINUSE;	/* served, but not by a natgw of ours */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -276,11 +332,22 @@ int ctl_exchange(int fd, const struct ctl_request *req)
 
 bool ctl_daemon_request(const struct ctl_request *req, int *status)
 {
-	char path[512];
+	char path[512], why[600];
 
 	if (ctl_socket_path(path, sizeof(path)) < 0)
 		return false;
+	if (rundir_check(why, sizeof(why)) == -EPERM) {
+		fprintf(stderr, "natgw: %s\n", why);
+		*status = EXIT_SYSTEM;
+		return true;
+	}
 	int fd = ctl_connect(path);
+	if (fd == -EPERM) {
+		fprintf(stderr, "natgw: %s is not served by a natgw of root in this network "
+			"namespace; not talking to it\n", path);
+		*status = EXIT_SYSTEM;
+		return true;
+	}
 	if (fd < 0)
 		return false;	/* no daemon (or not root: the direct way says so) */
 	*status = ctl_exchange(fd, req);

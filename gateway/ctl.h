@@ -19,7 +19,8 @@
 
 #define CTL_MAGIC 0x4e475743u		/* "NGWC" */
 #define CTL_VERSION 1
-#define CTL_SOCKET "natgw.sock"
+#define CTL_SOCKET "natgw.sock"	/* in the machine's own network namespace */
+#define CTL_SOCKET_STEM "natgw"		/* natgw-<netns inode>.sock in any other */
 #define CTL_MAX_REQUEST (NGW_FILE_MAX + 4096u)
 #define CTL_MAX_FRAME (64u << 10)	/* of a reply frame's payload */
 #define CTL_CONFIRM_MAX 86400u		/* seconds */
@@ -93,14 +94,21 @@ int ctl_read_all(int fd, void *buf, size_t len);
 /* Sends one reply frame; data of any size is split into CTL_MAX_FRAME pieces. */
 int ctl_send_frame(int fd, enum ctl_type type, const void *data, size_t len);
 
-/* The daemon's socket path. */
+/* Who is at the other end of fd: root, and (server true: fd was accepted)
+ * a client of this network namespace, or (server false: fd connected) a
+ * server of it. 0, or -EPERM with what set. */
+int ctl_peer_check(int fd, bool server, char *what, size_t size);
+
+/* The daemon's socket path: /run/natgw/natgw.sock in the machine's own
+ * network namespace, natgw-<netns inode>.sock in any other. */
 int ctl_socket_path(char *buf, size_t size);
 
 /* The same, for messages. */
 const char *ctl_socket_display(void);
 
 /* Connects to the socket at path: the fd, or -errno (-ENOENT or
- * -ECONNREFUSED: nobody is serving it). */
+ * -ECONNREFUSED: nobody is serving it; -EPERM: somebody who is not a
+ * natgw of root in this namespace, see ctl_peer_check()). */
 int ctl_connect(const char *path);
 
 /* Binds and listens at path with mode 0600. A socket file nobody serves is

@@ -24,12 +24,11 @@ struct daemon {
 	const struct cli *cli;
 	const char *config;		/* as given */
 	char table[NGW_TABLE_MAX + 1];
+	uint32_t scope;			/* mark_scope(table): its connections' marks */
 	FILE *log;			/* the original stderr: one line per event */
 
 	struct ngw_ruleset *desired;	/* what natgw keeps in the kernel */
-	struct kmark *marks;		/* desired's rules and their ct marks */
-	size_t n_marks;
-	struct rule_index ri;		/* the same, for naming mappings */
+	struct rule_index ri;		/* desired's rules, for naming mappings */
 
 	/* a pending `natgw apply --confirm` */
 	bool confirm_pending;
@@ -62,7 +61,9 @@ void daemon_log_text(struct daemon *d, const char *text, size_t len);
  * success (rs then belongs to the daemon, else it is freed). why names the
  * event for the log line. With confirm, the previous desired ruleset comes
  * back after that many seconds unless confirmed. Prints what `natgw apply`
- * prints when report is set. Returns the exit status. */
+ * prints when report is set. Returns the exit status: EXIT_SYSTEM also
+ * when rs was applied and adopted but flush_on_change left mappings of
+ * changed rules (logged). */
 int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool full_read,
 		 unsigned confirm, const struct cli *report);
 

@@ -34,25 +34,11 @@ void daemon_log_text(struct daemon *d, const char *text, size_t len)
 	fflush(d->log);
 }
 
-/* Keeps the marks and names of what was applied: rules keep their ct marks
- * if the table has to be made again, and mappings are named by them. */
+/* Keeps the rules of what was applied: mappings are named by them. */
 static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
 			   const struct kmodel *m)
 {
 	ei_guard_rules(d->guard, rs, m);
-	for (size_t i = 0; i < d->n_marks; i++)
-		free((char *)d->marks[i].name);
-	free(d->marks);
-	d->marks = calloc(m->n_rules + 1, sizeof(*d->marks));
-	if (!d->marks)
-		abort();
-	for (size_t i = 0; i < m->n_rules; i++) {
-		d->marks[i].name = strdup(m->rules[i].name);
-		if (!d->marks[i].name)
-			abort();
-		d->marks[i].mark = m->rules[i].mark;
-	}
-	d->n_marks = m->n_rules;
 	rule_index_free(&d->ri);
 	rule_index_from_model(&d->ri, m);
 }
@@ -60,14 +46,14 @@ static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
 int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool full_read,
 		 unsigned confirm, const struct cli *report)
 {
-	struct apply_opts o = { .full_read = full_read, .mark_hint = d->marks,
-				.n_mark_hint = d->n_marks };
+	struct apply_opts o = { .full_read = full_read };
 	struct apply_run a;
-	char summary[256];
+	char summary[256], failure[512];
 
 	int status = apply_ruleset(rs, rs->file, &o, &a);
 	nftev_own_port(d->nft, a.s.nl.portid);
 	bool changed = a.planned && !kplan_empty(&a.s.plan);
+	bool flush_failed = cmd_apply_flush_failure(&a, failure, sizeof(failure));
 	if (confirm && !changed)
 		confirm = 0;
 	if (report)
@@ -76,6 +62,8 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 		apply_summary(&a, summary, sizeof(summary));
 		daemon_log(d, "%s: %s%s", why, summary,
 			   confirm ? " (rolls back unless confirmed)" : "");
+		if (flush_failed && !report)	/* a report's stderr is logged as it is */
+			daemon_log(d, "%s: %s", why, failure);
 		remember_model(d, rs, &a.s.m);
 		if (confirm) {
 			d->confirm_pending = true;
@@ -95,7 +83,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 	/* an apply of 100,000 rules needs a few hundred MiB for a moment: give
 	 * it back, so the daemon's resident set is what it keeps */
 	malloc_trim(0);
-	return status;
+	return flush_failed ? EXIT_SYSTEM : status;	/* applied all the same */
 }
 
 int daemon_reload(struct daemon *d, const char *why, const struct cli *report)
@@ -130,10 +118,9 @@ int daemon_reload(struct daemon *d, const char *why, const struct cli *report)
 
 void daemon_restore(struct daemon *d)
 {
-	struct apply_opts o = { .full_read = d->verify_full, .mark_hint = d->marks,
-				.n_mark_hint = d->n_marks };
+	struct apply_opts o = { .full_read = d->verify_full };
 	struct apply_run a;
-	char summary[256];
+	char summary[256], failure[512];
 	double started = d->verify_due;
 
 	d->verify_due = 0;
@@ -150,6 +137,8 @@ void daemon_restore(struct daemon *d)
 		daemon_log(d, "another program changed table inet %s; restored it %.0f ms after "
 			   "the change was seen: %s", d->table,
 			   session_now_ms() - started + DAEMON_VERIFY_DELAY_MS, summary);
+		if (cmd_apply_flush_failure(&a, failure, sizeof(failure)))
+			daemon_log(d, "restoring table inet %s: %s", d->table, failure);
 		remember_model(d, d->desired, &a.s.m);
 	} else if (d->cli->verbosity > 0) {
 		daemon_log(d, "table inet %s changed by another program, but natgw's rules are "

@@ -71,7 +71,7 @@ static void collect_one(const struct xlat_mapping *m, void *arg)
 
 static int serve_mappings(struct daemon *d, const struct ctl_request *req)
 {
-	struct mappings_filter f = { .ri = &d->ri, .l4 = req->l4 };
+	struct mappings_filter f = { .ri = &d->ri, .l4 = req->l4, .scope = d->scope };
 
 	if (req->rule[0] && !(f.rule = rule_index_by_name(&d->ri, req->rule)))
 		return cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
@@ -179,17 +179,14 @@ static int serve(struct daemon *d, const struct ctl_request *req)
 
 static void handle(struct daemon *d, int fd)
 {
-	struct ucred cred = { .uid = (uid_t)-1 };
-	socklen_t len = sizeof(cred);
 	char first;
 	struct ctl_header h;
 	struct ctl_request req;
 	char what[96];
 
-	/* the socket is 0600 root; this holds even if its mode is changed */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
-		snprintf(what, sizeof(what), "a client running as uid %u (root only)",
-			 (unsigned)cred.uid);
+	/* the socket is 0600 root; this holds even if its mode is changed,
+	 * and a client of another network namespace is never served */
+	if (ctl_peer_check(fd, true, what, sizeof(what)) < 0) {
 		refuse(d, fd, what, EXIT_SYSTEM);
 		return;
 	}
@@ -221,8 +218,12 @@ static void handle(struct daemon *d, int fd)
 		[CTL_SHOW] = "show", [CTL_MAPPINGS] = "mappings", [CTL_RELOAD] = "reload",
 		[CTL_APPLY] = "apply", [CTL_CONFIRM] = "confirm",
 	};
-	if (d->cli->verbosity > 0)
+	if (d->cli->verbosity > 0) {
+		struct ucred cred = { 0 };
+		socklen_t len = sizeof(cred);
+		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
 		daemon_log(d, "control socket: %s (pid %d)", names[req.type], (int)cred.pid);
+	}
 
 	struct capture c;
 	char *out = NULL, *err = NULL;

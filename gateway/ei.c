@@ -187,7 +187,7 @@ int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t 
 	size_t n_errs = 0;
 
 	snprintf(m.table, sizeof(m.table), "%s", table);
-	kbatch_init(&kb, nl, &m);
+	kbatch_init(&kb, nl, &m, 0);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
 		size_t klen = ei_key(w[i].key, key), dlen = 0;
@@ -198,7 +198,7 @@ int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t 
 			dlen = ei_key(w[i].data, data);
 		}
 		kbatch_ei_elem(&kb, w[i].set, w[i].add, key, klen, data, dlen,
-			       (uint64_t)timeout * 1000);
+			       (uint64_t)(w[i].timeout ? w[i].timeout : timeout) * 1000);
 	}
 	int r = nl_batch_send(nl, &kb.nb, &err, 1, &n_errs);
 	kbatch_free(&kb);
@@ -215,9 +215,9 @@ static int withdraw_send(struct nl *nl, const char *table, const struct withdraw
 	for (size_t i = 0; i < w->n; i++) {
 		const struct xlat_mapping *x = &w->v[i];
 		uint8_t fam = x->internal.addr.family;
-		v[3 * i] = (struct ei_write){ ei_set(KSET_EI_SNAT4, fam), false, &x->internal, NULL, false };
-		v[3 * i + 1] = (struct ei_write){ ei_set(KSET_EI_DNAT4, fam), false, &x->external, NULL, false };
-		v[3 * i + 2] = (struct ei_write){ ei_set(KSET_EI_MARK4, fam), false, &x->external, NULL, false };
+		v[3 * i] = (struct ei_write){ ei_set(KSET_EI_SNAT4, fam), false, &x->internal, NULL, false, 0 };
+		v[3 * i + 1] = (struct ei_write){ ei_set(KSET_EI_DNAT4, fam), false, &x->external, NULL, false, 0 };
+		v[3 * i + 2] = (struct ei_write){ ei_set(KSET_EI_MARK4, fam), false, &x->external, NULL, false, 0 };
 	}
 	int r = ei_write(nl, table, v, 3 * w->n, 0);
 	free(v);

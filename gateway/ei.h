@@ -32,6 +32,7 @@ struct ei_write {
 	const struct xlat_socket *key;
 	const void *data;
 	bool data_is_mark;
+	unsigned timeout;		/* seconds for an added one; 0: ei_write()'s */
 };
 
 /* Writes the elements as one transaction; added ones get timeout seconds.

@@ -235,10 +235,10 @@ static void collision(struct ei_guard *g, const struct ei_rule *r, const struct 
 		return;
 	}
 	struct ei_write w[] = {
-		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false },
-		{ ei_set(KSET_EI_SNAT4, fam), true, x, &fresh, false },
-		{ ei_set(KSET_EI_DNAT4, fam), true, &fresh, x, false },
-		{ ei_set(KSET_EI_MARK4, fam), true, &fresh, &r->mark, true },
+		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false, 0 },
+		{ ei_set(KSET_EI_SNAT4, fam), true, x, &fresh, false, 0 },
+		{ ei_set(KSET_EI_DNAT4, fam), true, &fresh, x, false, 0 },
+		{ ei_set(KSET_EI_MARK4, fam), true, &fresh, &r->mark, true, 0 },
 	};
 	rr = ei_write(&g->nl, g->table, got > 0 ? w : w + 1, got > 0 ? 4 : 3, r->timeout);
 	xlat_socket_format(&fresh, ns);
@@ -307,10 +307,10 @@ static void cap(struct ei_guard *g, const struct ei_rule *r, const struct xlat_s
 {
 	uint8_t fam = x->addr.family;
 	struct ei_write w[] = {
-		{ ei_set(KSET_EI_CAPPED4, fam), true, x, NULL, false },
-		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false },
-		{ ei_set(KSET_EI_DNAT4, fam), false, e, NULL, false },
-		{ ei_set(KSET_EI_MARK4, fam), false, e, NULL, false },
+		{ ei_set(KSET_EI_CAPPED4, fam), true, x, NULL, false, 0 },
+		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false, 0 },
+		{ ei_set(KSET_EI_DNAT4, fam), false, e, NULL, false, 0 },
+		{ ei_set(KSET_EI_MARK4, fam), false, e, NULL, false, 0 },
 	};
 	int rr = ei_write(&g->nl, g->table, w, e_is_x ? 4 : 2, r->timeout);
 	char xs[NGW_ADDRSTRLEN], hs[NGW_ADDRSTRLEN];

@@ -36,14 +36,15 @@ static void collect(const struct ct_entry *e, void *arg)
 	vs->v[vs->n++] = *e;
 }
 
-int flush_marks(const uint32_t *marks, size_t n, size_t *flushed)
+int flush_marks(uint32_t scope, const uint32_t *marks, size_t n, size_t *flushed,
+		size_t *left)
 {
 	uint32_t *sorted = calloc(n + 1, sizeof(*sorted));
 	struct victims vs = { .marks = sorted, .n_marks = n };
 	struct ct_sock *s;
 	int r;
 
-	*flushed = 0;
+	*flushed = *left = 0;
 	if (!sorted)
 		abort();
 	for (size_t i = 0; i < n; i++)
@@ -55,19 +56,29 @@ int flush_marks(const uint32_t *marks, size_t n, size_t *flushed)
 		free(sorted);
 		return r;
 	}
-	/* the kernel sends natgw's entries only (the mark's tag); which rules,
-	 * is sorted out here. Deleting waits until the dump is over. */
+	/* the kernel sends the entries of one rule, of one table (its scope),
+	 * or natgw's (the mark's tag: the marks of changed rules may be an
+	 * older natgw's); which rules, is sorted out here. Deleting waits until
+	 * the dump is over. */
 	if (n == 1)
 		r = ct_dump(s, marks[0] & MARK_RULE_MASK, MARK_RULE_MASK, collect, &vs);
+	else if (n == 0)
+		r = ct_dump(s, scope, MARK_SCOPE_MASK, collect, &vs);
 	else
 		r = ct_dump(s, MARK_TAG, MARK_TAG_MASK, collect, &vs);
+	int first = 0;
 	for (size_t i = 0; r == 0 && i < vs.n; i++) {
 		int d = ct_delete(s, &vs.v[i]);
-		if (d == 0)
+		if (d == 0) {
 			(*flushed)++;
-		else if (d != -ENOENT)
-			r = d;	/* gone already is fine; anything else is said */
+		} else if (d != -ENOENT) {	/* gone already is what was wanted */
+			(*left)++;
+			if (!first)
+				first = d;	/* the first is said; the rest are still tried */
+		}
 	}
+	if (r == 0)
+		r = first;
 	free(vs.v);
 	free(sorted);
 	ct_close(s);

@@ -8,8 +8,13 @@
 #include <stdint.h>
 
 /* Deletes the entries whose rule mark is one of marks (n == 0: every
- * natgw entry). *flushed counts the entries deleted (ones that ended by
- * themselves meanwhile are not counted). Returns 0 or -errno. */
-int flush_marks(const uint32_t *marks, size_t n, size_t *flushed);
+ * entry of the table whose mark_scope() is scope, and no other table's),
+ * each on its own: one the kernel refuses does not keep the
+ * others. *flushed counts the entries deleted, *left those that could not
+ * be (ones that ended by themselves meanwhile are neither). Returns 0 when
+ * none is left, else the first error (-errno); when reading conntrack
+ * fails, nothing is deleted and *left is 0. */
+int flush_marks(uint32_t scope, const uint32_t *marks, size_t n, size_t *flushed,
+		size_t *left);
 
 #endif

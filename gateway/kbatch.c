@@ -77,11 +77,11 @@ static struct nlmsghdr *msg(struct kbatch *kb, uint16_t type, uint16_t flags, ui
 				     nl_batch_seq(&kb->nb));
 }
 
-void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m)
+void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m, uint32_t genid)
 {
 	memset(kb, 0, sizeof(*kb));
 	kb->m = m;
-	nl_batch_init(&kb->nb, nl);
+	nl_batch_init(&kb->nb, nl, genid);
 }
 
 void kbatch_free(struct kbatch *kb)

@@ -16,7 +16,8 @@ struct kbatch {
 	size_t cap_owner;
 };
 
-void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m);
+/* genid: as nl_batch_init(). */
+void kbatch_init(struct kbatch *kb, struct nl *nl, const struct kmodel *m, uint32_t genid);
 void kbatch_free(struct kbatch *kb);
 
 void kbatch_table_add(struct kbatch *kb);

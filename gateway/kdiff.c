@@ -56,6 +56,8 @@ struct differ {
 	bool *counter_kept;	/* per kernel counter: a model rule has its name */
 	bool *touched;		/* per model rule: something of it changes */
 	bool *forced;		/* per model rule: its counter element is replaced */
+	bool *rules_differ;	/* per model rule: its chain rules do something
+				 * else, or stand elsewhere (not just a mark) */
 };
 
 static void touch(struct differ *D, const char *name)
@@ -163,7 +165,22 @@ static size_t kernel_owned(const struct kstate *st, enum kchain chain, struct ow
 	return n;
 }
 
-static size_t model_owned(const struct kmodel *m, enum kchain chain, struct owned *out)
+/* The rule with its owner's mark written as `mark` instead. */
+static struct krule with_mark(const struct krule *r, uint32_t own, uint32_t mark)
+{
+	struct krule c = *r;
+	for (unsigned i = 0; i < c.n_ops; i++)
+		if ((c.ops[i].kind == KOP_MARK_EQ || c.ops[i].kind == KOP_MARK_NEQ ||
+		     c.ops[i].kind == KOP_MARK_SET) && (c.ops[i].val & MARK_RULE_MASK) == own)
+			c.ops[i].val = (c.ops[i].val & ~MARK_RULE_MASK) | (mark & MARK_RULE_MASK);
+	return c;
+}
+
+/* The model's owned rules of chain; with old_marks (per model rule, 0 for
+ * none), as they would be with the kernel's marks: so a rule whose mark
+ * moved but which does the same compares equal to the kernel's. */
+static size_t model_owned(const struct kmodel *m, enum kchain chain, const uint32_t *old_marks,
+			  struct owned *out)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < m->n_chain_rules; j++) {
@@ -171,7 +188,9 @@ static size_t model_owned(const struct kmodel *m, enum kchain chain, struct owne
 		if (r->chain != (uint32_t)chain || r->owner == KRULE_NO_OWNER)
 			continue;
 		const char *name = m->rules[r->owner].name;
-		out[n++] = (struct owned){ name, krule_fingerprint(r, name) };
+		uint32_t old = old_marks ? old_marks[r->owner] : 0;
+		struct krule c = old ? with_mark(r, m->rules[r->owner].mark, old) : *r;
+		out[n++] = (struct owned){ name, krule_fingerprint(&c, name) };
 	}
 	return n;
 }
@@ -226,10 +245,16 @@ static void diff_owned_rules(struct differ *D, enum kchain chain)
 	const struct kmodel *m = D->m;
 	struct owned *k = calloc(st->n_rules + 1, sizeof(*k));
 	struct owned *w = calloc(m->n_chain_rules + 1, sizeof(*w));
+	struct owned *wk = calloc(m->n_chain_rules + 1, sizeof(*wk));
+	uint32_t *old_marks = calloc(m->n_rules + 1, sizeof(*old_marks));
 
-	if (!k || !w)
+	if (!k || !w || !wk || !old_marks)
 		abort();
-	size_t nk = kernel_owned(st, chain, k), nw = model_owned(m, chain, w);
+	for (size_t r = 0; r < m->n_rules; r++)
+		if (D->counter_of[r] >= 0)
+			old_marks[r] = st->counters[D->counter_of[r]].mark;
+	size_t nk = kernel_owned(st, chain, k), nw = model_owned(m, chain, NULL, w);
+	model_owned(m, chain, old_marks, wk);
 	bool same = nk == nw;
 	for (size_t i = 0; same && i < nk; i++)
 		same = k[i].fp == w[i].fp && !strcmp(k[i].name, w[i].name);
@@ -246,13 +271,16 @@ static void diff_owned_rules(struct differ *D, enum kchain chain)
 			const char *name = m->rules[r].name;
 			if (!m->rules[r].snat || !listed(k, nk, name))
 				continue;
-			if (!same_rule(k, nk, w, nw, name) ||
+			/* what it does, with its old mark; and its place */
+			if (!same_rule(k, nk, wk, nw, name) ||
 			    rank(k, nk, w, nw, name) != rank(w, nw, k, nk, name))
-				D->touched[r] = true;
+				D->touched[r] = D->rules_differ[r] = true;
 		}
 	}
 	free(k);
 	free(w);
+	free(wk);
+	free(old_marks);
 }
 
 static void diff_snat_rules(struct differ *D)
@@ -328,6 +356,17 @@ static void match_counters(struct differ *D)
 	}
 }
 
+/* Whether the kernel's rule does what the model's does, whatever marks
+ * the two have: the same description and the same digest (which leaves
+ * marks out). A digest of 0 was written by an older natgw, which hashed
+ * marks in; then the description is all there is to compare. */
+static bool same_counter(const struct kstate_counter *c, const struct kmodel_rule *mr)
+{
+	if (!c->comment[0] || strcmp(c->comment, mr->desc))
+		return false;
+	return c->digest == mr->digest || !c->digest;
+}
+
 static void summarize(struct differ *D)
 {
 	const struct kstate *st = D->st;
@@ -344,12 +383,15 @@ static void summarize(struct differ *D)
 		snprintf(pr->name, sizeof(pr->name), "%s", m->rules[r].name);
 		pr->snat = m->rules[r].snat;
 		pr->new_desc = m->rules[r].desc;
+		pr->new_mark = m->rules[r].mark;
 		if (!c) {
 			pr->change = KCHANGE_ADD;
 		} else {
 			snprintf(pr->old_desc, sizeof(pr->old_desc), "%s", c->comment);
-			pr->change = D->touched[r] ? KCHANGE_MODIFY : KCHANGE_NONE;
+			bool same = same_counter(c, &m->rules[r]) && !D->rules_differ[r];
+			pr->change = D->touched[r] && !same ? KCHANGE_MODIFY : KCHANGE_NONE;
 			pr->old_mark = c->mark;
+			pr->remark = (c->mark & MARK_RULE_MASK) != pr->new_mark;
 		}
 	}
 	/* rules the kernel has and the model does not, by name */
@@ -378,6 +420,7 @@ static void summarize(struct differ *D)
 		p->n_add += pr->change == KCHANGE_ADD;
 		p->n_remove += pr->change == KCHANGE_REMOVE;
 		p->n_modify += pr->change == KCHANGE_MODIFY;
+		p->n_remark += pr->remark;
 	}
 }
 
@@ -391,7 +434,8 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 		name_map_put(&D.names, m->rules[r].name, r);
 	D.touched = calloc(m->n_rules + 1, sizeof(bool));
 	D.forced = calloc(m->n_rules + 1, sizeof(bool));
-	if (!D.touched || !D.forced)
+	D.rules_differ = calloc(m->n_rules + 1, sizeof(bool));
+	if (!D.touched || !D.forced || !D.rules_differ)
 		abort();
 	match_counters(&D);
 
@@ -415,6 +459,7 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan
 	free(D.counter_kept);
 	free(D.touched);
 	free(D.forced);
+	free(D.rules_differ);
 }
 
 void kplan_free(struct kplan *p)

@@ -23,6 +23,10 @@ struct kplan_rule {
 	char old_desc[KDESC_MAX + 1];	/* what it did (removed or changed) */
 	const char *new_desc;		/* what it will do (added or changed) */
 	uint32_t old_mark;		/* its ct mark in the kernel now, 0 if none */
+	uint32_t new_mark;		/* its ct mark after the plan, 0 if removed */
+	bool remark;			/* kept (maybe changed), but its mark moved
+					 * (mark.h): its live conntrack entries and
+					 * full-cone mappings are re-marked */
 };
 
 struct idx_list {
@@ -40,6 +44,7 @@ struct kplan {
 	struct kplan_rule *rules;	/* model rules in order, then removed ones */
 	size_t n_rules;
 	size_t n_add, n_remove, n_modify;
+	size_t n_remark;		/* rules whose mark moved */
 };
 
 void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p);

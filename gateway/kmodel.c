@@ -511,43 +511,24 @@ static void describe(struct kmodel_rule *kr, const struct ngw_forward *f,
 
 /* ---- marks ------------------------------------------------------------- */
 
-static int assign_marks(struct kmodel *m, const struct kmark *marks, size_t n_marks)
+/* Each rule's mark, from the table's name and the rules' names alone
+ * (mark.h): the same file gives the same marks on every router, whatever
+ * was applied before. */
+static int assign_marks(struct kmodel *m)
 {
-	uint8_t *used = calloc(MARK_ID_MAX / 8 + 1, 1);
-	struct name_map by_name;
-	uint32_t next = 1;
+	const char **names = calloc(m->n_rules + 1, sizeof(*names));
+	uint32_t *marks = calloc(m->n_rules + 1, sizeof(*marks));
 
-	if (!used)
+	if (!names || !marks)
 		abort();
-	name_map_init(&by_name, n_marks);
-	for (size_t i = 0; i < n_marks; i++)
-		name_map_put(&by_name, marks[i].name, i);
-	/* keep the kernel's marks for rules it has */
-	for (size_t i = 0; i < m->n_rules; i++) {
-		long k = name_map_get(&by_name, m->rules[i].name);
-		uint32_t mark = k >= 0 ? marks[k].mark : 0, id = mark & MARK_ID_MASK;
-		if (k >= 0 && (mark & MARK_TAG_MASK) == MARK_TAG && id &&
-		    !(used[id / 8] & (1u << (id % 8)))) {
-			m->rules[i].mark = MARK_TAG | id;
-			used[id / 8] |= (uint8_t)(1u << (id % 8));
-		}
-	}
-	name_map_free(&by_name);
-	/* the lowest free ids for the others */
-	for (size_t i = 0; i < m->n_rules; i++) {
-		if (m->rules[i].mark)
-			continue;
-		while (next <= MARK_ID_MAX && (used[next / 8] & (1u << (next % 8))))
-			next++;
-		if (next > MARK_ID_MAX) {
-			free(used);
-			return -ENOSPC;
-		}
-		used[next / 8] |= (uint8_t)(1u << (next % 8));
-		m->rules[i].mark = MARK_TAG | next;
-	}
-	free(used);
-	return 0;
+	for (size_t i = 0; i < m->n_rules; i++)
+		names[i] = m->rules[i].name;
+	int r = mark_assign(m->table, names, m->n_rules, marks);
+	for (size_t i = 0; r == 0 && i < m->n_rules; i++)
+		m->rules[i].mark = marks[i];
+	free(names);
+	free(marks);
+	return r;
 }
 
 /* ---- digests ----------------------------------------------------------- */
@@ -562,33 +543,65 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* FNV-1a over each rule's elements in compile order: set, key and data;
- * the rule's name, description and mark are hashed too. */
+/* A mark inside an element, as the digest sees it: only the hairpin bit,
+ * since which rule it names is the rule's mark, compared on its own. */
+static void unmark(uint8_t *p, bool big_endian)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	v = big_endian ? htonl(ntohl(v) & MARK_HAIRPIN) : v & MARK_HAIRPIN;
+	memcpy(p, &v, 4);
+}
+
+/* The element's key and data with every mark reduced by unmark(). */
+static void elem_unmarked(const struct kelem *e, uint8_t *key, uint8_t *data)
+{
+	const struct kset_def *d = &kset_defs[e->set];
+	unsigned one = kset_key_len(e->set);
+
+	memcpy(key, e->key, e->key_len);
+	memcpy(data, e->data, e->data_len);
+	for (unsigned base = 0; base + one <= e->key_len; base += one) {
+		unsigned off = base;
+		for (unsigned f = 0; f < d->n_key; off += kfield_size(d->key[f++]))
+			if (d->key[f] == KF_MARK || d->key[f] == KF_MARK_BE)
+				unmark(key + off, d->key[f] == KF_MARK_BE);
+	}
+	if (d->data == KD_MARK && e->data_len == 4)
+		unmark(data, false);
+}
+
+/* FNV-1a over each rule's elements in compile order: set, key and data,
+ * with the marks in them reduced to the hairpin bit; the rule's name and
+ * description are hashed too. The digest says what a rule does, not which
+ * mark it has: a rule whose mark moved (mark.h) but which does the same
+ * keeps its digest, and its connections are re-marked, not flushed. */
 static void digest_rules(struct kmodel *m)
 {
+	uint8_t key[KELEM_KEY_MAX], data[KELEM_DATA_MAX];
+
 	for (size_t i = 0; i < m->n_rules; i++) {
 		struct kmodel_rule *r = &m->rules[i];
 		r->digest = fnv(0xcbf29ce484222325ull, r->name, strlen(r->name) + 1);
 		r->digest = fnv(r->digest, r->desc, strlen(r->desc) + 1);
-		r->digest = fnv(r->digest, &r->mark, sizeof(r->mark));
 	}
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
 		if (e->rule == KRULE_NO_OWNER)
 			continue;
 		uint64_t *h = &m->rules[e->rule].digest;
+		elem_unmarked(e, key, data);
 		*h = fnv(*h, &e->set, 1);
 		*h = fnv(*h, &e->key_len, 1);
-		*h = fnv(*h, e->key, e->key_len);
+		*h = fnv(*h, key, e->key_len);
 		*h = fnv(*h, &e->data_len, 1);
-		*h = fnv(*h, e->data, e->data_len);
+		*h = fnv(*h, data, e->data_len);
 	}
 }
 
 /* ---- the whole table --------------------------------------------------- */
 
-int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size_t n_marks,
-		   struct kmodel *m)
+int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m)
 {
 	size_t n = 0;
 
@@ -614,7 +627,7 @@ int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size
 		describe(kr, NULL, &rs->snats[i]);
 	}
 	m->n_rules = n;
-	int r = assign_marks(m, marks, n_marks);
+	int r = assign_marks(m);
 	if (r < 0)
 		return r;
 

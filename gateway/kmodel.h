@@ -50,18 +50,15 @@ struct kmodel {
 	size_t n_chain_rules, cap_chain_rules;
 };
 
-/* A rule name and the mark the kernel already gives it: kept on re-apply,
- * so connections of unchanged rules stay attributed to them. */
+/* A rule name and the mark the kernel gives it now. */
 struct kmark {
 	const char *name;
 	uint32_t mark;
 };
 
-/* Compiles rs. marks (any order) are the kernel's current name -> mark
- * pairs; rules not among them get the lowest free ids. Returns 0, or
- * -ENOSPC when there are more rules than mark ids. */
-int kmodel_compile(const struct ngw_ruleset *rs, const struct kmark *marks, size_t n_marks,
-		   struct kmodel *m);
+/* Compiles rs; each rule's mark is mark_assign()'s. Returns 0, or -ENOSPC
+ * when there are more rules than mark ids. */
+int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m);
 void kmodel_free(struct kmodel *m);
 
 /* How many of the model's elements each set holds. */

@@ -90,19 +90,27 @@ static void build_table(struct nlmsghdr *nlh, const void *arg)
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct reader *rd = data;
+	struct kstate *st = rd->st;
 	struct nftnl_table *t = nftnl_table_alloc();
+	char comment[256];
 	uint32_t len = 0;
 
 	if (!t)
 		abort();
-	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
-	    !strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), rd->table)) {
-		rd->st->exists = true;
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0) {
+		const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
 		const void *ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
-		udata_comment(ud, len, rd->st->comment, sizeof(rd->st->comment));
-		rd->st->ours = !strncmp(rd->st->comment, NATGW_LAYOUT_PREFIX,
-					strlen(NATGW_LAYOUT_PREFIX));
-		rd->st->same_layout = !strcmp(rd->st->comment, NATGW_LAYOUT);
+		udata_comment(ud, len, comment, sizeof(comment));
+		bool natgw = !strncmp(comment, NATGW_LAYOUT_PREFIX, strlen(NATGW_LAYOUT_PREFIX));
+		if (!strcmp(name, rd->table)) {
+			st->exists = true;
+			snprintf(st->comment, sizeof(st->comment), "%s", comment);
+			st->ours = natgw;
+			st->same_layout = !strcmp(comment, NATGW_LAYOUT);
+		} else if (natgw) {
+			st->peers = grow(st->peers, &st->cap_peers, st->n_peers, sizeof(*st->peers));
+			snprintf(st->peers[st->n_peers++], sizeof(*st->peers), "%s", name);
+		}
 	}
 	nftnl_table_free(t);
 	return MNL_CB_OK;
@@ -373,6 +381,7 @@ void kstate_free(struct kstate *st)
 	free(st->counters);
 	free(st->chains);
 	free(st->rules);
+	free(st->peers);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -52,6 +52,10 @@ struct kstate {
 	size_t n_chains, cap_chains;
 	struct kstate_rule *rules;	/* each chain's rules in order */
 	size_t n_rules, cap_rules;
+	/* the other tables natgw made in this namespace (gateway.table of
+	 * another configuration): their marks must not meet this one's */
+	char (*peers)[NGW_TABLE_MAX + 1];
+	size_t n_peers, cap_peers;
 };
 
 /* every set apply fills: not those the data path writes */
@@ -90,7 +94,9 @@ size_t kstate_marks(const struct kstate *st, struct kmark **out);
  * chain rule's fingerprint; with a rule's counter, its digest and what it
  * does. */
 #define KRULE_UDATA_FINGERPRINT 0x4e
-#define KCOUNTER_UDATA_DIGEST 0x4e
+/* 0x4d: digests without marks (kmodel.c); 0x4e held an older natgw's,
+ * which hashed the mark too and are not compared */
+#define KCOUNTER_UDATA_DIGEST 0x4d
 #define KCOUNTER_UDATA_DESC 0x4c
 
 #endif

@@ -41,17 +41,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mark.h"
+
 #define NATGW_LAYOUT "managed by natgw (layout 3): edit natgw.yaml and apply, not this table"
 #define NATGW_LAYOUT_PREFIX "managed by natgw "
 
-/* ct mark of a connection natgw translates: 0x4e (N) in the top byte, so a
- * dump can ask the kernel for natgw's entries only; a hairpin bit; the id. */
-#define MARK_TAG	0x4e000000u
-#define MARK_TAG_MASK	0xff000000u
-#define MARK_HAIRPIN	0x00800000u
-#define MARK_ID_MASK	0x007fffffu
-#define MARK_RULE_MASK	(MARK_TAG_MASK | MARK_ID_MASK)	/* the mark without the hairpin bit */
-#define MARK_ID_MAX	MARK_ID_MASK
+/* The ct mark that names a rule: mark.h. */
 
 /* Fields of set keys and data, in netlink layout each padded to 4 bytes. */
 enum kfield {

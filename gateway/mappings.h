@@ -15,6 +15,7 @@ struct mappings_filter {
 	const struct rule_index *ri;	/* names the rules */
 	const struct rule_entry *rule;	/* NULL: every rule */
 	uint8_t l4;			/* 0: both */
+	uint32_t scope;			/* mark_scope() of the table: its mappings only */
 };
 
 bool mappings_wanted(const struct mappings_filter *f, const struct xlat_mapping *m);

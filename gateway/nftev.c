@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -90,7 +91,16 @@ static void classify(const struct nftev *ev, const struct nlmsghdr *nlh, const c
 		return;
 	unsigned type = NFNL_MSG_TYPE(nlh->nlmsg_type);
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	if (type == NFT_MSG_NEWGEN || g->nfgen_family != NFPROTO_INET ||
+	if (type == NFT_MSG_NEWGEN) {	/* the last message of every commit */
+		const struct nlattr *a;
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+			if (mnl_attr_get_type(a) == NFTA_GEN_ID &&
+			    mnl_attr_validate(a, MNL_TYPE_U32) == 0 &&
+			    ntohl(mnl_attr_get_u32(a)) > seen->genid)
+				seen->genid = ntohl(mnl_attr_get_u32(a));
+		return;
+	}
+	if (g->nfgen_family != NFPROTO_INET ||
 	    own(ev, nlh->nlmsg_pid) || !names_table(nlh, table))
 		return;
 	seen->table = true;

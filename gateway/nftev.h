@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftables change events, for the daemon to notice when another program
- * deletes or edits its table (nft delete table, nft flush ...). */
+ * deletes or edits its table (nft delete table, nft flush ...), and for an
+ * apply whose transaction the kernel refused because another program
+ * committed meanwhile, to tell whether that commit touched natgw's table. */
 #ifndef NATGW_NFTEV_H
 #define NATGW_NFTEV_H
 
@@ -21,6 +23,7 @@ struct nftev_seen {
 	bool table;		/* another program changed table inet <table> */
 	bool elements;		/* ... among them set elements */
 	bool lost;		/* the kernel dropped events: anything may have happened */
+	uint32_t genid;		/* the newest generation announced (NEWGEN), 0: none */
 };
 
 /* Reads what is queued without waiting and adds it to *seen. 0 or -errno. */

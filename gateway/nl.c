@@ -95,7 +95,7 @@ static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags
 	return r;
 }
 
-void nl_batch_init(struct nl_batch *b, struct nl *nl)
+void nl_batch_init(struct nl_batch *b, struct nl *nl, uint32_t genid)
 {
 	memset(b, 0, sizeof(*b));
 	/* a message may run past the end of its page (libnftnl fills element
@@ -105,7 +105,11 @@ void nl_batch_init(struct nl_batch *b, struct nl *nl)
 		abort();
 	b->first_seq = ++nl->seq;
 	b->next_seq = b->first_seq;
-	nftnl_batch_begin(nftnl_batch_buffer(b->b), b->next_seq++);
+	struct nlmsghdr *begin = nftnl_batch_begin(nftnl_batch_buffer(b->b), b->next_seq++);
+	/* the kernel refuses the whole transaction (ERESTART) when any other
+	 * was committed since genid: what was planned is what gets changed */
+	if (genid)
+		mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(genid));
 	nftnl_batch_update(b->b);
 }
 

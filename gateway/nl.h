@@ -60,7 +60,9 @@ struct nl_error {
 	char text[256];			/* the kernel's extended ACK text, if any */
 };
 
-void nl_batch_init(struct nl_batch *b, struct nl *nl);
+/* genid: nftables' generation the transaction was planned against (it is
+ * refused with -ERESTART if it is not the current one); 0: any. */
+void nl_batch_init(struct nl_batch *b, struct nl *nl, uint32_t genid);
 void nl_batch_free(struct nl_batch *b);
 /* Where to build the next message, and its sequence number. */
 void *nl_batch_buffer(struct nl_batch *b);

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "applied.h"
 #include "name_map.h"
+#include "rundir.h"
 #include "session.h"
 
 double session_now_ms(void)
@@ -81,12 +82,12 @@ static bool record_verified(const struct kstate *st, const struct kmodel *old)
 	return ok;
 }
 
-/* The record's rules, compiled with the marks it says they have; false
- * when the record does not hold together. */
+/* The record's rules, compiled; false when the record does not hold
+ * together (the marks it names are not the ones its rules get). */
 static bool compile_record(const struct ngw_ruleset *old, const struct applied_meta *meta,
 			   struct kmodel *om)
 {
-	if (kmodel_compile(old, meta->marks, meta->n_marks, om) < 0)
+	if (kmodel_compile(old, om) < 0)
 		return false;
 	bool ok = om->n_rules == meta->n_marks;
 	for (size_t i = 0; ok && i < om->n_rules; i++)
@@ -120,19 +121,52 @@ static int elements_load(struct session *s, const char *table, const struct ngw_
 		return 0;
 	if (counters_skipped)	/* but the record does not hold after all */
 		r = kstate_read_counters(&s->nl, table, &s->st);
-	struct kmark *marks = NULL;
-	size_t n_marks = kstate_marks(&s->st, &marks);
 	if (r == 0 && old && s->st.same_layout) {
-		if (kmodel_compile(old, marks, n_marks, &om) == 0 && record_verified(&s->st, &om)) {
+		if (kmodel_compile(old, &om) == 0 && record_verified(&s->st, &om)) {
 			kstate_adopt_model(&s->st, &om, small | KSTATE_COUNTERS);
 			s->from_record = true;
 		}
 		kmodel_free(&om);
 	}
-	free(marks);
 	if (r < 0 || s->from_record)
 		return r;
 	return kstate_read_elems(&s->nl, table, KSTATE_ALL_SETS & ~small, &s->st);
+}
+
+static bool slot_taken(const struct kstate *st, unsigned slot)
+{
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (mark_table_slot(st->peers[i]) == slot)
+			return true;
+	return false;
+}
+
+/* Another natgw table in this namespace whose marks would be this one's
+ * (mark.h): refused, with a name that would do. EXIT_OK or EXIT_SYSTEM. */
+static int refuse_shared_marks(const struct kstate *st, const char *table)
+{
+	unsigned slot = mark_table_slot(table);
+	const char *peer = NULL;
+	char other[NGW_TABLE_MAX + 8] = "";
+
+	for (size_t i = 0; !peer && i < st->n_peers; i++)
+		if (mark_table_slot(st->peers[i]) == slot)
+			peer = st->peers[i];
+	if (!peer)
+		return EXIT_OK;
+	for (unsigned n = 2; n < 1000; n++) {
+		char base[NGW_TABLE_MAX + 1];
+		snprintf(base, sizeof(base), "%.*s", NGW_TABLE_MAX - 4, table);
+		snprintf(other, sizeof(other), "%.*s-%u", NGW_TABLE_MAX - 4, base, n % 1000);
+		if (!slot_taken(st, mark_table_slot(other)))
+			break;
+	}
+	fprintf(stderr, "natgw: table inet %s would share its connections' ct marks with natgw's "
+		"table inet %s in this network namespace (both names hash to mark slot %u of "
+		"%u), so each would count, list and flush the other's connections; nothing was "
+		"applied. Give gateway.table another name (\"%s\" would do).\n", table, peer,
+		slot, MARK_TABLE_SLOTS, other);
+	return EXIT_SYSTEM;
 }
 
 int session_plan(struct session *s, const struct ngw_ruleset *rs)
@@ -141,6 +175,13 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 	double start = session_now_ms();
 	struct ngw_ruleset *old = NULL;
 	struct applied_meta meta = { 0 };
+	char why[600];
+
+	/* the record is read from the runtime directory only when it is root's */
+	if (rundir_check(why, sizeof(why)) == -EPERM) {
+		fprintf(stderr, "natgw: %s\n", why);
+		return EXIT_SYSTEM;
+	}
 
 	if (nl_genid(&s->nl, &s->genid) < 0)
 		s->genid = 0;
@@ -148,6 +189,8 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 	bool unchanged = !s->full_read && applied_current(table, s->genid);
 	int status = session_read(s, table, (1u << KSET_LAN) |
 				  (unchanged ? KSTATE_NO_COUNTERS : 0));
+	if (status == EXIT_OK)
+		status = refuse_shared_marks(&s->st, table);
 	if (status == EXIT_OK && s->st.exists) {
 		if (!s->full_read && s->st.same_layout && applied_load(table, &old, &meta) < 0)
 			old = NULL;
@@ -165,11 +208,7 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 	s->read_ms = session_now_ms() - start;
 
 	start = session_now_ms();
-	struct kmark *marks = NULL;
-	size_t n = s->st.exists ? kstate_marks(&s->st, &marks) : 0;
-	int r = s->st.exists || !s->mark_hint ? kmodel_compile(rs, marks, n, &s->m)
-					      : kmodel_compile(rs, s->mark_hint, s->n_mark_hint, &s->m);
-	free(marks);
+	int r = kmodel_compile(rs, &s->m);
 	if (r < 0) {
 		fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
 		return EXIT_INVALID;

@@ -18,11 +18,6 @@ struct session {
 	double read_ms, compile_ms;
 	bool full_read;			/* set before session_plan(): never trust
 					 * the record, read every element */
-	/* set before session_plan(): the marks to give rules when the table
-	 * is gone (the daemon restoring it), so conntrack's entries stay
-	 * attributed to their rules */
-	const struct kmark *mark_hint;
-	size_t n_mark_hint;
 	bool from_record;		/* elements taken from the verified record of
 					 * the last apply instead of a full read */
 	bool record_unchanged;		/* ... which nothing committed to nftables

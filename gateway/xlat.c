@@ -6,8 +6,10 @@
 #include "xlat.h"
 
 /* A mapping as the table keeps it: the original tuple and the translated
- * socket (the reply's destination for snat, its source for a forward);
- * remote, external and internal follow from those. 104 bytes, in slabs,
+ * socket (the reply's destination for an outbound connection, its source
+ * for an inbound one); remote, external and internal follow from those.
+ * The direction (SLOT_INBOUND) is apart from the kind (SLOT_SNAT): a remote
+ * reaching a full-cone snat mapping is inbound. 104 bytes, in slabs,
  * no allocator header: a million mappings fit in about 115 MiB. The chains
  * are doubly linked: every connection through one forward shares its
  * external and internal socket, so those chains can be a million long, and
@@ -25,7 +27,7 @@ struct slot {
 
 _Static_assert(sizeof(struct slot) == 104, "a slot is 104 bytes (bench B6 counts on it)");
 
-enum { SLOT_SNAT = 1, SLOT_EI = 2 };
+enum { SLOT_SNAT = 1, SLOT_EI = 2, SLOT_INBOUND = 4 };
 #define SLAB_BITS 12
 #define SLAB_SLOTS (1u << SLAB_BITS)
 
@@ -85,16 +87,16 @@ static uint64_t hash_tuple(uint8_t l4, uint8_t family, const uint8_t *src, const
 /* Where a slot's internal and external sockets are. */
 static void slot_internal(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
-	bool snat = s->flags & SLOT_SNAT;
-	*addr = snat ? s->src : s->xaddr;
-	*port = snat ? s->sport : s->xport;
+	bool in = s->flags & SLOT_INBOUND;
+	*addr = in ? s->xaddr : s->src;
+	*port = in ? s->xport : s->sport;
 }
 
 static void slot_external(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
-	bool snat = s->flags & SLOT_SNAT;
-	*addr = snat ? s->xaddr : s->dst;
-	*port = snat ? s->xport : s->dport;
+	bool in = s->flags & SLOT_INBOUND;
+	*addr = in ? s->dst : s->xaddr;
+	*port = in ? s->dport : s->xport;
 }
 
 static size_t key_bucket(const struct xlat *x, const struct slot *s)
@@ -142,16 +144,17 @@ static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
 	m->id = s->id;
 	m->mark = s->mark;
 	m->snat = s->flags & SLOT_SNAT;
+	m->inbound = s->flags & SLOT_INBOUND;
 	m->endpoint_independent = s->flags & SLOT_EI;
 	m->l4 = s->l4;
 	slot_internal(s, &a, &p);
 	socket_of(s->family, a, p, &m->internal);
 	slot_external(s, &a, &p);
 	socket_of(s->family, a, p, &m->external);
-	if (m->snat)
-		socket_of(s->family, s->dst, s->dport, &m->remote);
-	else
+	if (m->inbound)
 		socket_of(s->family, s->src, s->sport, &m->remote);
+	else
+		socket_of(s->family, s->dst, s->dport, &m->remote);
 	m->status = s->status;
 	m->timeout = s->timeout;
 	m->tcp_state = s->tcp_state;
@@ -160,12 +163,13 @@ static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
 
 static void slot_fill(struct slot *s, const struct xlat_mapping *m)
 {
-	const struct xlat_socket *x = m->snat ? &m->external : &m->internal;
+	const struct xlat_socket *x = m->inbound ? &m->internal : &m->external;
 
 	memset(s, 0, sizeof(*s));
 	s->family = m->key.src.family;
 	s->l4 = m->l4;
-	s->flags = (uint8_t)((m->snat ? SLOT_SNAT : 0) | (m->endpoint_independent ? SLOT_EI : 0));
+	s->flags = (uint8_t)((m->snat ? SLOT_SNAT : 0) | (m->endpoint_independent ? SLOT_EI : 0) |
+			     (m->inbound ? SLOT_INBOUND : 0));
 	s->tcp_state = m->tcp_state;
 	s->sport = m->key.sport;
 	s->dport = m->key.dport;
@@ -333,6 +337,15 @@ static uint32_t find(const struct xlat *x, const struct ct_tuple *t)
 	return 0;
 }
 
+bool xlat_entry_inbound(const struct ct_entry *e, bool snat)
+{
+	if (e->status & IPS_DST_NAT)
+		return true;	/* a forward, a full-cone mapping's remote, a hairpin */
+	if (e->status & IPS_SRC_NAT)
+		return false;
+	return !snat;
+}
+
 bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -342,15 +355,16 @@ bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m
 	m->id = e->id;
 	m->mark = e->mark;
 	m->snat = snat;
+	m->inbound = xlat_entry_inbound(e, snat);
 	m->l4 = e->orig.l4;
-	if (snat) {	/* inside -> out: the reply comes back to the translated source */
-		m->internal = (struct xlat_socket){ e->orig.src, e->orig.sport };
-		m->remote = (struct xlat_socket){ e->orig.dst, e->orig.dport };
-		m->external = (struct xlat_socket){ e->reply.dst, e->reply.dport };
-	} else {	/* out -> in: the reply comes from the translated destination */
+	if (m->inbound) {	/* out -> in: the reply comes from the translated destination */
 		m->remote = (struct xlat_socket){ e->orig.src, e->orig.sport };
 		m->external = (struct xlat_socket){ e->orig.dst, e->orig.dport };
 		m->internal = (struct xlat_socket){ e->reply.src, e->reply.sport };
+	} else {		/* in -> out: the reply comes back to the translated source */
+		m->internal = (struct xlat_socket){ e->orig.src, e->orig.sport };
+		m->remote = (struct xlat_socket){ e->orig.dst, e->orig.dport };
+		m->external = (struct xlat_socket){ e->reply.dst, e->reply.dport };
 	}
 	m->status = e->status;
 	m->timeout = e->timeout;

@@ -27,7 +27,11 @@ struct xlat_mapping {
 	struct ct_tuple key;		/* conntrack's original tuple */
 	uint32_t id;
 	uint32_t mark;
-	bool snat;			/* kind: snat, else forward */
+	bool snat;			/* kind: the rule's, snat, else forward */
+	bool inbound;			/* direction: the remote opened it, towards
+					 * the external socket (a forward's, or one
+					 * of a full-cone mapping's); else the
+					 * internal socket opened it, outwards */
 	bool endpoint_independent;	/* an ei_ map's mapping: any remote */
 	uint8_t l4;
 	struct xlat_socket remote, external, internal;
@@ -84,12 +88,23 @@ void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m,
  * (a rule gone from the table) what the kernel did: no DNAT means snat. */
 bool xlat_entry_is_snat(const struct ct_entry *e, xlat_kind_fn kind, void *kind_arg);
 
-/* A mapping from one conntrack entry, without a table. False when the
- * entry is not a translation. */
+/* Whether an entry is inbound: its direction is what the kernel did to it,
+ * not its rule's kind. The destination rewritten (IPS_DST_NAT: a forward,
+ * a remote reaching a full-cone mapping, a hairpin, which has both bits):
+ * inbound. Only the source rewritten: outbound. Neither (a translation to
+ * the same socket): the rule's kind says, snat outbound. */
+bool xlat_entry_inbound(const struct ct_entry *e, bool snat);
+
 /* "192.0.2.10:8443", "[2001:db8::10]:8443", or "*" for no socket (any
  * remote); buf holds NGW_ADDRSTRLEN. Returns what to print. */
 const char *xlat_socket_format(const struct xlat_socket *s, char *buf);
 
+/* A mapping from one conntrack entry, without a table: kind snat (else
+ * forward) as given, its sockets by xlat_entry_inbound(). Inbound: remote
+ * the original source, external the original destination, internal the
+ * reply's source. Outbound: internal the original source, remote the
+ * original destination, external the reply's destination. False when the
+ * entry is not a translation. */
 bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m);
 
 #endif

@@ -210,7 +210,7 @@ expect 1 "apply of an invalid file touches nothing" -- "$natgw" apply bad.yaml
 has err 'bad\.yaml:4:11: error: '
 expect 0 "plan --nft needs no kernel" -- "$natgw" plan --nft three.yaml
 has out '^table inet natgw \{$'
-has out 'comment "web" : 0x4e000001'
+has out 'comment "web" : 0x4e59bf66'
 expect 1 "plan --nft of an invalid file" -- "$natgw" plan --nft bad.yaml
 same out ""
 # without root (CAP_NET_ADMIN) the kernel refuses, and natgw says why

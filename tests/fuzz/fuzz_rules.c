@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		abort();	/* and prints the same */
 
 	struct kmodel m;
-	if (kmodel_compile(rs, NULL, 0, &m) == 0) {
+	if (kmodel_compile(rs, &m) == 0) {
 		FILE *null = fopen("/dev/null", "w");
 		if (!null || nft_script_write(&m, null) != 0)
 			abort();

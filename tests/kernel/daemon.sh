@@ -18,7 +18,9 @@ command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
 ETC=$NGW_TMP/etc
 C=$ETC/natgw.yaml
 LOG=$NGW_TMP/daemon.log
-SOCK=$NATGW_RUN_DIR/natgw.sock
+# the router's own control socket: every namespace but the machine's has one
+# named after it
+SOCK=$NATGW_RUN_DIR/natgw-$(on router stat -L -c %i /proc/self/ns/net).sock
 mkdir -p "$ETC" "$NATGW_RUN_DIR"
 
 config() {	# config [EXTRA_FORWARD_YAML]
@@ -224,24 +226,24 @@ chmod 0666 "$SOCK"
 check_output "nor send a request if the socket's mode is opened" 'refused a client running as uid 65534' \
 	as_nobody "$NGW_PROBE" unix "$SOCK" - <"$NGW_TMP/show.req"
 chmod 0600 "$SOCK"
-check_output "root's well-formed request is served" 'web' "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/show.req"
+check_output "root's well-formed request is served" 'web' on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/show.req"
 printf 'GET / HTTP/1.1\r\nHost: natgw\r\n\r\n' >"$NGW_TMP/junk.req"
 check_output "a message that is not natgw's is refused" 'malformed request \(Protocol error\)' \
-	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/junk.req"
+	on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/junk.req"
 printf 'CWGN\x01\x00\x01\x00\xff\xff\xff\xff' >"$NGW_TMP/huge.req"
 check_output "a length over the limit is refused before reading" 'malformed request \(Message too long\)' \
-	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/huge.req"
+	on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/huge.req"
 printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00\x01\x05' >"$NGW_TMP/bad.req"
 head -c 50 /dev/zero >>"$NGW_TMP/bad.req"
 check_output "a request with impossible fields is refused" 'malformed request \(Bad message\)' \
-	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/bad.req"
+	on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/bad.req"
 printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00\x00' >"$NGW_TMP/short.req"
 check_output "a request cut short is refused" 'malformed request' \
-	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/short.req"
+	on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/short.req"
 printf 'CWGN\x02\x00\x01\x00\x34\x00\x00\x00' >"$NGW_TMP/v2.req"
 head -c 52 /dev/zero >>"$NGW_TMP/v2.req"
 check_output "another protocol version is refused" 'malformed request \(Protocol error\)' \
-	"$NGW_PROBE" unix "$SOCK" "$NGW_TMP/v2.req"
+	on router "$NGW_PROBE" unix "$SOCK" "$NGW_TMP/v2.req"
 check "the daemon is still running" kill -0 "$DPID"
 check_output "and still answers" '^web +forward' natgw show
 check "(the daemon answered it)" wait_log '^natgw: control socket: show \(pid [0-9]+\)$' 2
@@ -251,11 +253,11 @@ check "(the daemon answered it)" wait_log '^natgw: control socket: show \(pid [0
 # 20,000 entries appear, 500 of them natgw's): it says so and repairs its
 # table from a dump.
 check_output "mappings comes from the daemon" '^[1-9][0-9]*$' \
-	sh -c "'$NGW_BIN' mappings --rule web --json | jq length"
+	sh -c "ip netns exec $(ns_name router) '$NGW_BIN' mappings --rule web --json | jq length"
 check "(the daemon answered it)" wait_log '^natgw: control socket: mappings \(pid [0-9]+\)$'
 check_output "--cached: the daemon's table as the events left it" '^[1-9][0-9]*$' \
-	sh -c "'$NGW_BIN' mappings --cached --rule web --json | jq length"
-check_output "--count" '^[1-9][0-9]* mappings?$' "$NGW_BIN" mappings --count --rule web
+	sh -c "ip netns exec $(ns_name router) '$NGW_BIN' mappings --cached --rule web --json | jq length"
+check_output "--count" '^[1-9][0-9]* mappings?$' natgw mappings --count --rule web
 web_mark=$(mark_of web)
 check_output "the daemon's mappings of web are conntrack's" '^same$' sh -c \
 	"a=\$(ip netns exec $(ns_name router) '$NGW_BIN' mappings --rule web --json | jq length)

@@ -48,7 +48,7 @@ check_output "a connection works before the load" 'local=192\.0\.2\.10:8443$' \
 # fill the router's table: its own entries count against the limit, so
 # ask for all of it; what does not fit is refused
 room=$((MAX - $(on router conntrack -C)))
-on router "$CTFILL" "$room" $((room / 2)) 0x4e000001 assured >"$NGW_TMP/fill" 2>&1
+on router "$CTFILL" "$room" $((room / 2)) "$(mark_of web)" assured >"$NGW_TMP/fill" 2>&1
 cat "$NGW_TMP/fill"
 check_output "the table is full" "^$MAX\$" on router conntrack -C
 

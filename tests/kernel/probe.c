@@ -9,10 +9,10 @@
  *   natgw-probe connect tcp|udp ADDR PORT [--from ADDR] [--sport PORT] [--timeout MS]
  *       sends one line, prints the answer, exit 0; exit 1 with the reason
  *       on stderr when there is no answer in time.
- *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR] [--until FILE]
- *       keeps one connection and exchanges a line every 100 ms for N
- *       seconds (or until FILE exists); exit 0 only if every exchange was
- *       answered.
+ *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR] [--until FILE] [--interval MS]
+ *       keeps one connection and exchanges a line every interval (default
+ *       100 ms) for N seconds (or until FILE exists); exit 0 only if every
+ *       exchange was answered. A long interval keeps the connection idle.
  *   natgw-probe stream udp ADDR PORT --seconds N [--interval MS]
  *       one UDP socket sending a datagram every interval (default 100 ms);
  *       prints "sent=<ms since the epoch> <answer>" or "sent=<ms> none"
@@ -29,6 +29,15 @@
  *       milliseconds with --every), prints each
  *       answer as "from <socket>: <answer>", and answers any other sender
  *       like serve does (printing "answered <socket>"), for N seconds.
+ *   natgw-probe ping ADDR [--timeout MS]
+ *       one ICMP (ICMPv6 for an IPv6 ADDR) echo request from a raw socket
+ *       (root); prints "reply from ADDR id=N" and exits 0 when its echo
+ *       reply comes back, exit 1 when none does in time (default 2000 ms).
+ *       For the tests that need conntrack's ICMP entries; no ping installed.
+ *   natgw-probe raw PROTO ADDR HEX
+ *       sends one IP packet of protocol number PROTO to ADDR, its payload
+ *       the bytes HEX ("00000800" is a bare GRE header); the kernel writes
+ *       the IP header. Expects no answer.
  *   natgw-probe unix PATH FILE
  *       sends FILE's bytes ("-": standard input) to the UNIX stream socket PATH and prints what
  *       comes back until the other end closes.
@@ -36,6 +45,7 @@
  * Sockets are written "192.0.2.10:8443" and "[2001:db8::10]:8443". */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -361,6 +371,87 @@ static int unix_send(const char *path, const char *file)
 	return total ? 0 : 1;
 }
 
+/* The Internet checksum (RFC 1071) of ICMP; ICMPv6's the kernel computes. */
+static uint16_t inet_sum(const uint8_t *b, size_t n)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int ping(const char *host, int timeout_ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	sock_addr(host, "0", &ss, &len);
+	bool v6 = ss.ss_family == AF_INET6;
+	int fd = socket(ss.ss_family, SOCK_RAW, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0)
+		die("socket");
+	uint16_t id = (uint16_t)getpid();
+	uint8_t req[24] = { v6 ? 128 : 8, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, 0, 1,
+			    'n', 'a', 't', 'g', 'w', '-', 'p', 'r', 'o', 'b', 'e' };
+	if (!v6) {
+		uint16_t sum = inet_sum(req, sizeof(req));
+		req[2] = (uint8_t)(sum >> 8);
+		req[3] = (uint8_t)sum;
+	}
+	if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&ss, len) < 0)
+		die("sendto");
+	double end = now() + timeout_ms / 1000.0;
+	while (now() < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, (int)((end - now()) * 1000) + 1) <= 0)
+			continue;
+		uint8_t buf[1500];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			continue;
+		/* an IPv4 raw socket reads the IP header too; IPv6's does not */
+		size_t off = v6 ? 0 : (size_t)(buf[0] & 0x0f) * 4;
+		if ((size_t)n < off + 8)
+			continue;
+		const uint8_t *icmp = buf + off;
+		if (icmp[0] == (v6 ? 129 : 0) && icmp[4] == (uint8_t)(id >> 8) &&
+		    icmp[5] == (uint8_t)id) {
+			printf("reply from %s id=%u\n", host, id);
+			return 0;
+		}
+	}
+	fprintf(stderr, "natgw-probe: no echo reply from %s\n", host);
+	return 1;
+}
+
+static int raw_send(const char *proto, const char *host, const char *hex)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint8_t payload[512];
+	size_t n = 0;
+
+	sock_addr(host, "0", &ss, &len);
+	for (const char *h = hex; h[0] && h[1] && n < sizeof(payload); h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			usage();
+		payload[n++] = (uint8_t)v;
+	}
+	int fd = socket(ss.ss_family, SOCK_RAW, atoi(proto));
+	if (fd < 0)
+		die("socket");
+	if (sendto(fd, payload, n, 0, (struct sockaddr *)&ss, len) < 0)
+		die("sendto");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *from = NULL, *sport = NULL, *ready = NULL, *to = NULL;
@@ -370,6 +461,11 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "unix"))
 		return unix_send(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "raw"))
+		return raw_send(argv[2], argv[3], argv[4]);
+	if ((argc == 3 || (argc == 5 && !strcmp(argv[3], "--timeout"))) &&
+	    !strcmp(argv[1], "ping"))
+		return ping(argv[2], argc == 5 ? atoi(argv[4]) : timeout_ms);
 	if (argc < 5)
 		usage();
 	const char *mode = argv[1], *proto = argv[2], *host = argv[3], *port = argv[4];
@@ -452,7 +548,13 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			n++;
-			poll(NULL, 0, 100);
+			/* the next exchange after --interval; --until is looked at
+			 * every 100 ms meanwhile */
+			double next = now() + interval_ms / 1000.0;
+			while (go_on(end) && now() < next) {
+				int ms = (int)((next - now()) * 1000) + 1;
+				poll(NULL, 0, ms < 100 ? ms : 100);
+			}
 		}
 		printf("held %u exchanges\n", n);
 		return 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ctnetlink parser against well-formed and malformed messages, and the
- * translation table: both lookups, update, remove, resync. No kernel. */
+ * translation table: both lookups, update, remove, resync, and which way
+ * each connection went (inbound through a full-cone mapping, outbound,
+ * hairpin). No kernel. */
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -258,6 +260,239 @@ static void test_xlat(void)
 	xlat_free(x);
 }
 
+/* ---- which way a connection went -------------------------------------------
+ * A connection's remote, external and internal socket follow from what the
+ * kernel did to it (its NAT status), not from its rule's kind: a remote
+ * that reaches a full-cone snat mapping is inbound, listed with its own
+ * socket as remote, the router's as external and the LAN host's as
+ * internal, and its kind stays snat. Each case is a ctnetlink message as
+ * the kernel sends it, and what a user expects `natgw mappings` to say. */
+
+#define CONSOLE 0x4e000003u	/* an endpoint-independent snat rule's mark */
+#define WEB 0x4e000002u		/* a forward's */
+
+static bool kind_of_rule(uint32_t mark, bool *snat, void *arg)
+{
+	(void)arg;
+	mark &= 0xff7fffffu;	/* without the hairpin bit */
+	*snat = mark == CONSOLE;
+	return mark == CONSOLE || mark == WEB;
+}
+
+struct flow {
+	const char *what;
+	const char *src, *dst, *rsrc, *rdst;	/* IPv4 or IPv6, as text */
+	uint16_t sport, dport, rsport, rdport;
+	uint32_t mark, status;
+	/* expected */
+	bool snat, inbound;
+	const char *remote, *external, *internal;
+};
+
+static void put_addr(struct nlmsghdr *nlh, int type4, int type6, const char *a)
+{
+	unsigned char b[16];
+	bool v6 = strchr(a, ':');
+	inet_pton(v6 ? AF_INET6 : AF_INET, a, b);
+	mnl_attr_put(nlh, v6 ? type6 : type4, v6 ? 16 : 4, b);
+}
+
+static void flow_tuple(struct nlmsghdr *nlh, int type, const char *s, const char *d, uint16_t sp,
+		       uint16_t dp)
+{
+	struct nlattr *t = mnl_attr_nest_start(nlh, type);
+	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	put_addr(nlh, CTA_IP_V4_SRC, CTA_IP_V6_SRC, s);
+	put_addr(nlh, CTA_IP_V4_DST, CTA_IP_V6_DST, d);
+	mnl_attr_nest_end(nlh, ip);
+	struct nlattr *p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_UDP);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(sp));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(dp));
+	mnl_attr_nest_end(nlh, p);
+	mnl_attr_nest_end(nlh, t);
+}
+
+static bool flow_entry(const struct flow *f, struct ct_entry *e)
+{
+	char buf[4096] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = strchr(f->src, ':') ? AF_INET6 : AF_INET;
+	flow_tuple(nlh, CTA_TUPLE_ORIG, f->src, f->dst, f->sport, f->dport);
+	flow_tuple(nlh, CTA_TUPLE_REPLY, f->rsrc, f->rdst, f->rsport, f->rdport);
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(f->mark));
+	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(f->status));
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(30));
+	mnl_attr_put_u32(nlh, CTA_ID, htonl(f->sport));
+	return ct_parse(nlh, nlh->nlmsg_len, e);
+}
+
+/* m is what f should be listed as */
+static void flow_check(const struct flow *f, const struct xlat_mapping *m, const char *how)
+{
+	char r[NGW_ADDRSTRLEN], x[NGW_ADDRSTRLEN], i[NGW_ADDRSTRLEN];
+
+	CHECK(m != NULL, "%s (%s): listed", f->what, how);
+	if (!m)
+		return;
+	xlat_socket_format(&m->remote, r);
+	xlat_socket_format(&m->external, x);
+	xlat_socket_format(&m->internal, i);
+	CHECK(!strcmp(r, f->remote) && !strcmp(x, f->external) && !strcmp(i, f->internal),
+	      "%s (%s): remote %s external %s internal %s, expected %s %s %s", f->what, how, r, x,
+	      i, f->remote, f->external, f->internal);
+	CHECK(m->snat == f->snat && m->inbound == f->inbound,
+	      "%s (%s): kind %s, %s; expected %s, %s", f->what, how, m->snat ? "snat" : "forward",
+	      m->inbound ? "inbound" : "outbound", f->snat ? "snat" : "forward",
+	      f->inbound ? "inbound" : "outbound");
+	CHECK(m->mark == f->mark && m->l4 == IPPROTO_UDP, "%s (%s): mark %#x", f->what, how,
+	      m->mark);
+}
+
+static const struct flow flows[] = {
+	/* X = 192.0.2.10:40000 talks to R1 = 203.0.113.100:7000 and so gets
+	 * the full-cone mapping E = 203.0.113.5:40000 */
+	{ "X's own flow to R1", "192.0.2.10", "203.0.113.100", "203.0.113.100", "203.0.113.5",
+	  40000, 7000, 7000, 40000, CONSOLE, IPS_SRC_NAT | IPS_SEEN_REPLY,
+	  true, false, "203.0.113.100:7000", "203.0.113.5:40000", "192.0.2.10:40000" },
+	/* R3 = 198.51.100.7, which X never contacted, sends to E: the ei_dnat
+	 * map rewrites the destination to X, ei_mark gives the rule's mark */
+	{ "R3 through the full-cone mapping", "198.51.100.7", "203.0.113.5", "192.0.2.10",
+	  "198.51.100.7", 50007, 40000, 40000, 50007, CONSOLE, IPS_DST_NAT | IPS_SEEN_REPLY,
+	  true, true, "198.51.100.7:50007", "203.0.113.5:40000", "192.0.2.10:40000" },
+	{ "R3 through the full-cone mapping, unanswered", "198.51.100.7", "203.0.113.5",
+	  "192.0.2.10", "198.51.100.7", 50008, 40000, 40000, 50008, CONSOLE, IPS_DST_NAT,
+	  true, true, "198.51.100.7:50008", "203.0.113.5:40000", "192.0.2.10:40000" },
+	/* a LAN host sends to E: both rewritten (hairpin bit in the mark); it
+	 * is listed as an inbound one, from the host that sent */
+	{ "a LAN host reaching X through E (hairpin)", "192.0.2.20", "203.0.113.5", "192.0.2.10",
+	  "192.0.2.1", 50020, 40000, 40000, 50020, CONSOLE | 0x00800000u,
+	  IPS_SRC_NAT | IPS_DST_NAT | IPS_SEEN_REPLY,
+	  true, true, "192.0.2.20:50020", "203.0.113.5:40000", "192.0.2.10:40000" },
+	/* the same over IPv6 */
+	{ "IPv6: X's own flow", "2001:db8:1::10", "2001:db8:ff::100", "2001:db8:ff::100",
+	  "2001:db8:ff::5", 40006, 7000, 7000, 40006, CONSOLE, IPS_SRC_NAT | IPS_SEEN_REPLY,
+	  true, false, "[2001:db8:ff::100]:7000", "[2001:db8:ff::5]:40006",
+	  "[2001:db8:1::10]:40006" },
+	{ "IPv6: R3 through the full-cone mapping", "2001:db8:ff::103", "2001:db8:ff::5",
+	  "2001:db8:1::10", "2001:db8:ff::103", 50007, 40006, 40006, 50007, CONSOLE,
+	  IPS_DST_NAT | IPS_SEEN_REPLY,
+	  true, true, "[2001:db8:ff::103]:50007", "[2001:db8:ff::5]:40006",
+	  "[2001:db8:1::10]:40006" },
+	/* a forward: inbound, as ever */
+	{ "a forward", "203.0.113.100", "203.0.113.5", "192.0.2.10", "203.0.113.100", 41000,
+	  443, 8443, 41000, WEB, IPS_DST_NAT | IPS_SEEN_REPLY,
+	  false, true, "203.0.113.100:41000", "203.0.113.5:443", "192.0.2.10:8443" },
+	/* neither bit (the kernel had nothing to rewrite): the rule's kind
+	 * says which way */
+	{ "snat, nothing rewritten", "192.0.2.10", "203.0.113.100", "203.0.113.100",
+	  "192.0.2.10", 42000, 7000, 7000, 42000, CONSOLE, IPS_SEEN_REPLY,
+	  true, false, "203.0.113.100:7000", "192.0.2.10:42000", "192.0.2.10:42000" },
+	{ "a forward, nothing rewritten", "203.0.113.100", "203.0.113.5", "203.0.113.5",
+	  "203.0.113.100", 42001, 8080, 8080, 42001, WEB, IPS_SEEN_REPLY,
+	  false, true, "203.0.113.100:42001", "203.0.113.5:8080", "203.0.113.5:8080" },
+};
+#define N_FLOWS (sizeof(flows) / sizeof(*flows))
+
+static struct xlat_socket sock_of(const char *a, uint16_t port)
+{
+	struct xlat_socket s = { .port = port };
+	bool v6 = strchr(a, ':');
+	s.addr.family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
+	inet_pton(v6 ? AF_INET6 : AF_INET, a, s.addr.b);
+	return s;
+}
+
+/* How many mappings the table has with this internal (external) socket,
+ * and whether the one of flow f is among them. */
+static size_t by_socket(struct xlat *x, bool internal, const char *a, uint16_t port,
+			const struct flow *f, bool *found)
+{
+	struct xlat_socket s = sock_of(a, port);
+	const struct xlat_mapping *m;
+	size_t n = 0;
+	char r[NGW_ADDRSTRLEN];
+
+	*found = false;
+	for (m = internal ? xlat_lookup_internal(x, IPPROTO_UDP, &s)
+			  : xlat_lookup_external(x, IPPROTO_UDP, &s);
+	     m; m = internal ? xlat_next_internal(x, m) : xlat_next_external(x, m)) {
+		n++;
+		if (f && !strcmp(xlat_socket_format(&m->remote, r), f->remote))
+			*found = true;
+	}
+	return n;
+}
+
+static void test_directions(void)
+{
+	struct xlat *x = xlat_new(kind_of_rule, NULL);
+	struct ct_entry e;
+	struct xlat_mapping m;
+	bool added, found;
+
+	for (size_t k = 0; k < N_FLOWS; k++) {
+		const struct flow *f = &flows[k];
+		CHECK(flow_entry(f, &e), "%s: parses", f->what);
+		bool snat = xlat_entry_is_snat(&e, kind_of_rule, NULL);
+		CHECK(snat == f->snat, "%s: the kind is the rule's", f->what);
+		CHECK(xlat_from_entry(&e, snat, &m), "%s: a translation", f->what);
+		flow_check(f, &m, "from the entry, as natgw mappings without a daemon");
+		flow_check(f, xlat_upsert(x, &e, &added), "added to the table");
+		CHECK(added, "%s: new", f->what);
+		flow_check(f, xlat_upsert(x, &e, &added), "updated in the table");
+		CHECK(!added, "%s: not new the second time", f->what);
+	}
+
+	/* the table gives back what it was given: each mapping from its slot */
+	for (size_t k = 0; k < N_FLOWS; k++) {
+		flow_entry(&flows[k], &e);
+		struct xlat_mapping gone;
+		CHECK(xlat_remove(x, &e, &gone), "%s: removed", flows[k].what);
+		flow_check(&flows[k], &gone, "as it leaves the table");
+		xlat_upsert(x, &e, &added);
+	}
+
+	/* X's internal socket: its own flow, R3's two, the hairpin */
+	CHECK(by_socket(x, true, "192.0.2.10", 40000, &flows[1], &found) == 4 && found,
+	      "by internal socket 192.0.2.10:40000: X's flow, R3's two and the hairpin");
+	CHECK(by_socket(x, false, "203.0.113.5", 40000, &flows[1], &found) == 4 && found,
+	      "by external socket 203.0.113.5:40000: the same four");
+	CHECK(by_socket(x, true, "198.51.100.7", 50007, NULL, &found) == 0,
+	      "a remote's socket is no internal socket");
+	CHECK(by_socket(x, false, "198.51.100.7", 50007, NULL, &found) == 0,
+	      "nor an external one");
+	CHECK(by_socket(x, true, "192.0.2.20", 50020, NULL, &found) == 0,
+	      "the hairpin's sender is its remote, not an internal socket");
+	CHECK(by_socket(x, false, "192.0.2.1", 50020, NULL, &found) == 0,
+	      "nor is the router's LAN side its external socket");
+	CHECK(by_socket(x, true, "2001:db8:1::10", 40006, &flows[5], &found) == 2 && found,
+	      "IPv6: by internal socket, X's flow and R3's");
+	CHECK(by_socket(x, false, "2001:db8:ff::5", 40006, &flows[5], &found) == 2 && found,
+	      "IPv6: by external socket, the same two");
+	CHECK(by_socket(x, true, "192.0.2.10", 8443, &flows[6], &found) == 1 && found,
+	      "a forward by internal socket");
+	CHECK(by_socket(x, false, "203.0.113.5", 443, &flows[6], &found) == 1 && found,
+	      "a forward by external socket");
+
+	/* a resync that sees only R3's connection: the others end, R3's stays
+	 * as it was, and the chains hold exactly it */
+	ended_n = 0;
+	xlat_resync_begin(x);
+	flow_entry(&flows[1], &e);
+	flow_check(&flows[1], xlat_resync_entry(x, &e, NULL, NULL), "in a resync");
+	xlat_resync_end(x, ended, NULL);
+	CHECK(ended_n == N_FLOWS - 1 && xlat_count(x) == 1, "resync: %zu ended, %zu left",
+	      ended_n, xlat_count(x));
+	CHECK(by_socket(x, true, "192.0.2.10", 40000, &flows[1], &found) == 1 && found,
+	      "after the resync, by internal socket: R3's");
+	CHECK(by_socket(x, false, "203.0.113.5", 40000, &flows[1], &found) == 1 && found,
+	      "after the resync, by external socket: R3's");
+	xlat_free(x);
+}
+
 /* The daemon's word on a full conntrack table, look by look. */
 static void test_ct_watch(void)
 {
@@ -292,10 +527,117 @@ static void test_ct_watch(void)
 	CHECK(!ct_watch_step(&w, &st, 15000, buf, sizeof(buf)), "and then quiet");
 }
 
+/* The attribute types in the CTA_TUPLE_PROTO nest of the request's
+ * CTA_TUPLE_ORIG, as bits; and whether it has CTA_ID. */
+struct present {
+	uint32_t proto;
+	bool id;
+};
+
+static int collect_cb(const struct nlattr *a, void *data)
+{
+	uint32_t *bits = data;
+	if (mnl_attr_get_type(a) < 32)
+		*bits |= 1u << mnl_attr_get_type(a);
+	return MNL_CB_OK;
+}
+
+static int find_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **found = data;
+	if (mnl_attr_get_type(a) < 16)
+		found[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static struct present present_in(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *top[16] = { 0 }, *tuple[16] = { 0 };
+	struct present p = { 0 };
+
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), find_cb, top);
+	p.id = top[CTA_ID] != NULL;
+	if (top[CTA_TUPLE_ORIG])
+		mnl_attr_parse_nested(top[CTA_TUPLE_ORIG], find_cb, tuple);
+	if (tuple[CTA_TUPLE_PROTO])
+		mnl_attr_parse_nested(tuple[CTA_TUPLE_PROTO], collect_cb, &p.proto);
+	return p;
+}
+
+#define BIT(a) (1u << (a))
+
+/* The delete request carries what the kernel's nlattr_to_tuple of each
+ * protocol requires, all of it (else EINVAL: issue 13), and it parses
+ * back to the same tuple. */
+static void test_delete_request(void)
+{
+	static const struct {
+		const char *what;
+		uint8_t l4;
+		bool v6;
+		uint32_t attrs;
+	} cases[] = {
+		{ "TCP", IPPROTO_TCP, false, BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "UDP", IPPROTO_UDP, true, BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "UDP-Lite", IPPROTO_UDPLITE, false,
+		  BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "SCTP", IPPROTO_SCTP, false, BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "DCCP", IPPROTO_DCCP, false, BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "GRE (keys as ports)", IPPROTO_GRE, false,
+		  BIT(CTA_PROTO_SRC_PORT) | BIT(CTA_PROTO_DST_PORT) },
+		{ "ICMP", IPPROTO_ICMP, false,
+		  BIT(CTA_PROTO_ICMP_ID) | BIT(CTA_PROTO_ICMP_TYPE) | BIT(CTA_PROTO_ICMP_CODE) },
+		{ "ICMPv6", IPPROTO_ICMPV6, true,
+		  BIT(CTA_PROTO_ICMPV6_ID) | BIT(CTA_PROTO_ICMPV6_TYPE) |
+		  BIT(CTA_PROTO_ICMPV6_CODE) },
+		{ "a protocol known by number only", 253, false, 0 },
+	};
+	_Alignas(struct nlmsghdr) char buf[CT_DELETE_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct ct_entry e, back;
+		memset(&e, 0, sizeof(e));
+		const char *src = cases[i].v6 ? "2001:db8:1::20" : "192.0.2.20";
+		const char *dst = cases[i].v6 ? "2001:db8:ff::100" : "198.51.100.7";
+		char err[128];
+		addr_parse(src, &e.orig.src, err);
+		addr_parse(dst, &e.orig.dst, err);
+		e.orig.l4 = cases[i].l4;
+		e.id = 0x12345678;
+		if (cases[i].l4 == IPPROTO_ICMP || cases[i].l4 == IPPROTO_ICMPV6) {
+			e.orig.icmp_id = 4660;
+			e.orig.icmp_type = cases[i].l4 == IPPROTO_ICMP ? 8 : 128;
+			e.orig.icmp_code = 0;
+		} else if (cases[i].attrs) {
+			e.orig.sport = 40000;
+			e.orig.dport = 80;
+		}
+		size_t len = ct_delete_request(buf, 42, &e);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		struct present p = present_in(nlh);
+		CHECK(len == nlh->nlmsg_len && len <= CT_DELETE_MAX &&
+		      nlh->nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE) &&
+		      nlh->nlmsg_seq == 42, "%s: a delete request of %zu bytes", cases[i].what, len);
+		CHECK(p.proto == (BIT(CTA_PROTO_NUM) | cases[i].attrs) && p.id,
+		      "%s: the tuple has attributes %#x (want %#x), CTA_ID %d", cases[i].what,
+		      p.proto, BIT(CTA_PROTO_NUM) | cases[i].attrs, p.id);
+		CHECK(ct_parse(nlh, len, &back) && addr_cmp(&back.orig.src, &e.orig.src) == 0 &&
+		      addr_cmp(&back.orig.dst, &e.orig.dst) == 0 && back.orig.l4 == e.orig.l4 &&
+		      back.orig.sport == e.orig.sport && back.orig.dport == e.orig.dport &&
+		      back.orig.icmp_id == e.orig.icmp_id &&
+		      back.orig.icmp_type == e.orig.icmp_type &&
+		      back.orig.icmp_code == e.orig.icmp_code && back.id == e.id,
+		      "%s: the request parses back to the same tuple", cases[i].what);
+	}
+}
+
+
 int main(void)
 {
 	test_parse();
+	test_delete_request();
 	test_xlat();
+	test_directions();
 	test_ct_watch();
 	return check_summary();
 }
