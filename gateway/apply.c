@@ -339,7 +339,12 @@ void apply_summary(const struct apply_run *a, char *buf, size_t size)
 	if (a->flushed)
 		snprintf(flushed, sizeof(flushed), ", flushed %zu mapping%s", a->flushed,
 			 a->flushed == 1 ? "" : "s");
-	snprintf(buf, size, "applied +%zu -%zu ~%zu in %.1f ms%s%s", p->n_add, p->n_remove,
-		 p->n_modify, a->ms, flushed,
+	char remarked[96] = "";
+	if (p->n_remark)
+		snprintf(remarked, sizeof(remarked), ", %zu rule%s ct mark moved (%zu live "
+			 "mapping%s followed)", p->n_remark, p->n_remark == 1 ? "'s" : "s'",
+			 a->remarked, a->remarked == 1 ? "" : "s");
+	snprintf(buf, size, "applied +%zu -%zu ~%zu in %.1f ms%s%s%s", p->n_add, p->n_remove,
+		 p->n_modify, a->ms, flushed, remarked,
 		 p->create ? ", new table" : p->rebuild ? ", table rebuilt" : "");
 }

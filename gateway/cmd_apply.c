@@ -58,6 +58,8 @@ static void report_json(const struct apply_run *a, unsigned confirm)
 	json_number(&j, a->ms, 1);
 	json_key(&j, "flushed");
 	json_uint(&j, a->flushed);
+	json_key(&j, "remarked");
+	json_uint(&j, a->remarked);
 	json_key(&j, "flush_left");
 	json_uint(&j, a->flush_left);
 	json_key(&j, "flush_error");

@@ -30,8 +30,9 @@ static int plan_diff(const struct cli *cli, const struct ngw_ruleset *rs)
 			printf("natgw: no changes (%zu rules in table inet %s)\n", s.m.n_rules,
 			       s.m.table);
 		else
-			printf("natgw: plan: +%zu -%zu ~%zu%s\n", s.plan.n_add, s.plan.n_remove,
-			       s.plan.n_modify, s.plan.create ? " (new table)" :
+			printf("natgw: plan: +%zu -%zu ~%zu%s%s\n", s.plan.n_add, s.plan.n_remove,
+			       s.plan.n_modify, s.plan.n_remark ? ", ct marks move (=)" : "",
+			       s.plan.create ? " (new table)" :
 			       s.plan.rebuild ? " (table rebuilt)" : "");
 	}
 	session_close(&s);

@@ -49,13 +49,16 @@ void plan_print_text(const struct kplan *p, bool all, FILE *out)
 			width = (int)strlen(p->rules[i].name);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct kplan_rule *r = &p->rules[i];
-		if (r->change == KCHANGE_NONE && !all)
+		if (r->change == KCHANGE_NONE && !r->remark && !all)
 			continue;
-		fprintf(out, "%s %-7s %-*s  %s\n", change_mark(r->change),
-			r->snat ? "snat" : "forward", width, r->name,
+		fprintf(out, "%s %-7s %-*s  %s\n", r->change == KCHANGE_NONE && r->remark ? "=" :
+			change_mark(r->change), r->snat ? "snat" : "forward", width, r->name,
 			what(r->change == KCHANGE_REMOVE ? r->old_desc : r->new_desc));
 		if (r->change == KCHANGE_MODIFY && strcmp(r->old_desc, r->new_desc))
 			fprintf(out, "  %-7s %-*s  was: %s\n", "", width, "", what(r->old_desc));
+		if (r->remark && r->change != KCHANGE_REMOVE)
+			fprintf(out, "  %-7s %-*s  ct mark 0x%08x -> 0x%08x: its live connections "
+				"take the new mark\n", "", width, "", r->old_mark, r->new_mark);
 	}
 }
 
@@ -75,6 +78,8 @@ void plan_print_json(const struct kplan *p, struct json *j)
 		json_string(j, r->change == KCHANGE_ADD ? "" : what(r->old_desc));
 		json_key(j, "will_be");
 		json_string(j, r->change == KCHANGE_REMOVE ? "" : what(r->new_desc));
+		json_key(j, "mark_moves");
+		json_bool(j, r->remark && r->change != KCHANGE_REMOVE);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +275,23 @@ static unsigned long long named_inode(const char *name)
 	return strtoull(dash, NULL, 10);
 }
 
+/* Whether a process listens on the UNIX socket at path: a daemon whose
+ * namespace this process cannot see (another PID namespace) keeps it. */
+static bool served(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = false;
+
+	if (fd >= 0 && strlen(path) < sizeof(sa.sun_path)) {
+		memcpy(sa.sun_path, path, strlen(path));
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 size_t rundir_clean(const char *table)
 {
 	char mine[600], path[PATH_MAX];
@@ -304,6 +322,16 @@ size_t rundir_clean(const char *table)
 		if (snprintf(path, sizeof(path), "%s/%s", rundir(), de->d_name) >=
 		    (int)sizeof(path))
 			continue;
+		if (len > 5 && !strcmp(de->d_name + len - 5, ".sock") && served(path))
+			continue;
+		if (!strncmp(de->d_name, "lock-", 5)) {	/* never one that is held */
+			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				removed += unlink(path) == 0;
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
 		removed += unlink(path) == 0;
 	}
 	closedir(d);

@@ -128,8 +128,15 @@ held_is_web "after a rollback"
 # the collision: a44476 takes web's id, so web's mark moves and its live
 # entry must move with it; it comes back when a44476 goes
 put c4 a44476 web game ssh2 mail
+check_output "plan says web's mark moves" '^= forward +web +tcp 443 -> 192\.0\.2\.10:8443 in eth0$' \
+	natgw plan "$ETC/c4.yaml"
+check_output "(from which mark to which)" '^ +ct mark 0x4e[0-9a-f]{6} -> 0x4e[0-9a-f]{6}: its live connections take the new mark$' \
+	natgw plan "$ETC/c4.yaml"
 natgw apply "$ETC/c4.yaml" >"$NGW_TMP/collide.out" 2>&1
 check "applying a rule whose name collides with web's succeeds" test $? -eq 0
+check_output "(saying web's mark moved and its connection followed)" \
+	"^natgw: applied \+1 -0 ~0 in [0-9.]+ ms, 1 rule's ct mark moved \(1 live mapping followed\)$" \
+	cat "$NGW_TMP/collide.out"
 held_is_web "after another rule took web's mark id"
 natgw apply "$ETC/c3.yaml" >/dev/null 2>&1
 held_is_web "after that rule went again"
@@ -184,11 +191,12 @@ check "table other applies beside it" on two "$NGW_BIN" apply "$ETC/t2.yaml"
 m1=$(on two nft -s list set inet natgw rule_counters | grep -o '0x4e[0-9a-f]\{6\}')
 m2=$(on two nft -s list set inet other rule_counters | grep -o '0x4e[0-9a-f]\{6\}')
 check "the two tables' web rules have different marks ($m1, $m2)" test "$m1" != "$m2"
-bg remote "$NGW_PROBE" hold tcp 203.0.113.2 80 --seconds 60 --until "$NGW_TMP/two.stop"
+# idle connections: a flushed entry is not made again by the next segment
+bg remote "$NGW_PROBE" hold tcp 203.0.113.2 80 --seconds 60 --interval 100000
 H1=${NGW_PIDS[-1]}
-bg remote "$NGW_PROBE" hold tcp 203.0.113.2 81 --seconds 60 --until "$NGW_TMP/two.stop"
+bg remote "$NGW_PROBE" hold tcp 203.0.113.2 81 --seconds 60 --interval 100000
 H2=${NGW_PIDS[-1]}
-bg remote "$NGW_PROBE" hold tcp 203.0.113.2 81 --seconds 60 --until "$NGW_TMP/two.stop"
+bg remote "$NGW_PROBE" hold tcp 203.0.113.2 81 --seconds 60 --interval 100000
 H3=${NGW_PIDS[-1]}
 sleep 0.7
 count_mark() {
@@ -211,7 +219,7 @@ check_output "(saying why and what name would do)" \
 	cat "$NGW_TMP/t3.out"
 on two nft list ruleset >"$NGW_TMP/two.after"
 check_same "(and nothing was applied)" "$NGW_TMP/two.before" "$NGW_TMP/two.after"
-touch "$NGW_TMP/two.stop"
+kill "$H1" "$H2" "$H3" 2>/dev/null
 wait "$H1" "$H2" "$H3" 2>/dev/null
 
 finish
