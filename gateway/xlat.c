@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,19 +85,33 @@ static uint64_t hash_tuple(uint8_t l4, uint8_t family, const uint8_t *src, const
 	return mix(h, &dport, 2);
 }
 
-/* Where a slot's internal and external sockets are. */
+static bool is_icmp(uint8_t l4)
+{
+	return l4 == IPPROTO_ICMP || l4 == IPPROTO_ICMPV6;
+}
+
+/* What tells a tuple from another between the same addresses: its ports,
+ * or for ICMP its id, type and code (two pings of one host to one remote
+ * differ by their id alone). A slot keeps these in sport and dport. */
+static void tuple_ids(const struct ct_tuple *t, uint16_t *a, uint16_t *b)
+{
+	*a = is_icmp(t->l4) ? t->icmp_id : t->sport;
+	*b = is_icmp(t->l4) ? (uint16_t)(t->icmp_type << 8 | t->icmp_code) : t->dport;
+}
+
+/* Where a slot's internal and external sockets are (ICMP has no ports). */
 static void slot_internal(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
 	bool in = s->flags & SLOT_INBOUND;
 	*addr = in ? s->xaddr : s->src;
-	*port = in ? s->xport : s->sport;
+	*port = is_icmp(s->l4) ? 0 : in ? s->xport : s->sport;
 }
 
 static void slot_external(const struct slot *s, const uint8_t **addr, uint16_t *port)
 {
 	bool in = s->flags & SLOT_INBOUND;
 	*addr = in ? s->dst : s->xaddr;
-	*port = in ? s->dport : s->xport;
+	*port = is_icmp(s->l4) ? 0 : in ? s->dport : s->xport;
 }
 
 static size_t key_bucket(const struct xlat *x, const struct slot *s)
@@ -139,8 +154,14 @@ static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
 	m->key.src.family = m->key.dst.family = s->family;
 	memcpy(m->key.src.b, s->src, family_len(s->family));
 	memcpy(m->key.dst.b, s->dst, family_len(s->family));
-	m->key.sport = s->sport;
-	m->key.dport = s->dport;
+	if (is_icmp(s->l4)) {
+		m->key.icmp_id = s->sport;
+		m->key.icmp_type = (uint8_t)(s->dport >> 8);
+		m->key.icmp_code = (uint8_t)s->dport;
+	} else {
+		m->key.sport = s->sport;
+		m->key.dport = s->dport;
+	}
 	m->id = s->id;
 	m->mark = s->mark;
 	m->snat = s->flags & SLOT_SNAT;
@@ -152,9 +173,9 @@ static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
 	slot_external(s, &a, &p);
 	socket_of(s->family, a, p, &m->external);
 	if (m->inbound)
-		socket_of(s->family, s->src, s->sport, &m->remote);
+		socket_of(s->family, s->src, m->key.sport, &m->remote);
 	else
-		socket_of(s->family, s->dst, s->dport, &m->remote);
+		socket_of(s->family, s->dst, m->key.dport, &m->remote);
 	m->status = s->status;
 	m->timeout = s->timeout;
 	m->tcp_state = s->tcp_state;
@@ -171,8 +192,7 @@ static void slot_fill(struct slot *s, const struct xlat_mapping *m)
 	s->flags = (uint8_t)((m->snat ? SLOT_SNAT : 0) | (m->endpoint_independent ? SLOT_EI : 0) |
 			     (m->inbound ? SLOT_INBOUND : 0));
 	s->tcp_state = m->tcp_state;
-	s->sport = m->key.sport;
-	s->dport = m->key.dport;
+	tuple_ids(&m->key, &s->sport, &s->dport);
 	memcpy(s->src, m->key.src.b, sizeof(s->src));
 	memcpy(s->dst, m->key.dst.b, sizeof(s->dst));
 	memcpy(s->xaddr, x->addr.b, sizeof(s->xaddr));
@@ -323,14 +343,18 @@ static void grow_tables(struct xlat *x)
 static bool slot_is(const struct slot *s, const struct ct_tuple *t)
 {
 	size_t n = family_len(s->family);
-	return s->l4 == t->l4 && s->family == t->src.family && s->sport == t->sport &&
-	       s->dport == t->dport && !memcmp(s->src, t->src.b, n) && !memcmp(s->dst, t->dst.b, n);
+	uint16_t a, b;
+	tuple_ids(t, &a, &b);
+	return s->l4 == t->l4 && s->family == t->src.family && s->sport == a && s->dport == b &&
+	       !memcmp(s->src, t->src.b, n) && !memcmp(s->dst, t->dst.b, n);
 }
 
 /* The slot of tuple t + 1, or 0. */
 static uint32_t find(const struct xlat *x, const struct ct_tuple *t)
 {
-	uint64_t h = hash_tuple(t->l4, t->src.family, t->src.b, t->dst.b, t->sport, t->dport);
+	uint16_t a, b;
+	tuple_ids(t, &a, &b);
+	uint64_t h = hash_tuple(t->l4, t->src.family, t->src.b, t->dst.b, a, b);
 	for (uint32_t i = x->by_key[h & (x->buckets - 1)]; i; i = slot_at(x, i - 1)->next_key)
 		if (slot_is(slot_at(x, i - 1), t))
 			return i;

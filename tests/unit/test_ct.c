@@ -632,8 +632,57 @@ static void test_delete_request(void)
 }
 
 
+/* Two pings of one LAN host to one remote differ by their ICMP id alone:
+ * they are two mappings, and one ending leaves the other. */
+static void icmp_entry(struct ct_entry *e, uint16_t id)
+{
+	memset(e, 0, sizeof(*e));
+	e->orig.src = (struct ngw_addr){ .family = NGW_FAMILY_IPV4 };
+	e->orig.dst = e->orig.src;
+	memcpy(e->orig.src.b, (uint8_t[]){ 192, 0, 2, 20 }, 4);
+	memcpy(e->orig.dst.b, (uint8_t[]){ 198, 51, 100, 7 }, 4);
+	e->orig.l4 = IPPROTO_ICMP;
+	e->orig.icmp_id = id;
+	e->orig.icmp_type = 8;
+	e->reply = e->orig;
+	e->reply.src = e->orig.dst;
+	memcpy(e->reply.dst.b, (uint8_t[]){ 203, 0, 113, 5 }, 4);
+	e->reply.icmp_type = 0;
+	e->has_orig = e->has_reply = true;
+	e->status = IPS_SRC_NAT | IPS_CONFIRMED;
+	e->mark = 0x4e000003;
+	e->id = id;
+}
+
+static void test_icmp_identity(void)
+{
+	struct xlat *x = xlat_new(NULL, NULL);
+	struct ct_entry a, b;
+	bool added;
+	char buf[NGW_ADDRSTRLEN];
+
+	icmp_entry(&a, 100);
+	icmp_entry(&b, 101);
+	xlat_upsert(x, &a, &added);
+	CHECK(added, "the first ping is a mapping");
+	const struct xlat_mapping *m = xlat_upsert(x, &b, &added);
+	CHECK(added && xlat_count(x) == 2, "the second ping (another id) is another: %zu",
+	      xlat_count(x));
+	CHECK(m && m->key.icmp_id == 101 && m->key.icmp_type == 8 && m->key.sport == 0,
+	      "its identity: id %u type %u", m ? m->key.icmp_id : 0, m ? m->key.icmp_type : 0);
+	CHECK(m && !strcmp(xlat_socket_format(&m->internal, buf), "192.0.2.20"),
+	      "no port on an ICMP socket: %s", m ? xlat_socket_format(&m->internal, buf) : "");
+	xlat_upsert(x, &a, &added);
+	CHECK(!added && xlat_count(x) == 2, "the first again is an update");
+	CHECK(xlat_remove(x, &a, NULL) && xlat_count(x) == 1, "the first ends alone");
+	CHECK(!xlat_remove(x, &a, NULL), "(once)");
+	CHECK(xlat_remove(x, &b, NULL) && xlat_count(x) == 0, "then the second");
+	xlat_free(x);
+}
+
 int main(void)
 {
+	test_icmp_identity();
 	test_parse();
 	test_delete_request();
 	test_xlat();
