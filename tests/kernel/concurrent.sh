@@ -131,4 +131,35 @@ check "(and the kernel held the last file applied each time: $wrong times not)" 
 check "(at least one apply went through)" test "$last" != none
 check "the other program's table is untouched" on router nft list table inet busy
 
+# Another program edits natgw's own table all the time (an element of its
+# lan set, in and out): natgw plans again when that happens, and each apply
+# applies its file or says nothing was applied.
+bg router sh -c 'i=0; while [ ! -e "$1" ] && [ $i -lt 20000 ]; do
+	nft add element inet natgw lan "{ \"dummy$((i % 9))\" }" 2>/dev/null
+	nft delete element inet natgw lan "{ \"dummy$((i % 9))\" }" 2>/dev/null
+	i=$((i + 1)); done' editor "$NGW_TMP/editor.stop"
+EDITOR_PID=${NGW_PIDS[-1]}
+applied=0 refused=0 failed_badly=0
+for i in $(seq 6); do
+	f=$ETC/f300.yaml
+	[ $((i % 2)) -eq 0 ] && f=$ETC/f500.yaml
+	natgw apply "$f" >"$NGW_TMP/edit.out" 2>&1
+	case $? in
+	0) applied=$((applied + 1)) last=$f ;;
+	3) if grep -q 'changed by another program while natgw was applying, 3 times in a row; nothing was applied' "$NGW_TMP/edit.out"; then
+		refused=$((refused + 1))
+	   else
+		failed_badly=$((failed_badly + 1)); sed 's/^/  | /' "$NGW_TMP/edit.out" >&2
+	   fi ;;
+	*) failed_badly=$((failed_badly + 1)); sed 's/^/  | /' "$NGW_TMP/edit.out" >&2 ;;
+	esac
+done
+touch "$NGW_TMP/editor.stop"
+wait "$EDITOR_PID" 2>/dev/null
+check "while another program edits natgw's table: each apply applied or said why not ($applied applied, $refused refused, $failed_badly otherwise)" test "$failed_badly" -eq 0
+echo "while natgw's table was edited: $applied applied, $refused refused"
+kernel_ports >"$NGW_TMP/k.ports"
+file_ports "$last" | cmp -s - "$NGW_TMP/k.ports"
+check "(the kernel holds the last file applied)" test $? -eq 0
+
 finish
