@@ -39,7 +39,8 @@ static void run_help(void)
 	       "  - keeps the translation table of live mappings from conntrack events;\n"
 	       "  - puts its table back within a second if another program deletes or\n"
 	       "    changes it;\n"
-	       "  - serves natgw show, mappings, apply, reload and confirm on %s/%s;\n"
+	       "  - serves natgw show, mappings, apply, reload and confirm on\n"
+	       "    %s/%s-<network namespace inode>.sock;\n"
 	       "  - keeps only CAP_NET_ADMIN once its sockets are open.\n"
 	       "SIGTERM stops it and leaves the ruleset in the kernel, so traffic flows on\n"
 	       "across a restart. It logs one line per event to stderr.\n"
@@ -49,7 +50,7 @@ static void run_help(void)
 	       "\n"
 	       "Exit status: 0 stopped by a signal, 1 invalid configuration at start,\n"
 	       "2 usage error, 3 system or kernel error.\n",
-	       rundir(), CTL_SOCKET, NATGW_DEFAULT_CONFIG);
+	       rundir(), CTL_SOCKET_STEM, NATGW_DEFAULT_CONFIG);
 }
 
 /* ---- conntrack ----------------------------------------------------------- */
@@ -323,6 +324,11 @@ static int open_everything(struct daemon *d, char *sock, size_t size)
 	d->ctl_fd = ctl_listen(sock);
 	if (d->ctl_fd == -EADDRINUSE) {
 		fprintf(stderr, "natgw: another natgw run already serves %s\n", sock);
+		return EXIT_SYSTEM;
+	}
+	if (d->ctl_fd == -EPERM) {
+		fprintf(stderr, "natgw: %s is served by a process that is not a natgw of root in "
+			"this network namespace; stop it, or remove the socket\n", sock);
 		return EXIT_SYSTEM;
 	}
 	if (d->ctl_fd < 0) {

@@ -152,12 +152,11 @@ static void timer_main(int listen_fd, const char *path, const char *table,
 
 int confirm_start(const char *table, struct ngw_ruleset *previous, unsigned seconds)
 {
-	char path[512];
-	int r = confirm_socket_path(table, path, sizeof(path));
+	char path[512], why[600];
+	int r = rundir_ensure(why, sizeof(why));
 
-	char why[600];
 	if (r == 0)
-		r = rundir_ensure(why, sizeof(why));
+		r = confirm_socket_path(table, path, sizeof(path));
 	if (r < 0)
 		return r;
 	/* listening before apply returns: `natgw confirm` may follow at once */

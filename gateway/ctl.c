@@ -147,22 +147,30 @@ int ctl_send_frame(int fd, enum ctl_type type, const void *data, size_t len)
 	return 0;
 }
 
-/* Whether this is the machine's own network namespace (PID 1's). */
-static bool initial_netns(void)
-{
-	struct stat self, init;
-
-	return stat("/proc/self/ns/net", &self) == 0 && stat("/proc/1/ns/net", &init) == 0 &&
-	       self.st_ino == init.st_ino && self.st_dev == init.st_dev;
-}
-
 int ctl_socket_path(char *buf, size_t size)
 {
-	/* the machine's namespace has the documented name; every other has
-	 * its own, so a daemon runs in each and a command reaches its own */
-	if (initial_netns())
-		return rundir_file(CTL_SOCKET, buf, size);
+	/* one per network namespace, so a daemon runs in each and a command
+	 * reaches its own (whatever PID namespace either is in) */
 	return rundir_netns_file(CTL_SOCKET_STEM, ".sock", buf, size);
+}
+
+/* Whether fd's peer (a process of pid, 0 when not visible from here) is
+ * in this network namespace: by the socket's namespace cookie (an
+ * accepted socket belongs to the client's namespace; Linux 5.14), else by
+ * the peer's /proc entry. */
+static bool same_netns(int fd, pid_t pid, bool server)
+{
+	uint64_t cookie = 0, own = rundir_netns_cookie();
+	socklen_t len = sizeof(cookie);
+
+	if (server && own && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0)
+		return cookie == own;
+	char path[64];
+	struct stat self, peer;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (pid <= 0 || stat(path, &peer) < 0 || stat("/proc/self/ns/net", &self) < 0)
+		return !server;	/* a server we cannot see: its socket's path is ours */
+	return peer.st_ino == self.st_ino && peer.st_dev == self.st_dev;
 }
 
 int ctl_peer_check(int fd, bool server, char *what, size_t size)
@@ -175,24 +183,9 @@ int ctl_peer_check(int fd, bool server, char *what, size_t size)
 			 server ? "a client" : "its server", (unsigned)cred.uid);
 		return -EPERM;
 	}
-	if (server) {
-		/* the accepted socket belongs to the client's namespace */
-		uint64_t cookie = 0;
-		len = sizeof(cookie);
-		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
-		    cookie != rundir_netns_cookie()) {
-			snprintf(what, size, "a client in another network namespace");
-			return -EPERM;
-		}
-		return 0;
-	}
-	/* the server's namespace, when its process is visible from here */
-	char path[64];
-	struct stat self, peer;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cred.pid);
-	if (cred.pid > 0 && stat(path, &peer) == 0 && stat("/proc/self/ns/net", &self) == 0 &&
-	    (peer.st_ino != self.st_ino || peer.st_dev != self.st_dev)) {
-		snprintf(what, size, "its server runs in another network namespace");
+	if (!same_netns(fd, cred.pid, server)) {
+		snprintf(what, size, "%s in another network namespace",
+			 server ? "a client" : "its server runs");
 		return -EPERM;
 	}
 	return 0;
@@ -202,7 +195,7 @@ const char *ctl_socket_display(void)
 {
 	static char path[512];
 	if (ctl_socket_path(path, sizeof(path)) < 0)
-		snprintf(path, sizeof(path), "%s/%s", rundir(), CTL_SOCKET);
+		snprintf(path, sizeof(path), "%s/%s-<netns>.sock", rundir(), CTL_SOCKET_STEM);
 	return path;
 }
 
@@ -257,7 +250,7 @@ int ctl_listen(const char *path)
 	if (lstat(path, &st) == 0 && (fd != -EPERM || !S_ISSOCK(st.st_mode)))
 		unlink(path);
 	else if (fd == -EPERM)
-		return -EADDRINUSE;	/* served, but not by a natgw of ours */
+		return -EPERM;		/* served, but not by a natgw of root here */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -333,14 +326,15 @@ int ctl_exchange(int fd, const struct ctl_request *req)
 bool ctl_daemon_request(const struct ctl_request *req, int *status)
 {
 	char path[512], why[600];
+	int r = rundir_check(why, sizeof(why));
 
-	if (ctl_socket_path(path, sizeof(path)) < 0)
-		return false;
-	if (rundir_check(why, sizeof(why)) == -EPERM) {
+	if (r == -EPERM) {
 		fprintf(stderr, "natgw: %s\n", why);
 		*status = EXIT_SYSTEM;
 		return true;
 	}
+	if (r < 0 || ctl_socket_path(path, sizeof(path)) < 0)
+		return false;	/* no runtime directory: no daemon */
 	int fd = ctl_connect(path);
 	if (fd == -EPERM) {
 		fprintf(stderr, "natgw: %s is not served by a natgw of root in this network "

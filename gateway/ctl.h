@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control protocol between the natgw command and `natgw run`, over the
- * UNIX stream socket /run/natgw/natgw.sock (mode 0600, root only).
+ * UNIX stream socket /run/natgw/natgw-<netns inode>.sock (mode 0600, root
+ * only; one per network namespace).
  *
  * Every message is a 12-byte header (magic, version, type, payload length,
  * host byte order: both ends are on this machine) and its payload. The
@@ -19,8 +20,7 @@
 
 #define CTL_MAGIC 0x4e475743u		/* "NGWC" */
 #define CTL_VERSION 1
-#define CTL_SOCKET "natgw.sock"	/* in the machine's own network namespace */
-#define CTL_SOCKET_STEM "natgw"		/* natgw-<netns inode>.sock in any other */
+#define CTL_SOCKET_STEM "natgw"		/* natgw-<netns inode>.sock */
 #define CTL_MAX_REQUEST (NGW_FILE_MAX + 4096u)
 #define CTL_MAX_FRAME (64u << 10)	/* of a reply frame's payload */
 #define CTL_CONFIRM_MAX 86400u		/* seconds */
@@ -99,8 +99,8 @@ int ctl_send_frame(int fd, enum ctl_type type, const void *data, size_t len);
  * server of it. 0, or -EPERM with what set. */
 int ctl_peer_check(int fd, bool server, char *what, size_t size);
 
-/* The daemon's socket path: /run/natgw/natgw.sock in the machine's own
- * network namespace, natgw-<netns inode>.sock in any other. */
+/* The daemon's socket path: /run/natgw/natgw-<netns inode>.sock, one per
+ * network namespace. */
 int ctl_socket_path(char *buf, size_t size);
 
 /* The same, for messages. */
@@ -111,8 +111,9 @@ const char *ctl_socket_display(void);
  * natgw of root in this namespace, see ctl_peer_check()). */
 int ctl_connect(const char *path);
 
-/* Binds and listens at path with mode 0600. A socket file nobody serves is
- * replaced; one that is served gives -EADDRINUSE. The fd or -errno. */
+/* Binds and listens at path with mode 0600. Whatever is at path and not
+ * served is replaced; a socket served by a natgw of root in this namespace
+ * gives -EADDRINUSE, one served by anybody else -EPERM. The fd or -errno. */
 int ctl_listen(const char *path);
 
 /* Sends req on fd and relays the reply to stdout and stderr. Returns the

@@ -15,10 +15,21 @@
 
 #include "rundir.h"
 
-const char *rundir(void)
+/* The directory's real path once it passed the check: every later path
+ * is built from it, never from a path a link on the way could redirect
+ * (its directories belong to root and nobody else may write them, so it
+ * stays what was checked). */
+static char checked[PATH_MAX];
+
+static const char *given(void)
 {
 	const char *d = getenv("NATGW_RUN_DIR");
 	return d && *d ? d : NATGW_RUN_DIR;
+}
+
+const char *rundir(void)
+{
+	return checked[0] ? checked : given();
 }
 
 /* One directory of the path: owned by root or us, and nobody else may
@@ -48,48 +59,141 @@ static int check_one(const char *path, bool last, char *why, size_t size)
 	return 0;
 }
 
-int rundir_check(char *why, size_t size)
+static void explain(int r, char *why, size_t size)
 {
-	char real[PATH_MAX];
-	int r = 0;
-
-	snprintf(why, size, "%s", "");
-	if (!realpath(rundir(), real)) {
-		r = -errno;
-		snprintf(why, size, "%s: %s", rundir(), strerror(errno));
-		return r;
-	}
-	/* every directory from / down to the runtime directory itself */
-	for (char *p = real;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		r = check_one(p == real ? "/" : real, c == '\0', why, size);
-		*p = c;
-		if (r < 0 || c == '\0')
-			break;
-	}
 	if (r == -EPERM) {
 		size_t n = strlen(why);
 		snprintf(why + n, size - n, "; natgw uses a runtime directory only when root "
 			 "alone can write it (fix its owner and mode, or set NATGW_RUN_DIR)");
 	}
+}
+
+/* The path as given, step by step: a link on it must be root's, in a
+ * directory that passed (so nobody else chose where it leads). */
+static int check_given(const char *path, char *why, size_t size)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int r = 0;
+
+	if (path[0] == '/')
+		snprintf(p, sizeof(p), "%s", path);
+	else if (!getcwd(p, sizeof(p)) ||
+		 snprintf(p + strlen(p), sizeof(p) - strlen(p), "/%s", path) < 0)
+		return -ENAMETOOLONG;
+	for (char *c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char keep = *c;
+		*c = '\0';
+		if (lstat(p, &st) < 0) {
+			*c = keep;
+			return 0;	/* the rest is checked once it exists */
+		}
+		if (S_ISLNK(st.st_mode) && st.st_uid != 0 && st.st_uid != geteuid()) {
+			snprintf(why, size, "%s is a link of uid %u, not root's", p,
+				 (unsigned)st.st_uid);
+			r = -EPERM;
+		} else if (!S_ISLNK(st.st_mode) && keep != '\0') {
+			r = check_one(p, false, why, size);
+		}
+		*c = keep;
+		if (r < 0 || keep == '\0')
+			return r;
+	}
+}
+
+/* Checks path as given and every directory from / down to where it
+ * resolves (the last one strictly when last_strict). 0 with real set, or
+ * -errno with why. */
+static int check_path(const char *path, bool last_strict, char *real, char *why, size_t size)
+{
+	int r = check_given(path, why, size);
+
+	if (r < 0) {
+		explain(r, why, size);
+		return r;
+	}
+	if (!realpath(path, real)) {
+		r = -errno;
+		snprintf(why, size, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	for (char *p = real;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		r = check_one(p == real ? "/" : real, c == '\0' && last_strict, why, size);
+		*p = c;
+		if (r < 0 || c == '\0')
+			break;
+	}
+	explain(r, why, size);
+	return r;
+}
+
+int rundir_check(char *why, size_t size)
+{
+	char real[PATH_MAX];
+
+	snprintf(why, size, "%s", "");
+	if (checked[0])
+		return 0;
+	int r = check_path(given(), true, real, why, size);
+	if (r == 0)
+		snprintf(checked, sizeof(checked), "%s", real);
 	return r;
 }
 
 int rundir_ensure(char *why, size_t size)
 {
-	if (mkdir(rundir(), 0700) < 0 && errno != EEXIST) {
-		int r = -errno;
-		snprintf(why, size, "%s: %s", rundir(), strerror(errno));
+	char parent[PATH_MAX], real[PATH_MAX + NAME_MAX + 2];
+	const char *dir = given();
+	struct stat st;
+
+	if (checked[0] || lstat(dir, &st) == 0 || errno != ENOENT)
+		return rundir_check(why, size);
+	/* made only inside a parent that is root's: never in a directory of
+	 * someone else's, never through their link */
+	snprintf(parent, sizeof(parent), "%s", dir);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : dir;
+	if (slash == parent)
+		snprintf(parent, sizeof(parent), "/");
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof(parent), ".");
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		snprintf(why, size, "%s: not a directory natgw can make", dir);
+		return -EINVAL;
+	}
+	int r = check_path(parent, false, real, why, size);
+	if (r < 0)
+		return r;
+	size_t n = strlen(real);
+	snprintf(real + n, sizeof(real) - n, "%s%s", n > 1 ? "/" : "", base);
+	if (mkdir(real, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		snprintf(why, size, "%s: %s", real, strerror(errno));
 		return r;
 	}
 	return rundir_check(why, size);
 }
 
+/* Every path of the directory: only once it passed the check. */
+static int dir_for_paths(void)
+{
+	char why[PATH_MAX + 256];
+	return rundir_check(why, sizeof(why));
+}
+
 int rundir_file(const char *name, char *buf, size_t size)
 {
+	int r = dir_for_paths();
+	if (r < 0)
+		return r;
 	int n = snprintf(buf, size, "%s/%s", rundir(), name);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
@@ -108,8 +212,10 @@ int rundir_table_file(const char *prefix, const char *table, const char *suffix,
 		      size_t size)
 {
 	unsigned long long ino;
-	int r = netns_inode(&ino);
+	int r = dir_for_paths();
 
+	if (r == 0)
+		r = netns_inode(&ino);
 	if (r < 0)
 		return r;
 	int n = snprintf(buf, size, "%s/%s-%s-%llu%s", rundir(), prefix, table, ino, suffix);
@@ -119,8 +225,10 @@ int rundir_table_file(const char *prefix, const char *table, const char *suffix,
 int rundir_netns_file(const char *prefix, const char *suffix, char *buf, size_t size)
 {
 	unsigned long long ino;
-	int r = netns_inode(&ino);
+	int r = dir_for_paths();
 
+	if (r == 0)
+		r = netns_inode(&ino);
 	if (r < 0)
 		return r;
 	int n = snprintf(buf, size, "%s/%s-%llu%s", rundir(), prefix, ino, suffix);
@@ -254,25 +362,52 @@ static void live_namespaces(struct inodes *live)
 		fclose(mi);
 }
 
-/* The namespace inode a runtime file names: the digits after the last '-'
- * before the first '.' that follows them; 0 when it names none. */
+/* "<table>-<digits>" (a valid table name) or, without a table, "<digits>":
+ * the digits, or 0. */
+static unsigned long long inode_part(const char *s, size_t len, bool with_table)
+{
+	size_t d = len;
+	while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9')
+		d--;
+	if (d == len || len - d > 20)
+		return 0;
+	if (with_table) {
+		if (d < 2 || s[d - 1] != '-' || !((s[0] >= 'a' && s[0] <= 'z') ||
+						   (s[0] >= 'A' && s[0] <= 'Z')))
+			return 0;
+		for (size_t i = 0; i + 1 < d; i++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+				    s[i]))
+				return 0;
+	} else if (d != 0) {
+		return 0;
+	}
+	return strtoull(s + d, NULL, 10);
+}
+
+/* The network namespace a runtime file of natgw's belongs to, by its name
+ * (rundir.h's forms only: applied-T-N.yaml, its temporary files
+ * applied-T-N.yaml.P.H.tmp, lock-T-N, confirm-T-N.sock, natgw-N.sock);
+ * 0 for any other name. */
 static unsigned long long named_inode(const char *name)
 {
-	static const char *const prefixes[] = { "applied-", "lock-", "confirm-", "natgw-" };
-	bool ours = false;
+	size_t len = strlen(name);
+	const char *tmp = strstr(name, ".yaml.");
 
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
-		ours = ours || !strncmp(name, prefixes[i], strlen(prefixes[i]));
-	if (!ours)
+	if (!strncmp(name, "applied-", 8)) {
+		if (len > 13 && !strcmp(name + len - 5, ".yaml"))
+			return inode_part(name + 8, len - 13, true);
+		if (tmp && len > 4 && !strcmp(name + len - 4, ".tmp"))
+			return inode_part(name + 8, (size_t)(tmp - name) - 8, true);
 		return 0;
-	const char *dot = strchr(name, '.');
-	const char *end = dot ? dot : name + strlen(name);
-	const char *dash = end;
-	while (dash > name && dash[-1] >= '0' && dash[-1] <= '9')
-		dash--;
-	if (dash == end || dash == name || dash[-1] != '-')
-		return 0;
-	return strtoull(dash, NULL, 10);
+	}
+	if (!strncmp(name, "lock-", 5))
+		return inode_part(name + 5, len - 5, true);
+	if (!strncmp(name, "confirm-", 8) && len > 13 && !strcmp(name + len - 5, ".sock"))
+		return inode_part(name + 8, len - 13, true);
+	if (!strncmp(name, "natgw-", 6) && len > 11 && !strcmp(name + len - 5, ".sock"))
+		return inode_part(name + 6, len - 11, false);
+	return 0;
 }
 
 /* Whether a process listens on the UNIX socket at path: a daemon whose

@@ -88,8 +88,10 @@ check_same "reordering the file moves no mark" "$NGW_TMP/h1.marks" "$NGW_TMP/h2r
 serve server tcp 192.0.2.10 8443
 put c0 web dns
 check "apply the base" natgw apply "$ETC/c0.yaml"
-touch "$NGW_TMP/hold.go"
-bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 120 --until "$NGW_TMP/hold.stop" \
+# idle after its first exchange: while another program has deleted the
+# table, a packet of it would not be translated (docs: a held connection
+# may be reset then), and this test is about its mark, not that gap
+bg client "$NGW_PROBE" hold tcp 203.0.113.5 443 --seconds 120 --interval 100000 \
 	>"$NGW_TMP/hold.out" 2>&1
 HOLD=${NGW_PIDS[-1]}
 sleep 0.5
@@ -164,9 +166,8 @@ check_output "the daemon restored its table" 'restored it' cat "$LOG"
 held_is_web "after the daemon restored the deleted table"
 kill "$DPID"
 wait "$DPID" 2>/dev/null
-touch "$NGW_TMP/hold.stop"
-wait "$HOLD"
-check "the held connection was answered throughout" test $? -eq 0
+kill "$HOLD" 2>/dev/null
+wait "$HOLD" 2>/dev/null
 
 # ---- (d) two tables in one namespace -----------------------------------------
 # remote (203.0.113.7) -- two (203.0.113.2 | 198.51.100.1) -- srv2 (198.51.100.10)
