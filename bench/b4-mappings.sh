@@ -47,7 +47,7 @@ bench_b4() {
 		say "B4: $n conntrack entries, $k of them natgw's"
 		ns_new ns || return 1
 		ip netns exec "$ns" "$NATGW" apply -q "$BENCH_TMP/b4.yaml" || return 1
-		ip netns exec "$ns" "$CTFILL" "$n" "$k" >/dev/null || return 1
+		ip netns exec "$ns" "$CTFILL" "$n" "$k" "$(rule_mark "$ns" web)" >/dev/null || return 1
 		declare -A med=() cell=()
 		for tool in natgw conntrack conntrack-mark proc; do
 			local ts=() ms=()

@@ -38,7 +38,7 @@ bench_b5() {
 		seen0=$(wc -l <"$BENCH_TMP/b5.events")
 		lost0=$(grep -c 'dropped conntrack events' "$log")
 		t0=$EPOCHREALTIME
-		ip netns exec "$ns" "$CTFILL" "$k" "$k" 0x4e000001 >/dev/null || return 1
+		ip netns exec "$ns" "$CTFILL" "$k" "$k" "$(rule_mark "$ns" web)" >/dev/null || return 1
 		t1=$EPOCHREALTIME
 		rate=$(awk -v a="$t0" -v b="$t1" -v k="$k" 'BEGIN { printf "%.0f", k / (b - a) }')
 		# (a query waits while the daemon repairs its table: the time it

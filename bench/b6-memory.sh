@@ -28,7 +28,7 @@ bench_b6() {
 	local before after
 	before=$(rss_kib $pid)
 	kill -STOP $pid
-	ip netns exec "$ns" "$CTFILL" "$m" "$m" 0x4e000001 >/dev/null || return 1
+	ip netns exec "$ns" "$CTFILL" "$m" "$m" "$(rule_mark "$ns" f0)" >/dev/null || return 1
 	kill -CONT $pid
 	for _ in $(seq 600); do
 		grep -q "resynchronised from a dump in [0-9]* ms: $m mappings" "$log" && break

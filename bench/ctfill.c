@@ -3,7 +3,9 @@
  * (and of the kernel tests' lost-event and full-table checks). Fills this network namespace's conntrack
  * table with TOTAL UDP entries (198.51.100.x:port -> 203.0.113.5:53, ten
  * minutes each), of which the first NATGW look like natgw's forwards: ct
- * mark MARK (default 0x4e000001) and a reply from 192.0.2.10:8443. Quick,
+ * mark MARK (a rule's mark, from nft list set inet natgw rule_counters;
+ * default 0x4e000001: natgw's tag, no rule's) and a reply from
+ * 192.0.2.10:8443. Quick,
  * through ctnetlink, many entries per send. With "assured", the entries are
  * marked as answered connections, which the kernel does not evict to make
  * room: a table filled with them stays full. Prints how many it made. */

@@ -107,3 +107,11 @@ conntrack_room() {
 }
 
 say() { printf '\n== %s\n' "$*" >&2; }
+
+# rule_mark NS RULE: the ct mark natgw gave RULE in namespace NS, as nft
+# lists it in rule_counters (marks are a hash of the table's and the
+# rules' names: docs/kernel.md)
+rule_mark() {
+	ip netns exec "$1" nft -s list set inet natgw rule_counters |
+		grep -o "0x4e[0-9a-f]\{6\} counter comment \"$2\"" | cut -d' ' -f1
+}
