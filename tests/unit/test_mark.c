@@ -10,10 +10,10 @@
 
 #define N_BIG 100000
 
-static void names_of(size_t n, char (*buf)[16], const char **names)
+static void names_of(size_t n, char (*buf)[24], const char **names)
 {
 	for (size_t i = 0; i < n; i++) {
-		snprintf(buf[i], 16, "r%zu", i);
+		snprintf(buf[i], 24, "r%zu", i);
 		names[i] = buf[i];
 	}
 }
@@ -35,7 +35,7 @@ static uint32_t mark_in(const char *table, const char *const *names, size_t n, c
  * the same marks; every mark is unique and carries the table's scope. */
 static void test_order_and_history(void)
 {
-	static char buf[N_BIG][16];
+	static char buf[N_BIG][24];
 	static const char *names[N_BIG], *reversed[N_BIG];
 	uint32_t *a = calloc(N_BIG, sizeof(*a)), *b = calloc(N_BIG, sizeof(*b));
 	uint8_t *seen = calloc(MARK_ID_MAX + 1, 1);
