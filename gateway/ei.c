@@ -240,7 +240,7 @@ int ei_withdraw(struct nl *nl, const char *table, const uint32_t *marks, size_t 
 		if (r == 0)
 			*withdrawn = w.n;
 		free(w.v);
-		if (r != -ENOENT)
+		if (r != -ENOENT && r != -EINTR)	/* idled out; a commit meanwhile */
 			break;
 	}
 	return r;

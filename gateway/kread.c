@@ -312,7 +312,7 @@ static int read_elems(struct nl *nl, const char *table, unsigned sets_mask, stru
 	return r;
 }
 
-int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+static int read_once(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
 {
 	struct reader rd = { .st = st, .table = table };
 	int r;
@@ -330,6 +330,21 @@ int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kst
 	if (r == 0)
 		r = nl_dump(nl, NFT_MSG_GETRULE, NFPROTO_INET, build_rules, table, rule_cb, &rd);
 	return r;
+}
+
+int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
+{
+	int r;
+
+	/* the kernel marks a dump interrupted (EINTR) when another program
+	 * committed while it ran: what it gave may be half of each; read it
+	 * all again */
+	for (int attempt = 1;; attempt++) {
+		r = read_once(nl, table, sets_mask, st);
+		if (r != -EINTR || attempt == KSTATE_READ_ATTEMPTS)
+			return r;
+		kstate_free(st);
+	}
 }
 
 int kstate_read_counters(struct nl *nl, const char *table, struct kstate *st)

@@ -65,10 +65,14 @@ struct kstate {
 #define KSTATE_COUNTERS (1u << KSET_RULE_COUNTERS)
 #define KSTATE_NO_COUNTERS (1u << 31)
 
+#define KSTATE_READ_ATTEMPTS 8
+
 /* Reads table inet <table>, its rule_counters (into st->counters and
  * st->elems), and the elements of the sets in sets_mask (bits 1 << enum
- * kset). Returns 0 (st->exists false when there is no such table) or
- * -errno. */
+ * kset). A read another program's commit interrupted is made again, up to
+ * KSTATE_READ_ATTEMPTS times. Returns 0 (st->exists false when there is no
+ * such table) or -errno (-EINTR: interrupted every time). The two below
+ * may return -EINTR too: read again from kstate_read(). */
 int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);
 /* Reads rule_counters when kstate_read() was told not to. */
 int kstate_read_counters(struct nl *nl, const char *table, struct kstate *st);

@@ -62,6 +62,31 @@ void nl_close(struct nl *nl)
 	nl->sock = NULL;
 }
 
+/* Whether buf (n bytes) holds the end of dump seq. */
+static bool dump_ends(const char *buf, ssize_t n, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_seq == seq &&
+		    (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
+/* Reads the messages of dump seq until its end, buf holding the last n
+ * bytes read (a second at most between two reads). */
+static void drain_dump(struct nl *nl, char *buf, ssize_t n, uint32_t seq)
+{
+	while (n > 0 && !dump_ends(buf, n, seq)) {
+		struct pollfd p = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
+		if (poll(&p, 1, 1000) <= 0)
+			return;
+		n = mnl_socket_recvfrom(nl->sock, buf, MNL_SOCKET_DUMP_SIZE);
+	}
+}
+
 static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags,
 		   void (*build)(struct nlmsghdr *nlh, const void *arg), const void *arg,
 		   mnl_cb_t cb, void *data)
@@ -79,8 +104,9 @@ static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags
 		free(buf);
 		return r;
 	}
+	ssize_t n = 0;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, MNL_SOCKET_DUMP_SIZE);
+		n = mnl_socket_recvfrom(nl->sock, buf, MNL_SOCKET_DUMP_SIZE);
 		if (n < 0) {
 			r = -errno;
 			break;
@@ -91,6 +117,11 @@ static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags
 			break;
 		}
 	}
+	/* an interrupted dump (another program committed during it) goes on
+	 * to its end: read the rest away, so the next request on this socket
+	 * meets its own answers */
+	if (r == -EINTR && (flags & NLM_F_DUMP))
+		drain_dump(nl, buf, n, seq);
 	free(buf);
 	return r;
 }

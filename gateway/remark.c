@@ -94,7 +94,8 @@ static void mapping_pick(const struct xlat_mapping *m, void *arg)
 static void remark_mappings(struct nl *nl, const char *table, const struct moves *mv,
 			    struct remark_result *res)
 {
-	for (int attempt = 0; attempt < 3; attempt++) {	/* one may idle out meanwhile */
+	/* one may idle out, or another program commit, meanwhile */
+	for (int attempt = 0; attempt < 3; attempt++) {
 		struct mappings ms = { .moves = mv };
 		int r = ei_read(nl, table, mapping_pick, &ms);
 		uint32_t *marks = calloc(ms.n + 1, sizeof(*marks));
@@ -116,7 +117,7 @@ static void remark_mappings(struct nl *nl, const char *table, const struct moves
 		free(w);
 		free(marks);
 		free(ms.v);
-		if (r != -ENOENT) {
+		if (r != -ENOENT && r != -EINTR) {
 			if (r < 0 && !res->err)
 				res->err = r;
 			return;

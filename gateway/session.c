@@ -183,32 +183,45 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 		return EXIT_SYSTEM;
 	}
 
-	if (nl_genid(&s->nl, &s->genid) < 0)
-		s->genid = 0;
-	/* the record's first line says whether rule_counters need be read */
-	bool unchanged = !s->full_read && applied_current(table, s->genid);
-	int status = session_read(s, table, (1u << KSET_LAN) |
-				  (unchanged ? KSTATE_NO_COUNTERS : 0));
-	if (status == EXIT_OK)
-		status = refuse_shared_marks(&s->st, table);
-	if (status == EXIT_OK && s->st.exists) {
-		if (!s->full_read && s->st.same_layout && applied_load(table, &old, &meta) < 0)
-			old = NULL;
-		int r = elements_load(s, table, old, &meta, unchanged,
-				      unchanged && old && meta.genid == s->genid);
-		if (r < 0) {
-			fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
-			status = EXIT_SYSTEM;
+	int status, r = 0;
+	for (int attempt = 1;; attempt++) {
+		if (nl_genid(&s->nl, &s->genid) < 0)
+			s->genid = 0;
+		/* the record's first line says whether rule_counters need be read */
+		bool unchanged = !s->full_read && applied_current(table, s->genid);
+		status = session_read(s, table, (1u << KSET_LAN) |
+				      (unchanged ? KSTATE_NO_COUNTERS : 0));
+		if (status == EXIT_OK)
+			status = refuse_shared_marks(&s->st, table);
+		if (status == EXIT_OK && s->st.exists) {
+			if (!s->full_read && s->st.same_layout &&
+			    applied_load(table, &old, &meta) < 0)
+				old = NULL;
+			r = elements_load(s, table, old, &meta, unchanged,
+					  unchanged && old && meta.genid == s->genid);
 		}
+		ruleset_free(old);
+		old = NULL;
+		applied_meta_free(&meta);
+		/* another program committed while the elements were read */
+		if (status == EXIT_OK && r == -EINTR && attempt < KSTATE_READ_ATTEMPTS) {
+			kstate_free(&s->st);
+			s->from_record = s->record_unchanged = false;
+			r = 0;
+			continue;
+		}
+		break;
 	}
-	ruleset_free(old);
-	applied_meta_free(&meta);
+	if (status == EXIT_OK && r < 0) {
+		fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
+		status = EXIT_SYSTEM;
+	}
 	if (status != EXIT_OK)
 		return status;
 	s->read_ms = session_now_ms() - start;
 
 	start = session_now_ms();
-	int r = kmodel_compile(rs, &s->m);
+	r = kmodel_compile(rs, &s->m);
 	if (r < 0) {
 		fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
 		return EXIT_INVALID;
