@@ -208,20 +208,6 @@ static int netns_inode(unsigned long long *ino)
 	return 0;
 }
 
-int rundir_table_file(const char *prefix, const char *table, const char *suffix, char *buf,
-		      size_t size)
-{
-	unsigned long long ino;
-	int r = dir_for_paths();
-
-	if (r == 0)
-		r = netns_inode(&ino);
-	if (r < 0)
-		return r;
-	int n = snprintf(buf, size, "%s/%s-%s-%llu%s", rundir(), prefix, table, ino, suffix);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 int rundir_netns_file(const char *prefix, const char *suffix, char *buf, size_t size)
 {
 	unsigned long long ino;
@@ -233,6 +219,17 @@ int rundir_netns_file(const char *prefix, const char *suffix, char *buf, size_t 
 		return r;
 	int n = snprintf(buf, size, "%s/%s-%llu%s", rundir(), prefix, ino, suffix);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int rundir_table_file(const char *prefix, const char *table, const char *suffix, char *buf,
+		      size_t size)
+{
+	char stem[128];
+	int n = snprintf(stem, sizeof(stem), "%s-%s", prefix, table);
+
+	if (n < 0 || (size_t)n >= sizeof(stem))
+		return -ENAMETOOLONG;
+	return rundir_netns_file(stem, suffix, buf, size);
 }
 
 uint64_t rundir_netns_cookie(void)

@@ -205,6 +205,16 @@ finish() {
 	[ "$NGW_FAILED" -eq 0 ] && [ "$NGW_PASSED" -gt 0 ]
 }
 
+# forwards_config NAME PORT [NAME PORT]...: a config of forwards on eth0 to
+# 192.0.2.10:80, one per NAME and PORT
+forwards_config() {
+	printf 'version: 1\ngateway:\n  wan: eth0\nforwards:\n'
+	while [ $# -ge 2 ]; do
+		printf '  - name: %s\n    port: %s\n    to: 192.0.2.10:80\n' "$1" "$2"
+		shift 2
+	done
+}
+
 # natgw and the probe on a node
 natgw() { on "${NGW_NODE:-router}" "$NGW_BIN" "$@"; }
 

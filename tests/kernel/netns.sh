@@ -31,16 +31,9 @@ addr third eth0 198.51.100.3/24
 addr nsa eth0 203.0.113.65/26
 addr nsb eth0 203.0.113.66/26
 
-config() {	# config NAME PORT [NAME PORT]...: forwards on eth0
-	printf 'version: 1\ngateway:\n  wan: eth0\nforwards:\n'
-	while [ $# -ge 2 ]; do
-		printf '  - name: %s\n    port: %s\n    to: 192.0.2.10:80\n' "$1" "$2"
-		shift 2
-	done
-}
-config alpha 8081 >"$NGW_TMP/r1.yaml"
-config bravo 8082 >"$NGW_TMP/r2.yaml"
-config charlie 8083 >"$NGW_TMP/third.yaml"
+forwards_config alpha 8081 >"$NGW_TMP/r1.yaml"
+forwards_config bravo 8082 >"$NGW_TMP/r2.yaml"
+forwards_config charlie 8083 >"$NGW_TMP/third.yaml"
 
 # run NAME NODE COMMAND...: output in $NGW_TMP/NAME.out, exit status in RC
 run() {
@@ -157,10 +150,10 @@ run rawown router "$NGW_PROBE" unix "$SOCK1" "$NGW_TMP/show.req"
 check_output "its own namespace's request is served" '^alpha +forward' out rawown
 
 # ---- (4) commit-confirm without a daemon, in two namespaces ------------------
-config delta 9001 >"$NGW_TMP/a0.yaml"
-config delta 9001 echo 9002 >"$NGW_TMP/a1.yaml"
-config foxtrot 9003 >"$NGW_TMP/b.yaml"
-config foxtrot 9003 golf 9004 >"$NGW_TMP/b1.yaml"
+forwards_config delta 9001 >"$NGW_TMP/a0.yaml"
+forwards_config delta 9001 echo 9002 >"$NGW_TMP/a1.yaml"
+forwards_config foxtrot 9003 >"$NGW_TMP/b.yaml"
+forwards_config foxtrot 9003 golf 9004 >"$NGW_TMP/b1.yaml"
 run a0 nsa "$NGW_BIN" apply "$NGW_TMP/a0.yaml"
 status_is "apply in nsa" 0
 run a1 nsa "$NGW_BIN" apply --confirm 3 "$NGW_TMP/a1.yaml"
@@ -222,8 +215,8 @@ check_output "the third namespace still holds charlie only" '^charlie$' names th
 # 1), sharing the runtime directory: each runs its daemon and reaches it.
 ns_add cy
 ns_add cz
-config yankee 8091 >"$NGW_TMP/cy.yaml"
-config zulu 8092 >"$NGW_TMP/cz.yaml"
+forwards_config yankee 8091 >"$NGW_TMP/cy.yaml"
+forwards_config zulu 8092 >"$NGW_TMP/cz.yaml"
 in_pidns() { local node=$1; shift; on "$node" unshare --pid --fork --mount-proc "$@"; }
 bg cy unshare --pid --fork --mount-proc "$NGW_BIN" run -v -c "$NGW_TMP/cy.yaml" 2>"$NGW_TMP/cy.log"
 DY=${NGW_PIDS[-1]}

@@ -37,15 +37,8 @@ echo precious >"$VICTIM"
 chmod 0644 "$VICTIM"
 WHY='; natgw uses a runtime directory only when root alone can write it \(fix its owner and mode, or set NATGW_RUN_DIR\)'
 
-config() {	# config NAME PORT [NAME PORT]...: forwards on eth0
-	printf 'version: 1\ngateway:\n  wan: eth0\nforwards:\n'
-	while [ $# -ge 2 ]; do
-		printf '  - name: %s\n    port: %s\n    to: 192.0.2.10:80\n' "$1" "$2"
-		shift 2
-	done
-}
-config web 443 >"$NGW_TMP/one.yaml"
-config web 443 ssh 2222 >"$NGW_TMP/two.yaml"
+forwards_config web 443 >"$NGW_TMP/one.yaml"
+forwards_config web 443 ssh 2222 >"$NGW_TMP/two.yaml"
 
 # ngw NAME DIR ARGS...: natgw ARGS in the router with NATGW_RUN_DIR=DIR, at
 # most 10 s ($LIMIT); its output in $NGW_TMP/NAME.out, its exit status in RC
