@@ -106,13 +106,8 @@ static void remark_moved(struct apply_run *a)
 
 	remark_rules(&a->s.nl, a->s.m.table, &a->s.plan, &res);
 	a->remarked = res.entries + res.mappings;
-	if (res.err) {
-		fprintf(stderr, "natgw: applied, but %zu live connection%s of rules whose ct mark "
-			"moved could not be given the new mark: %s; they are counted and listed "
-			"under no rule until they end\n", res.entries_failed,
-			res.entries_failed == 1 ? "" : "s", strerror(-res.err));
-		a->status = EXIT_SYSTEM;
-	}
+	a->remark_left = res.entries_failed;
+	a->remark_err = -res.err;	/* the ruleset is applied: the caller says it */
 }
 
 /* commit-confirm needs the ruleset in the kernel now, exactly. */

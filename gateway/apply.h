@@ -29,6 +29,8 @@ struct apply_run {
 					 * (or of reading conntrack); 0. The ruleset
 					 * is applied all the same: status stays OK */
 	size_t remarked;		/* connections and mappings re-marked */
+	size_t remark_left;		/* ... and the entries the kernel refused */
+	int remark_err;			/* positive errno of the first failure, or 0 */
 	size_t messages, bytes;
 	double ms, tx_ms;		/* the whole apply; the transaction alone */
 	uint32_t genid_after;		/* nftables' generation after the transaction */

@@ -50,10 +50,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 struct apply_run;
 /* What apply prints about an apply_run (the CLI, and the daemon for it). */
 void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm);
-/* When the ruleset was applied but flush_on_change left mappings of changed
- * rules: "applied, but N mappings ... could not be deleted: reason; how to
- * flush them" in buf, and true (an error: exit status 3). */
-bool cmd_apply_flush_failure(const struct apply_run *a, char *buf, size_t size);
+/* When the ruleset was applied but what follows the transaction did not
+ * all happen: flush_on_change left mappings of changed rules ("applied,
+ * but N mappings ... could not be deleted: reason; how to flush them"), or
+ * live connections of a rule whose ct mark moved kept the old mark. The
+ * message in buf, and true (an error: exit status 3). */
+bool cmd_apply_partial_failure(const struct apply_run *a, char *buf, size_t size);
 
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);

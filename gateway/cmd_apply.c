@@ -108,15 +108,22 @@ static bool flush_rule_reaches(const struct apply_run *a, const struct kplan_rul
 	return false;
 }
 
-bool cmd_apply_flush_failure(const struct apply_run *a, char *buf, size_t size)
+bool cmd_apply_partial_failure(const struct apply_run *a, char *buf, size_t size)
 {
 	const struct kplan *p = &a->s.plan;
 	char names[256] = "";
 	size_t n_names = 0, used = 0;
 	bool reachable = true;
 
-	if (a->status != EXIT_OK || !a->flush_err)
+	if (a->status != EXIT_OK || (!a->flush_err && !a->remark_err))
 		return false;
+	if (!a->flush_err) {
+		snprintf(buf, size, "applied, but %zu live connection%s of rules whose ct mark "
+			 "moved could not be given the new mark: %s; they are counted and listed "
+			 "under no rule until they end", a->remark_left,
+			 a->remark_left == 1 ? "" : "s", strerror(a->remark_err));
+		return true;
+	}
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct kplan_rule *pr = &p->rules[i];
 		if ((pr->change != KCHANGE_MODIFY && pr->change != KCHANGE_REMOVE) || !pr->old_mark)
@@ -164,7 +171,7 @@ void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned
 	else if (a->status == EXIT_OK && cli->verbosity >= 0)
 		report_text(cli, a, confirm);
 	/* an error: said also with -q and --json, after the summary */
-	if (cmd_apply_flush_failure(a, failure, sizeof(failure))) {
+	if (cmd_apply_partial_failure(a, failure, sizeof(failure))) {
 		fflush(stdout);
 		fprintf(stderr, "natgw: %s\n", failure);
 	}
@@ -211,7 +218,8 @@ static int apply_directly(const struct cli *cli, const char *file, unsigned conf
 	struct apply_run a;
 	status = apply_ruleset(rs, config_display_name(file), &o, &a);
 	bool timer = status == EXIT_OK && confirm && !kplan_empty(&a.s.plan);
-	bool flush_failed = status == EXIT_OK && a.flush_err;	/* said by the report */
+	/* said by the report */
+	bool flush_failed = status == EXIT_OK && (a.flush_err || a.remark_err);
 	struct ngw_ruleset *previous = a.previous;
 	bool had_table = !a.previous_none;
 	a.previous = NULL;

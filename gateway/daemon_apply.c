@@ -53,7 +53,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 	int status = apply_ruleset(rs, rs->file, &o, &a);
 	nftev_own_port(d->nft, a.s.nl.portid);
 	bool changed = a.planned && !kplan_empty(&a.s.plan);
-	bool flush_failed = cmd_apply_flush_failure(&a, failure, sizeof(failure));
+	bool flush_failed = cmd_apply_partial_failure(&a, failure, sizeof(failure));
 	if (confirm && !changed)
 		confirm = 0;
 	if (report)
@@ -137,7 +137,7 @@ void daemon_restore(struct daemon *d)
 		daemon_log(d, "another program changed table inet %s; restored it %.0f ms after "
 			   "the change was seen: %s", d->table,
 			   session_now_ms() - started + DAEMON_VERIFY_DELAY_MS, summary);
-		if (cmd_apply_flush_failure(&a, failure, sizeof(failure)))
+		if (cmd_apply_partial_failure(&a, failure, sizeof(failure)))
 			daemon_log(d, "restoring table inet %s: %s", d->table, failure);
 		remember_model(d, d->desired, &a.s.m);
 	} else if (d->cli->verbosity > 0) {
