@@ -190,17 +190,23 @@ static bool only_others_committed(struct nftev *ev, struct nl *nl, const char *t
 static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 			  const struct apply_opts *o, struct apply_run *a, bool *changes)
 {
+	const char *table = rs->gateway.table;
 	struct nftev *ev = nftev_open();	/* before the plan's generation is read */
 	int plans = 0, sends = 0;
+	bool plan = true;
 
 	for (;;) {
-		if (plans++ == 0 || !sends) {
+		if (plan) {
+			plan = false;
+			plans++;
+			sends = 0;
 			a->status = session_open(&a->s);	/* zeroes a->s */
 			a->s.full_read = o->full_read;
+			a->s.exact_sizes = o->rollback;
 			if (a->status == EXIT_OK)
 				a->status = session_plan(&a->s, rs);
 			if (a->status == EXIT_OK && o->keep_previous)
-				a->status = keep_previous(a, rs->gateway.table);
+				a->status = keep_previous(a, table);
 			if (a->status != EXIT_OK)
 				break;
 			*changes = !kplan_empty(&a->s.plan);
@@ -208,19 +214,27 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 		if (!*changes || send_plan(a, file) != -ERESTART)
 			break;
 		uint32_t now;
-		if (++sends < APPLY_RESENDS &&
-		    only_others_committed(ev, &a->s.nl, rs->gateway.table, &now)) {
+		if (++sends < APPLY_RESENDS && only_others_committed(ev, &a->s.nl, table, &now)) {
+			/* another natgw table may be among them: its marks */
+			a->status = session_check_peers(&a->s, table);
+			if (a->status != EXIT_OK)
+				break;
 			a->s.genid = now;	/* the plan holds: send it again */
 			continue;
 		}
 		if (plans == APPLY_ATTEMPTS) {
-			fprintf(stderr, "natgw: table inet %s was changed by another program while "
-				"natgw was applying, %d times in a row; nothing was applied. Run it "
-				"again.\n", rs->gateway.table, APPLY_ATTEMPTS);
+			if (sends >= APPLY_RESENDS)
+				fprintf(stderr, "natgw: other programs committed to nftables %d times "
+					"while natgw was applying to table inet %s; nothing was "
+					"applied. Run it again.\n", plans * APPLY_RESENDS, table);
+			else
+				fprintf(stderr, "natgw: table inet %s was changed by another program "
+					"while natgw was applying, %d times in a row; nothing was "
+					"applied. Run it again.\n", table, APPLY_ATTEMPTS);
 			a->status = EXIT_SYSTEM;
 			break;
 		}
-		sends = 0;
+		plan = true;
 		ruleset_free(a->previous);
 		a->previous = NULL;
 		a->previous_none = false;

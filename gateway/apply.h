@@ -16,6 +16,8 @@ struct apply_opts {
 					 * read every element back (after another
 					 * program touched the table) */
 	bool keep_previous;		/* commit-confirm: keep what the kernel held */
+	bool rollback;			/* commit-confirm's rollback: the table exactly
+					 * as it was (sets of the sizes it had) */
 };
 
 struct apply_run {

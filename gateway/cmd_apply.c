@@ -214,6 +214,12 @@ static int apply_directly(const struct cli *cli, const char *file, unsigned conf
 		ruleset_free(rs);
 		return EXIT_SYSTEM;
 	}
+	char why[700];
+	if (confirm && confirm_can_start(rs->gateway.table, why, sizeof(why)) < 0) {
+		fprintf(stderr, "natgw: --confirm: %s; nothing was applied\n", why);
+		ruleset_free(rs);
+		return EXIT_SYSTEM;
+	}
 	struct apply_opts o = { .keep_previous = confirm > 0 };
 	struct apply_run a;
 	status = apply_ruleset(rs, config_display_name(file), &o, &a);

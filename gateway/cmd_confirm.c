@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* natgw confirm: keep the ruleset of a pending `natgw apply --confirm`. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,10 +44,17 @@ int cmd_confirm(struct cli *cli, int argc, char **argv)
 	status = session_table_name(cli, table, sizeof(table));
 	if (status != EXIT_OK)
 		return status;
-	int fd = confirm_socket_path(table, path, sizeof(path)) == 0 ? ctl_connect(path) : -1;
-	if (fd < 0) {
+	int fd = confirm_socket_path(table, path, sizeof(path));
+	if (fd == 0)
+		fd = ctl_connect(path);
+	if (fd == -ENOENT || fd == -ECONNREFUSED) {
 		fprintf(stderr, "natgw: no apply of table inet %s is waiting for confirmation "
 			"(already confirmed, or rolled back)\n", table);
+		return EXIT_SYSTEM;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "natgw: cannot reach the confirm timer of table inet %s at %s: "
+			"%s\n", table, path, strerror(-fd));
 		return EXIT_SYSTEM;
 	}
 	status = ctl_exchange(fd, &req);

@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "confirm.h"
 #include "ctl.h"
 #include "session.h"
 
@@ -38,6 +39,12 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "natgw: natgw run is serving %s and would put table inet %s "
 			"back; stop it first (systemctl stop natgw), then run natgw down\n",
 			ctl_socket_display(), table);
+		return EXIT_SYSTEM;
+	}
+	if (confirm_pending(table)) {	/* its timer would put a table back */
+		fprintf(stderr, "natgw: an apply --confirm of table inet %s is waiting for `natgw "
+			"confirm`; confirm it (or let it roll back) first. Nothing was removed.\n",
+			table);
 		return EXIT_SYSTEM;
 	}
 	status = apply_remove_table(table, &removed);

@@ -55,9 +55,20 @@ static const char *rule_name(const struct mappings_filter *f, const struct xlat_
 	return r ? r->name : "";	/* a rule removed from the table since */
 }
 
+/* As conntrack names them; "other" for a protocol it knows by number only. */
 static const char *l4_name(uint8_t l4)
 {
-	return l4 == IPPROTO_TCP ? "tcp" : l4 == IPPROTO_UDP ? "udp" : "other";
+	switch (l4) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_GRE: return "gre";
+	case IPPROTO_SCTP: return "sctp";
+	case IPPROTO_DCCP: return "dccp";
+	case IPPROTO_UDPLITE: return "udplite";
+	default: return "other";
+	}
 }
 
 static const char *state_name(const struct xlat_mapping *m)
@@ -166,10 +177,10 @@ static void print_table(const struct mappings_filter *f, const struct xlat_mappi
 		len = (int)strlen(xlat_socket_format(&v[k].internal, r));
 		ws = len > ws ? len : ws;
 	}
-	printf("%-*s  %-5s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, "RULE", "PROTO", ws, "REMOTE",
+	printf("%-*s  %-7s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, "RULE", "PROTO", ws, "REMOTE",
 	       ws, "EXTERNAL", ws, "INTERNAL", "STATE", "LEFT", "TRAFFIC");
 	for (size_t k = 0; k < n; k++)
-		printf("%-*s  %-5s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, rule_name(f, &v[k]),
+		printf("%-*s  %-7s  %-*s  %-*s  %-*s  %-11s  %7s  %9s\n", wr, rule_name(f, &v[k]),
 		       l4_name(v[k].l4), ws, xlat_socket_format(&v[k].remote, r), ws,
 		       xlat_socket_format(&v[k].external, e), ws, xlat_socket_format(&v[k].internal, i),
 		       state_name(&v[k]), human_seconds(v[k].timeout, t, sizeof(t)),

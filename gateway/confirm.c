@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -24,6 +25,24 @@
 int confirm_socket_path(const char *table, char *buf, size_t size)
 {
 	return rundir_table_file("confirm", table, ".sock", buf, size);
+}
+
+int confirm_can_start(const char *table, char *why, size_t size)
+{
+	char path[512];
+	int r = rundir_ensure(why, size);
+
+	if (r == 0)
+		r = confirm_socket_path(table, path, sizeof(path));
+	if (r == 0 && strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		r = -ENAMETOOLONG;
+	if (r == -ENAMETOOLONG)
+		snprintf(why, size, "the confirm timer's socket %s would be longer than a UNIX "
+			 "socket's %zu bytes (a shorter NATGW_RUN_DIR or gateway.table)", path,
+			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	else if (r < 0 && !why[0])
+		snprintf(why, size, "%s", strerror(-r));
+	return r;
 }
 
 bool confirm_pending(const char *table)
@@ -96,7 +115,7 @@ static void roll_back(const char *table, const struct ngw_ruleset *previous, uns
 
 	bool captured = capture_begin(&c) == 0;
 	if (previous) {
-		struct apply_opts o = { 0 };
+		struct apply_opts o = { .rollback = true };
 		struct apply_run a;
 		status = apply_ruleset(previous, previous->file, &o, &a);
 		apply_summary(&a, summary, sizeof(summary));

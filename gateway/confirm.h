@@ -16,6 +16,11 @@
 /* The timer's socket for table. 0 or -errno. */
 int confirm_socket_path(const char *table, char *buf, size_t size);
 
+/* Whether a timer for table could serve its socket: the runtime directory
+ * is usable and the socket's path fits a UNIX socket address. Checked
+ * before an apply --confirm changes anything. 0, or -errno with why. */
+int confirm_can_start(const char *table, char *why, size_t size);
+
 /* Whether a timer is waiting for table. */
 bool confirm_pending(const char *table);
 

@@ -205,6 +205,7 @@ bool ct_parse(const void *msg, size_t len, struct ct_entry *e)
 		return false;
 	get_be32(t.a[CTA_ID], &e->id);
 	get_be32(t.a[CTA_MARK], &e->mark);
+	get_be16(t.a[CTA_ZONE], &e->zone);
 	get_be32(t.a[CTA_STATUS], &e->status);
 	get_be32(t.a[CTA_TIMEOUT], &e->timeout);
 	add_counters(t.a[CTA_COUNTERS_ORIG], e);
@@ -345,6 +346,8 @@ static size_t entry_message(void *buf, uint32_t seq, const struct ct_entry *e, u
 	memset(buf, 0, CT_DELETE_MAX);
 	nlh = request_seq(buf, seq, type, NLM_F_ACK, family);
 	put_tuple(nlh, &e->orig);
+	if (e->zone)	/* a tuple names an entry within its zone only */
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
 	if (e->id)	/* only this entry, not a newer one with the same tuple */
 		mnl_attr_put_u32(nlh, CTA_ID, htonl(e->id));
 	if (mark)

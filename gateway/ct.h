@@ -33,6 +33,7 @@ struct ct_entry {
 	uint32_t status;		/* IPS_* */
 	uint32_t timeout;		/* seconds left */
 	uint8_t tcp_state;		/* TCP_CONNTRACK_*; 0 when not TCP */
+	uint16_t zone;			/* conntrack zone; 0: the default one */
 	uint64_t packets, bytes;	/* both directions; 0 without accounting */
 	bool has_orig, has_reply;
 };

@@ -154,23 +154,22 @@ int ctl_socket_path(char *buf, size_t size)
 	return rundir_netns_file(CTL_SOCKET_STEM, ".sock", buf, size);
 }
 
-/* Whether fd's peer (a process of pid, 0 when not visible from here) is
- * in this network namespace: by the socket's namespace cookie (an
- * accepted socket belongs to the client's namespace; Linux 5.14), else by
- * the peer's /proc entry. */
-static bool same_netns(int fd, pid_t pid, bool server)
+/* Whether the client at the other end of an accepted socket is in this
+ * network namespace: the accepted socket belongs to the client's namespace
+ * (its cookie, Linux 5.14), else the client's /proc entry says (a client's
+ * process ID is its own, taken when it connected). */
+static bool client_in_netns(int fd, pid_t pid)
 {
 	uint64_t cookie = 0, own = rundir_netns_cookie();
 	socklen_t len = sizeof(cookie);
 
-	if (server && own && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0)
+	if (own && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0)
 		return cookie == own;
 	char path[64];
 	struct stat self, peer;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	if (pid <= 0 || stat(path, &peer) < 0 || stat("/proc/self/ns/net", &self) < 0)
-		return !server;	/* a server we cannot see: its socket's path is ours */
-	return peer.st_ino == self.st_ino && peer.st_dev == self.st_dev;
+	return pid > 0 && stat(path, &peer) == 0 && stat("/proc/self/ns/net", &self) == 0 &&
+	       peer.st_ino == self.st_ino && peer.st_dev == self.st_dev;
 }
 
 int ctl_peer_check(int fd, bool server, char *what, size_t size)
@@ -183,9 +182,12 @@ int ctl_peer_check(int fd, bool server, char *what, size_t size)
 			 server ? "a client" : "its server", (unsigned)cred.uid);
 		return -EPERM;
 	}
-	if (!same_netns(fd, cred.pid, server)) {
-		snprintf(what, size, "%s in another network namespace",
-			 server ? "a client" : "its server runs");
+	/* A server's process ID is the one that listened, which may have
+	 * exited (commit-confirm's timer is forked after) and been reused:
+	 * the server's namespace is its socket's path, named after it; the
+	 * server, for its part, refuses clients of any other. */
+	if (server && !client_in_netns(fd, cred.pid)) {
+		snprintf(what, size, "a client in another network namespace");
 		return -EPERM;
 	}
 	return 0;

@@ -95,8 +95,7 @@ int ctl_read_all(int fd, void *buf, size_t len);
 int ctl_send_frame(int fd, enum ctl_type type, const void *data, size_t len);
 
 /* Who is at the other end of fd: root, and (server true: fd was accepted)
- * a client of this network namespace, or (server false: fd connected) a
- * server of it. 0, or -EPERM with what set. */
+ * a client of this network namespace. 0, or -EPERM with what set. */
 int ctl_peer_check(int fd, bool server, char *what, size_t size);
 
 /* The daemon's socket path: /run/natgw/natgw-<netns inode>.sock, one per

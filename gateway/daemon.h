@@ -36,6 +36,7 @@ struct daemon {
 	double confirm_due;		/* session_now_ms() */
 	unsigned confirm_seconds;
 	bool reload_deferred;		/* asked for while confirm was pending */
+	bool rolling_back;		/* daemon_apply() puts the previous ruleset back */
 
 	double reload_due, verify_due;	/* 0: not scheduled */
 	double ct_watch_due;		/* the next look at conntrack's fill */

@@ -46,7 +46,7 @@ static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
 int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool full_read,
 		 unsigned confirm, const struct cli *report)
 {
-	struct apply_opts o = { .full_read = full_read };
+	struct apply_opts o = { .full_read = full_read, .rollback = d->rolling_back };
 	struct apply_run a;
 	char summary[256], failure[512];
 
@@ -157,7 +157,9 @@ void daemon_roll_back(struct daemon *d)
 	d->confirm_pending = false;
 	d->confirm_previous = NULL;
 	if (previous) {
+		d->rolling_back = true;
 		daemon_apply(d, previous, why, false, 0, NULL);
+		d->rolling_back = false;
 	} else {
 		bool removed;
 		if (apply_remove_table(d->table, &removed) == EXIT_OK) {

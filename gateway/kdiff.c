@@ -55,6 +55,7 @@ struct differ {
 	long *counter_of;	/* per model rule: its kernel counter, or -1 */
 	bool *counter_kept;	/* per kernel counter: a model rule has its name */
 	bool *touched;		/* per model rule: something of it changes */
+	bool exact_sizes;	/* kplan_compute()'s */
 	bool *forced;		/* per model rule: its counter element is replaced */
 	bool *rules_differ;	/* per model rule: its chain rules do something
 				 * else, or stand elsewhere (not just a mark) */
@@ -300,9 +301,13 @@ static bool fixed_part_intact(const struct differ *D)
 	if (!st->same_layout)
 		return false;
 	kmodel_set_counts(D->m, counts);
-	for (int i = 0; i < KSET_COUNT; i++)
+	for (int i = 0; i < KSET_COUNT; i++) {
 		if (!st->has_set[i] || (st->set_size[i] && counts[i] > st->set_size[i]))
 			return false;
+		if (D->exact_sizes && !kset_defs[i].dynamic &&
+		    st->set_size[i] != kset_capacity(counts[i]))
+			return false;
+	}
 	for (int c = 0; c < KCHAIN_COUNT; c++) {
 		bool found = false;
 		for (size_t i = 0; i < st->n_chains && !found; i++)
@@ -424,9 +429,10 @@ static void summarize(struct differ *D)
 	}
 }
 
-void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p)
+void kplan_compute(const struct kstate *st, const struct kmodel *m, bool exact_sizes,
+		   struct kplan *p)
 {
-	struct differ D = { .st = st, .m = m, .p = p };
+	struct differ D = { .st = st, .m = m, .p = p, .exact_sizes = exact_sizes };
 
 	memset(p, 0, sizeof(*p));
 	name_map_init(&D.names, m->n_rules);

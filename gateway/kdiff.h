@@ -47,7 +47,11 @@ struct kplan {
 	size_t n_remark;		/* rules whose mark moved */
 };
 
-void kplan_compute(const struct kstate *st, const struct kmodel *m, struct kplan *p);
+/* exact_sizes: every set natgw fills must have the size a new table would
+ * give it (kset_capacity), else the table is rebuilt: a rollback puts back
+ * the table as it was, not one whose sets an apply in between grew. */
+void kplan_compute(const struct kstate *st, const struct kmodel *m, bool exact_sizes,
+		   struct kplan *p);
 void kplan_free(struct kplan *p);
 
 /* Appends the plan's messages to kb: what goes first, then what comes. */

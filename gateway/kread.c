@@ -312,6 +312,14 @@ static int read_elems(struct nl *nl, const char *table, unsigned sets_mask, stru
 	return r;
 }
 
+int kstate_read_tables(struct nl *nl, const char *table, struct kstate *st)
+{
+	struct reader rd = { .st = st, .table = table };
+
+	memset(st, 0, sizeof(*st));
+	return nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
+}
+
 static int read_once(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
 {
 	struct reader rd = { .st = st, .table = table };

@@ -77,6 +77,10 @@ int kstate_read(struct nl *nl, const char *table, unsigned sets_mask, struct kst
 /* Reads rule_counters when kstate_read() was told not to. */
 int kstate_read_counters(struct nl *nl, const char *table, struct kstate *st);
 
+/* Only whether table exists (and is natgw's), and the other natgw tables
+ * of the namespace (st->peers). 0 or -errno. */
+int kstate_read_tables(struct nl *nl, const char *table, struct kstate *st);
+
 /* Reads the elements of more sets into st (bits as above; never
  * rule_counters again). */
 int kstate_read_elems(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st);

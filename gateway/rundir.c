@@ -15,6 +15,9 @@
 
 #include "rundir.h"
 
+/* include/linux/proc_ns.h: the first PID namespace's inode */
+#define PROC_PID_INIT_INO 0xEFFFFFFCu
+
 /* The directory's real path once it passed the check: every later path
  * is built from it, never from a path a link on the way could redirect
  * (its directories belong to root and nobody else may write them, so it
@@ -329,34 +332,66 @@ static bool inodes_have(const struct inodes *s, unsigned long long ino)
 	return false;
 }
 
-/* The network namespaces that exist: those of processes, and those kept by
- * a bind mount (ip netns add). One kept only by an open descriptor is not
- * seen: its records go, which costs its next apply a full read-back. */
+/* The network namespaces that exist: those of processes, those kept open
+ * by a process (a descriptor), and those kept by a bind mount (ip netns
+ * add) in any process's mount namespace. */
 static void live_namespaces(struct inodes *live)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *de;
-	char path[64], line[4096];
+	struct inodes mnt_seen = { 0 };
+	char path[300], line[4096], link[64];
 
 	while (proc && (de = readdir(proc))) {
 		struct stat st;
+		unsigned long long ino;
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%.20s/ns/net", de->d_name);
 		if (stat(path, &st) == 0)
 			inodes_add(live, (unsigned long long)st.st_ino);
+		snprintf(path, sizeof(path), "/proc/%.20s/fd", de->d_name);
+		DIR *fds = opendir(path);
+		struct dirent *fe;
+		while (fds && (fe = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%.20s/fd/%.20s", de->d_name, fe->d_name);
+			ssize_t n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				if (sscanf(link, "net:[%llu]", &ino) == 1)
+					inodes_add(live, ino);
+			}
+		}
+		if (fds)
+			closedir(fds);
+		/* each mount namespace's mounts once */
+		snprintf(path, sizeof(path), "/proc/%.20s/ns/mnt", de->d_name);
+		if (stat(path, &st) < 0 || inodes_have(&mnt_seen, (unsigned long long)st.st_ino))
+			continue;
+		inodes_add(&mnt_seen, (unsigned long long)st.st_ino);
+		snprintf(path, sizeof(path), "/proc/%.20s/mountinfo", de->d_name);
+		FILE *mi = fopen(path, "re");
+		while (mi && fgets(line, sizeof(line), mi)) {
+			const char *ns = strstr(line, " net:[");
+			if (ns && sscanf(ns, " net:[%llu]", &ino) == 1)
+				inodes_add(live, ino);
+		}
+		if (mi)
+			fclose(mi);
 	}
 	if (proc)
 		closedir(proc);
-	FILE *mi = fopen("/proc/self/mountinfo", "re");
-	while (mi && fgets(line, sizeof(line), mi)) {
-		const char *ns = strstr(line, " net:[");
-		unsigned long long ino;
-		if (ns && sscanf(ns, " net:[%llu]", &ino) == 1)
-			inodes_add(live, ino);
-	}
-	if (mi)
-		fclose(mi);
+	free(mnt_seen.v);
+}
+
+/* Whether this process sees every process of the machine: it is in the
+ * first PID namespace (whose inode the kernel fixes). In a container's
+ * own PID namespace, a namespace kept only by the machine's processes
+ * would look dead. */
+static bool sees_every_process(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PROC_PID_INIT_INO;
 }
 
 /* "<table>-<digits>" (a valid table name) or, without a table, "<digits>":
@@ -440,8 +475,18 @@ size_t rundir_clean(const char *table)
 		return 0;
 	}
 	const char *mine_name = strrchr(mine, '/') + 1;
-	live_namespaces(&live);
+	/* other namespaces' files are judged only from where every process is
+	 * seen, and only when there are any (the look at every process costs) */
+	bool judge_others = false;
+	while ((de = readdir(d)) && !judge_others) {
+		unsigned long long ino = named_inode(de->d_name);
+		judge_others = ino && ino != self;
+	}
+	judge_others = judge_others && sees_every_process();
+	if (judge_others)
+		live_namespaces(&live);
 	inodes_add(&live, self);
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		/* this table's temporary files in this namespace: the caller
@@ -449,7 +494,7 @@ size_t rundir_clean(const char *table)
 		bool stale_tmp = !strncmp(de->d_name, mine_name, strlen(mine_name)) &&
 				 len > 4 && !strcmp(de->d_name + len - 4, ".tmp");
 		unsigned long long ino = named_inode(de->d_name);
-		if (!stale_tmp && (!ino || inodes_have(&live, ino)))
+		if (!stale_tmp && (!ino || !judge_others || inodes_have(&live, ino)))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", rundir(), de->d_name) >=
 		    (int)sizeof(path))

@@ -62,9 +62,12 @@ int rundir_create(const char *path);
 int rundir_lock(const char *table, unsigned wait_ms, bool *waited);
 
 /* Removes what nobody will use again: temporary files of applies that were
- * killed (of this namespace, for table), and records, locks and temporary
- * files of network namespaces that no longer exist. Called with table's
- * lock held. How many files went. */
+ * killed (of this namespace, for table), and the records, locks, sockets
+ * and temporary files of network namespaces that no longer exist: no
+ * process is in one, holds it open or has it bind-mounted (judged only by
+ * a process of the first PID namespace, which sees every process). Never a
+ * socket someone serves or a lock someone holds. Called with table's lock
+ * held. How many files went. */
 size_t rundir_clean(const char *table);
 
 #endif

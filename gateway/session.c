@@ -169,6 +169,21 @@ static int refuse_shared_marks(const struct kstate *st, const char *table)
 	return EXIT_SYSTEM;
 }
 
+int session_check_peers(struct session *s, const char *table)
+{
+	struct kstate st;
+	int r = kstate_read_tables(&s->nl, table, &st);
+
+	if (r < 0) {
+		fprintf(stderr, "natgw: reading the tables of this namespace: %s\n", strerror(-r));
+		kstate_free(&st);
+		return EXIT_SYSTEM;
+	}
+	int status = refuse_shared_marks(&st, table);
+	kstate_free(&st);
+	return status;
+}
+
 int session_plan(struct session *s, const struct ngw_ruleset *rs)
 {
 	const char *table = rs->gateway.table;
@@ -226,7 +241,7 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 		fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
 		return EXIT_INVALID;
 	}
-	kplan_compute(&s->st, &s->m, &s->plan);
+	kplan_compute(&s->st, &s->m, s->exact_sizes, &s->plan);
 	s->compile_ms = session_now_ms() - start;
 	return EXIT_OK;
 }

@@ -18,6 +18,7 @@ struct session {
 	double read_ms, compile_ms;
 	bool full_read;			/* set before session_plan(): never trust
 					 * the record, read every element */
+	bool exact_sizes;		/* set before session_plan(): kplan_compute()'s */
 	bool from_record;		/* elements taken from the verified record of
 					 * the last apply instead of a full read */
 	bool record_unchanged;		/* ... which nothing committed to nftables
@@ -34,6 +35,12 @@ int session_read(struct session *s, const char *table, unsigned sets_mask);
 
 /* Everything plan and apply need: read, compile rs, diff. */
 int session_plan(struct session *s, const struct ngw_ruleset *rs);
+
+/* Refuses (EXIT_SYSTEM, after a message) when another natgw table in this
+ * namespace would share table's ct marks (mark.h); EXIT_OK otherwise.
+ * session_plan() checks it; an apply checks again before it sends a plan
+ * once more. */
+int session_check_peers(struct session *s, const char *table);
 
 void session_close(struct session *s);
 

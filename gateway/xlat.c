@@ -18,7 +18,7 @@
 struct slot {
 	uint8_t family, l4, flags, tcp_state;
 	uint16_t sport, dport, xport;
-	uint16_t in_use;
+	uint16_t zone;			/* conntrack zone: a tuple is unique within one */
 	uint32_t id, mark, status, timeout;
 	uint32_t generation;		/* of the last dump or event that saw it */
 	uint32_t next_key, next_int, next_ext;	/* chains: slot + 1, 0 ends */
@@ -28,7 +28,7 @@ struct slot {
 
 _Static_assert(sizeof(struct slot) == 104, "a slot is 104 bytes (bench B6 counts on it)");
 
-enum { SLOT_SNAT = 1, SLOT_EI = 2, SLOT_INBOUND = 4 };
+enum { SLOT_SNAT = 1, SLOT_EI = 2, SLOT_INBOUND = 4, SLOT_IN_USE = 8 };
 #define SLAB_BITS 12
 #define SLAB_SLOTS (1u << SLAB_BITS)
 
@@ -163,6 +163,7 @@ static void slot_view(const struct slot *s, uint32_t i, struct xlat_mapping *m)
 		m->key.dport = s->dport;
 	}
 	m->id = s->id;
+	m->zone = s->zone;
 	m->mark = s->mark;
 	m->snat = s->flags & SLOT_SNAT;
 	m->inbound = s->flags & SLOT_INBOUND;
@@ -198,10 +199,11 @@ static void slot_fill(struct slot *s, const struct xlat_mapping *m)
 	memcpy(s->xaddr, x->addr.b, sizeof(s->xaddr));
 	s->xport = x->port;
 	s->id = m->id;
+	s->zone = m->zone;
 	s->mark = m->mark;
 	s->status = m->status;
 	s->timeout = m->timeout;
-	s->in_use = 1;
+	s->flags |= SLOT_IN_USE;
 }
 
 static uint32_t *tables_alloc(size_t buckets)
@@ -336,27 +338,28 @@ static void grow_tables(struct xlat *x)
 	x->by_int = tables_alloc(x->buckets);
 	x->by_ext = tables_alloc(x->buckets);
 	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++)
-		if (slot_at(x, i)->in_use)
+		if (slot_at(x, i)->flags & SLOT_IN_USE)
 			link_in(x, i);
 }
 
-static bool slot_is(const struct slot *s, const struct ct_tuple *t)
+static bool slot_is(const struct slot *s, const struct ct_tuple *t, uint16_t zone)
 {
 	size_t n = family_len(s->family);
 	uint16_t a, b;
 	tuple_ids(t, &a, &b);
 	return s->l4 == t->l4 && s->family == t->src.family && s->sport == a && s->dport == b &&
+	       s->zone == zone &&
 	       !memcmp(s->src, t->src.b, n) && !memcmp(s->dst, t->dst.b, n);
 }
 
 /* The slot of tuple t + 1, or 0. */
-static uint32_t find(const struct xlat *x, const struct ct_tuple *t)
+static uint32_t find(const struct xlat *x, const struct ct_tuple *t, uint16_t zone)
 {
 	uint16_t a, b;
 	tuple_ids(t, &a, &b);
 	uint64_t h = hash_tuple(t->l4, t->src.family, t->src.b, t->dst.b, a, b);
 	for (uint32_t i = x->by_key[h & (x->buckets - 1)]; i; i = slot_at(x, i - 1)->next_key)
-		if (slot_is(slot_at(x, i - 1), t))
+		if (slot_is(slot_at(x, i - 1), t, zone))
 			return i;
 	return 0;
 }
@@ -376,6 +379,7 @@ bool xlat_from_entry(const struct ct_entry *e, bool snat, struct xlat_mapping *m
 	if (!e->has_orig || !e->has_reply)
 		return false;
 	m->key = e->orig;
+	m->zone = e->zone;
 	m->id = e->id;
 	m->mark = e->mark;
 	m->snat = snat;
@@ -414,7 +418,7 @@ static bool kind_of(const struct xlat *x, const struct ct_entry *e)
 const struct xlat_mapping *xlat_upsert(struct xlat *x, const struct ct_entry *e, bool *added)
 {
 	struct xlat_mapping *fresh = &x->view;
-	uint32_t found = find(x, &e->orig), i;
+	uint32_t found = find(x, &e->orig, e->zone), i;
 
 	*added = false;
 	if (!xlat_from_entry(e, kind_of(x, e), fresh))
@@ -454,7 +458,7 @@ static void drop(struct xlat *x, uint32_t i)
 
 bool xlat_remove(struct xlat *x, const struct ct_entry *e, struct xlat_mapping *gone)
 {
-	uint32_t found = find(x, &e->orig);
+	uint32_t found = find(x, &e->orig, e->zone);
 
 	if (!found)
 		return false;
@@ -485,7 +489,7 @@ void xlat_resync_end(struct xlat *x, void (*ended)(const struct xlat_mapping *m,
 {
 	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++) {
 		struct slot *s = slot_at(x, i);
-		if (!s->in_use || s->generation == x->generation)
+		if (!(s->flags & SLOT_IN_USE) || s->generation == x->generation)
 			continue;
 		if (ended) {
 			struct xlat_mapping m;
@@ -545,7 +549,7 @@ void xlat_foreach(const struct xlat *x, void (*cb)(const struct xlat_mapping *m,
 {
 	for (uint32_t i = 0; i < (uint32_t)(x->n_slabs << SLAB_BITS); i++) {
 		const struct slot *s = slot_at(x, i);
-		if (!s->in_use)
+		if (!(s->flags & SLOT_IN_USE))
 			continue;
 		struct xlat_mapping m;
 		slot_view(s, i, &m);

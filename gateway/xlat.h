@@ -25,6 +25,7 @@ struct xlat_socket {
  * fills these in: a pointer it returns is valid until the next call. */
 struct xlat_mapping {
 	struct ct_tuple key;		/* conntrack's original tuple */
+	uint16_t zone;			/* ... and its zone */
 	uint32_t id;
 	uint32_t mark;
 	bool snat;			/* kind: the rule's, snat, else forward */

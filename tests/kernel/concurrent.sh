@@ -139,6 +139,48 @@ check "(and the kernel held the last file applied each time: $wrong times not)" 
 check "(at least one apply went through)" test "$last" != none
 check "the other program's table is untouched" on router nft list table inet busy
 
+# An apply ends, whatever another program does: here it commits to its own
+# table without pause for up to 60 s, while natgw applies 5,000 forwards.
+# natgw sends its plan again a bounded number of times, then says nothing
+# was applied; it must not wait for the other program to stop.
+bash "$GEN" 5000 >"$ETC/f5000.yaml"
+bg router sh -c 'end=$(($(date +%s) + 60)); while [ ! -e "$1" ] && [ $(date +%s) -lt $end ]; do
+	nft add chain inet busy spin 2>/dev/null; nft delete chain inet busy spin 2>/dev/null; done' \
+	spin "$NGW_TMP/spin.stop"
+SPIN=${NGW_PIDS[-1]}
+t0=$(date +%s)
+natgw apply "$ETC/f5000.yaml" >"$NGW_TMP/spin.out" 2>&1
+s=$?
+t1=$(date +%s)
+check "(the other program was still committing when natgw ended)" kill -0 "$SPIN"
+touch "$NGW_TMP/spin.stop"
+wait "$SPIN" 2>/dev/null
+check "an apply among endless commits of another program ends in $((t1 - t0)) s (at most 30), exit 0 or 3 ($s)" \
+	test "$((t1 - t0))" -le 30 -a \( "$s" -eq 0 -o "$s" -eq 3 \)
+[ "$s" -eq 3 ] && check_output "(saying so)" 'other programs committed to nftables [0-9]+ times while natgw was applying to table inet natgw; nothing was applied' \
+	cat "$NGW_TMP/spin.out"
+
+# Two natgw tables whose names share a mark slot, applied at once for the
+# first time: one of them is refused, every time (never both made).
+both=0 none=0
+for i in $(seq 8); do
+	on router nft delete table inet natgw 2>/dev/null
+	on router nft delete table inet guest2 2>/dev/null
+	printf 'version: 1\ngateway:\n  table: natgw\nforwards:\n  - name: x\n    port: 80\n    to: 192.0.2.10\n' >"$ETC/s1.yaml"
+	printf 'version: 1\ngateway:\n  table: guest2\nforwards:\n  - name: x\n    port: 81\n    to: 192.0.2.10\n' >"$ETC/s2.yaml"
+	natgw apply "$ETC/s1.yaml" >/dev/null 2>&1 &
+	p1=$!
+	natgw apply "$ETC/s2.yaml" >/dev/null 2>&1 &
+	p2=$!
+	wait "$p1" "$p2"
+	n=$(on router nft list tables | grep -cE 'inet (natgw|guest2)$')
+	[ "$n" -eq 2 ] && both=$((both + 1))
+	[ "$n" -eq 0 ] && none=$((none + 1))
+done
+check "two tables of one mark slot applied at once: never both made ($both times both)" test "$both" -eq 0
+check "(and one of them always was: $none times none)" test "$none" -eq 0
+on router nft delete table inet guest2 2>/dev/null
+
 # Another program edits natgw's own table all the time (an element of its
 # lan set, in and out): natgw plans again when that happens, and each apply
 # applies its file or says nothing was applied.

@@ -84,4 +84,17 @@ check_fails "--confirm without a record of the table refuses" natgw apply --conf
 said "(saying why and that nothing was applied)" 'nothing was applied'
 check_output "nothing was applied" 'second +forward +[0-9]+ +[0-9]+ B +tcp 2223' natgw show
 
+# --- natgw down while a confirm is pending: its timer would put a table
+# back, so down is refused like an apply
+check "apply (the record again)" natgw apply "$NGW_TMP/a.yaml"
+check "apply --confirm 30" natgw apply --confirm 30 "$NGW_TMP/b.yaml"
+check "(its timer runs)" timer_running
+natgw down >"$NGW_TMP/down.out" 2>&1
+check "natgw down while it waits is refused, exit 3" test $? -eq 3
+check_output "(saying why)" 'is waiting for `natgw confirm`; confirm it \(or let it roll back\) first\. Nothing was removed\.$' \
+	cat "$NGW_TMP/down.out"
+check "(the table stays)" on router nft list table inet natgw
+check_output "natgw confirm" '^natgw: confirmed' natgw confirm
+check_output "then natgw down removes it" '^natgw: removed table inet natgw$' natgw down
+
 finish

@@ -110,7 +110,7 @@ servers_mark=$(mark_of servers)
 
 # ---- flush --rule: every entry of the rule goes, the other rule's stay ----
 check "the out rule made an entry of each protocol" entries 1
-check_output "... natgw mappings lists the ICMP one with bare addresses" '^out +other +198\.51\.100\.7 +203\.0\.113\.5 +192\.0\.2\.20 +REPLIED ' \
+check_output "... natgw mappings lists the ICMP one with bare addresses" '^out +icmp +198\.51\.100\.7 +203\.0\.113\.5 +192\.0\.2\.20 +REPLIED ' \
 	natgw mappings --rule out
 ids "$out_mark" >"$NGW_TMP/out.1"
 ids "$servers_mark" >"$NGW_TMP/servers.1"
@@ -145,5 +145,25 @@ none_left "$NGW_TMP/out.3" "no entry of the changed rule is left (ICMP and TCP i
 check_output "conntrack: the unchanged servers rule's entry stays" '^[0-9]+$' \
 	comm -12 "$NGW_TMP/servers.3" <(ids "$servers_mark")
 end_hold 3
+
+# ---- entries in another conntrack zone: a tuple names an entry within
+# its zone, so the delete must say which ----
+on router nft -f - <<'NFT'
+table inet zones {
+	chain pre { type filter hook prerouting priority raw; ct zone set 5; }
+	chain out { type filter hook output priority raw; ct zone set 5; }
+}
+NFT
+probe lanhost ping 198.51.100.7 >/dev/null
+probe lanhost connect udp 198.51.100.7 5060 >/dev/null
+ids "$out_mark" >"$NGW_TMP/zone.4"
+check_output "conntrack: the out rule's ICMP and UDP entries are in zone 5" '^[2-9][0-9]*$' \
+	sh -c "ip netns exec $(ns_name router) conntrack -L -w 5 --mark $((out_mark)) 2>/dev/null | wc -l"
+n=$(wc -l <"$NGW_TMP/zone.4")
+status_is "flush --rule out of entries in zone 5" 0 natgw flush --rule out
+check_output "... deletes all $n, and says so" "^natgw: flushed $n mappings of rule out$" \
+	cat "$NGW_TMP/status.out"
+none_left "$NGW_TMP/zone.4" "no entry of the out rule is left in zone 5"
+on router nft delete table inet zones
 
 finish

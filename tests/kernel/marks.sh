@@ -64,6 +64,16 @@ done
 listing >"$NGW_TMP/after-rollback"
 check_same "after the rollback, nft -s list table is what it was, byte for byte" \
 	"$NGW_TMP/before-confirm" "$NGW_TMP/after-rollback"
+# and after an apply --confirm whose sets had to grow (1,100 forwards)
+bash "$(dirname "$0")/../../scripts/gen-forwards.sh" 1100 >"$ETC/big.yaml"
+check "apply --confirm 2 of 1,100 forwards" natgw apply --confirm 2 "$ETC/big.yaml"
+for _ in $(seq 80); do
+	natgw plan "$ETC/a2.yaml" 2>/dev/null | grep -q '^natgw: no changes' && break
+	sleep 0.1
+done
+listing >"$NGW_TMP/after-rollback2"
+check_same "after its rollback too (the sets back to their sizes)" \
+	"$NGW_TMP/before-confirm" "$NGW_TMP/after-rollback2"
 
 # ---- (b) the same file through two histories ---------------------------------
 ns_add h1

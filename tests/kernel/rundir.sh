@@ -319,6 +319,25 @@ check_fails "(h) and not made" test -e "$H/sub"
 ruleset >"$NGW_TMP/after-h.nft"
 check_same "(h) (nothing reached the kernel)" "$NGW_TMP/before-h.nft" "$NGW_TMP/after-h.nft"
 
+# ---- (j) apply --confirm whose timer's socket could not be made ---------------
+# a 32-character table in a deep directory: the socket's path would not fit
+# a UNIX socket address, so nothing is applied (never a change without its
+# timer)
+LONGD=$NGW_TMP/$(printf 'd%.0s' $(seq 60))
+mkdir -m 0700 "$LONGD"
+T32=$(printf 't%.0s' $(seq 32))
+printf 'version: 1\ngateway:\n  table: %s\nforwards:\n  - name: web\n    port: 443\n    to: 192.0.2.10\n' "$T32" >"$NGW_TMP/long1.yaml"
+printf 'version: 1\ngateway:\n  table: %s\nforwards:\n  - name: ssh\n    port: 22\n    to: 192.0.2.10\n' "$T32" >"$NGW_TMP/long2.yaml"
+ngw j-apply "$LONGD" apply "$NGW_TMP/long1.yaml"
+status_is "(j) an apply in the deep directory" 0 j-apply
+ruleset >"$NGW_TMP/before-j.nft"
+ngw j-confirm "$LONGD" apply --confirm 2 "$NGW_TMP/long2.yaml"
+status_is "(j) apply --confirm whose timer's socket would not fit is refused" 3 j-confirm
+check_output "(j) saying why, and that nothing was applied" "^natgw: --confirm: the confirm timer's socket .* would be longer than a UNIX socket's 107 bytes .*; nothing was applied$" out j-confirm
+ruleset >"$NGW_TMP/after-j.nft"
+check_same "(j) (nothing was applied)" "$NGW_TMP/before-j.nft" "$NGW_TMP/after-j.nft"
+on router nft delete table inet "$T32"
+
 # ---- (i) a foreign socket meets natgw run ------------------------------------------
 F2=$NGW_TMP/i-fake
 mkdir "$F2" && chmod 0777 "$F2"
@@ -355,6 +374,23 @@ echo keep >"$RUN/notes-1234.txt"
 for f in natgw-7.conf confirm-3.txt lock-42 applied-natgw-1234.yaml.bak natgw-1234.sock.old; do
 	echo keep >"$RUN/$f"
 done
+# namespaces that are alive though no process is in them: one kept open by
+# a descriptor of this shell, and one bind-mounted by ip netns; their
+# records stay, also when the apply runs in a container (a PID namespace
+# of its own) that sees neither
+unshare --net sleep 30 &
+KEEPER=$!
+sleep 0.2
+exec 7</proc/$KEEPER/ns/net
+kill $KEEPER; wait $KEEPER 2>/dev/null
+FDINO=$(stat -L -c %i /proc/self/fd/7)
+echo keep >"$RUN/applied-natgw-$FDINO.yaml"
+LIMIT=10 on router env NATGW_RUN_DIR="$RUN" unshare --pid --fork --mount-proc \
+	"$NGW_BIN" apply "$NGW_TMP/two.yaml" >"$NGW_TMP/g-container.out" 2>&1
+check "(g) an apply in a container with its own PID namespace" test $? -eq 0
+check "(g) ... leaves a record of a namespace the container cannot see (it is alive)" \
+	test -f "$RUN/applied-natgw-$FDINO.yaml"
+check "(g) ... and the leftovers of namespaces it cannot judge" test -f "$RUN/applied-natgw-1234.yaml"
 ngw g-apply "$RUN" apply "$NGW_TMP/one.yaml"
 status_is "(g) apply" 0 g-apply
 for f in "$REC.99999.deadbeef.tmp" applied-natgw-1234.yaml lock-natgw-1234 \
@@ -362,6 +398,10 @@ for f in "$REC.99999.deadbeef.tmp" applied-natgw-1234.yaml lock-natgw-1234 \
 	check_fails "(g) $f is gone" test -e "$RUN/$f"
 done
 check "(g) this namespace's record is there" test -f "$RUN/$REC"
+check "(g) a namespace kept only by an open descriptor keeps its record" \
+	test -f "$RUN/applied-natgw-$FDINO.yaml"
+exec 7<&-
+rm -f "$RUN/applied-natgw-$FDINO.yaml"
 check "(g) the other namespace's record stays" test -f "$RUN/applied-natgw-$OINO.yaml"
 check "(g) another table's temporary file stays" test -f "$RUN/applied-other-$INO.yaml.4343.f00d.tmp"
 check "(g) a file that is not natgw's stays" test -f "$RUN/notes-1234.txt"

@@ -628,6 +628,11 @@ static void test_delete_request(void)
 		      back.orig.icmp_type == e.orig.icmp_type &&
 		      back.orig.icmp_code == e.orig.icmp_code && back.id == e.id,
 		      "%s: the request parses back to the same tuple", cases[i].what);
+		/* an entry of another conntrack zone is named in its zone */
+		e.zone = 5;
+		len = ct_delete_request(buf, 43, &e);
+		CHECK(ct_parse(nlh, len, &back) && back.zone == 5,
+		      "%s: in zone 5, the request names the zone", cases[i].what);
 	}
 }
 
@@ -677,6 +682,15 @@ static void test_icmp_identity(void)
 	CHECK(xlat_remove(x, &a, NULL) && xlat_count(x) == 1, "the first ends alone");
 	CHECK(!xlat_remove(x, &a, NULL), "(once)");
 	CHECK(xlat_remove(x, &b, NULL) && xlat_count(x) == 0, "then the second");
+
+	/* one tuple in two conntrack zones: two entries, two mappings */
+	struct ct_entry z = a;
+	z.zone = 5;
+	xlat_upsert(x, &a, &added);
+	m = xlat_upsert(x, &z, &added);
+	CHECK(added && xlat_count(x) == 2 && m && m->zone == 5, "zone 5's is another mapping");
+	CHECK(xlat_remove(x, &z, NULL) && xlat_count(x) == 1, "it ends alone");
+	CHECK(xlat_remove(x, &a, NULL) && xlat_count(x) == 0, "then zone 0's");
 	xlat_free(x);
 }
 
