@@ -164,17 +164,20 @@ int apply_lock(const char *table, int *fd)
  * against. False when natgw's table was touched, events were lost, or the
  * events do not reach the current generation in time. */
 static bool only_others_committed(struct nftev *ev, struct nl *nl, const char *table,
-				  uint32_t *now)
+				  uint32_t *now, bool *ours)
 {
 	struct nftev_seen seen = { 0 };
 
+	*ours = false;
 	if (!ev || nl_genid(nl, now) < 0 || !*now)
 		return false;
 	/* each commit's events end with its NEWGEN: read up to the one of
 	 * the generation just asked for */
 	for (int waited = 0; waited < 500; waited += 10) {
-		if (nftev_read(ev, table, &seen) < 0 || seen.table || seen.lost)
+		if (nftev_read(ev, table, &seen) < 0 || seen.table || seen.lost) {
+			*ours = seen.table;
 			return false;
+		}
 		if (seen.genid == *now)
 			return true;
 		poll(&(struct pollfd){ .fd = nftev_fd(ev), .events = POLLIN }, 1, 10);
@@ -192,8 +195,8 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 {
 	const char *table = rs->gateway.table;
 	struct nftev *ev = nftev_open();	/* before the plan's generation is read */
-	int plans = 0, sends = 0;
-	bool plan = true;
+	int plans = 0, sends = 0, refused = 0;
+	bool plan = true, ours = false;
 
 	for (;;) {
 		if (plan) {
@@ -213,8 +216,10 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 		}
 		if (!*changes || send_plan(a, file) != -ERESTART)
 			break;
+		refused++;
 		uint32_t now;
-		if (++sends < APPLY_RESENDS && only_others_committed(ev, &a->s.nl, table, &now)) {
+		if (++sends < APPLY_RESENDS &&
+		    only_others_committed(ev, &a->s.nl, table, &now, &ours)) {
 			/* another natgw table may be among them: its marks */
 			a->status = session_check_peers(&a->s, table);
 			if (a->status != EXIT_OK)
@@ -223,10 +228,10 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 			continue;
 		}
 		if (plans == APPLY_ATTEMPTS) {
-			if (sends >= APPLY_RESENDS)
+			if (!ours)	/* other tables, or no telling which */
 				fprintf(stderr, "natgw: other programs committed to nftables %d times "
 					"while natgw was applying to table inet %s; nothing was "
-					"applied. Run it again.\n", plans * APPLY_RESENDS, table);
+					"applied. Run it again.\n", refused, table);
 			else
 				fprintf(stderr, "natgw: table inet %s was changed by another program "
 					"while natgw was applying, %d times in a row; nothing was "

@@ -205,6 +205,15 @@ finish() {
 	[ "$NGW_FAILED" -eq 0 ] && [ "$NGW_PASSED" -gt 0 ]
 }
 
+# forget PID: a process waited for, not to be killed again by topo_down
+forget() {
+	local keep=() p
+	for p in "${NGW_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	NGW_PIDS=("${keep[@]}")
+}
+
 # forwards_config NAME PORT [NAME PORT]...: a config of forwards on eth0 to
 # 192.0.2.10:80, one per NAME and PORT
 forwards_config() {

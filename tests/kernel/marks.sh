@@ -56,21 +56,23 @@ put a3 web
 check "apply a file" natgw apply "$ETC/a1.yaml"
 check "apply it with one forward added" natgw apply "$ETC/a2.yaml"
 listing >"$NGW_TMP/before-confirm"
+# rolled_back_to FILE: until natgw plan of FILE says no changes, 8 s at most
+rolled_back_to() {
+	for _ in $(seq 80); do
+		natgw plan "$1" 2>/dev/null | grep -q '^natgw: no changes' && return 0
+		sleep 0.1
+	done
+	return 1
+}
 check "apply --confirm 2 a smaller file" natgw apply --confirm 2 "$ETC/a3.yaml"
-for _ in $(seq 80); do
-	natgw plan "$ETC/a2.yaml" 2>/dev/null | grep -q '^natgw: no changes' && break
-	sleep 0.1
-done
+rolled_back_to "$ETC/a2.yaml"
 listing >"$NGW_TMP/after-rollback"
 check_same "after the rollback, nft -s list table is what it was, byte for byte" \
 	"$NGW_TMP/before-confirm" "$NGW_TMP/after-rollback"
 # and after an apply --confirm whose sets had to grow (1,100 forwards)
 bash "$(dirname "$0")/../../scripts/gen-forwards.sh" 1100 >"$ETC/big.yaml"
 check "apply --confirm 2 of 1,100 forwards" natgw apply --confirm 2 "$ETC/big.yaml"
-for _ in $(seq 80); do
-	natgw plan "$ETC/a2.yaml" 2>/dev/null | grep -q '^natgw: no changes' && break
-	sleep 0.1
-done
+rolled_back_to "$ETC/a2.yaml"
 listing >"$NGW_TMP/after-rollback2"
 check_same "after its rollback too (the sets back to their sizes)" \
 	"$NGW_TMP/before-confirm" "$NGW_TMP/after-rollback2"
@@ -131,10 +133,7 @@ put c3 game ssh2 mail web
 natgw apply "$ETC/c3.yaml" >/dev/null 2>&1
 held_is_web "after reordering"
 natgw apply --confirm 1 "$ETC/c0.yaml" >/dev/null 2>&1
-for _ in $(seq 60); do
-	natgw plan "$ETC/c3.yaml" 2>/dev/null | grep -q '^natgw: no changes' && break
-	sleep 0.1
-done
+rolled_back_to "$ETC/c3.yaml"
 held_is_web "after a rollback"
 
 # the collision: a44476 takes web's id, so web's mark moves and its live

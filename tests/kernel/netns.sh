@@ -65,14 +65,6 @@ names() {
 	on "$1" nft list set inet natgw rule_counters | grep -o 'comment "[^"]*"' |
 		sed 's/comment "\(.*\)"/\1/' | sort | paste -sd ' '
 }
-# forget PID: a process waited for, not to be killed again by topo_down
-forget() {
-	local keep=() p
-	for p in "${NGW_PIDS[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	NGW_PIDS=("${keep[@]}")
-}
 # requests a daemon's log shows it served
 served() { grep -Ec '^natgw: control socket: [a-z]+ \(pid [0-9]+\)$' "$1"; }
 

@@ -77,14 +77,6 @@ names() {
 # so that each part starts from no table (the old code applied where it
 # should not have)
 no_table() { on router nft delete table inet natgw 2>/dev/null; true; }
-# forget PID: a process waited for, not to be killed again by topo_down
-forget() {
-	local keep=() p
-	for p in "${NGW_PIDS[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	NGW_PIDS=("${keep[@]}")
-}
 empty_dir() { [ -z "$(ls -A "$1")" ]; }
 precious() { [ "$(cat "$VICTIM")" = precious ] && [ "$(stat -c %u "$VICTIM")" = 0 ]; }
 
