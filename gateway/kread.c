@@ -315,9 +315,16 @@ static int read_elems(struct nl *nl, const char *table, unsigned sets_mask, stru
 int kstate_read_tables(struct nl *nl, const char *table, struct kstate *st)
 {
 	struct reader rd = { .st = st, .table = table };
+	int r;
 
-	memset(st, 0, sizeof(*st));
-	return nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
+	/* read again when another program's commit interrupted the dump */
+	for (int attempt = 1;; attempt++) {
+		memset(st, 0, sizeof(*st));
+		r = nl_dump(nl, NFT_MSG_GETTABLE, NFPROTO_INET, build_table, table, table_cb, &rd);
+		if (r != -EINTR || attempt == KSTATE_READ_ATTEMPTS)
+			return r;
+		kstate_free(st);
+	}
 }
 
 static int read_once(struct nl *nl, const char *table, unsigned sets_mask, struct kstate *st)
