@@ -125,6 +125,7 @@ static void ct_readable(struct daemon *d)
 			daemon_log(d, "the kernel dropped conntrack events (queue full); "
 				   "resynchronised from a dump in %.0f ms: %zu mappings",
 				   session_now_ms() - start, xlat_count(d->x));
+		ei_guard_resynced(d->guard);	/* mappings it did not hear of */
 		if (r == 0)
 			log_heap(d, "after the resync");
 	}
@@ -227,7 +228,8 @@ static bool sig_readable(struct daemon *d)
 static int timeout_ms(const struct daemon *d)
 {
 	double due[] = { d->reload_due, d->verify_due,
-			 d->confirm_pending ? d->confirm_due : 0, d->ct_watch_due };
+			 d->confirm_pending ? d->confirm_due : 0, d->ct_watch_due,
+			 ei_guard_due(d->guard) };
 	double now = session_now_ms(), next = 0;
 
 	for (size_t i = 0; i < sizeof(due) / sizeof(*due); i++)
@@ -272,6 +274,7 @@ static void timers(struct daemon *d)
 		daemon_restore(d);
 	if (d->ct_watch_due <= now)
 		watch_conntrack(d, now);
+	ei_guard_run(d->guard, now);
 }
 
 static void loop(struct daemon *d)
@@ -343,6 +346,8 @@ static int open_everything(struct daemon *d, char *sock, size_t size)
 	}
 	/* events first, then the first apply and dump: nothing falls between */
 	d->nft = nftev_open();
+	if (d->nft)
+		nftev_own_port_always(d->nft, ei_guard_portid(d->guard));
 	d->ct_events = d->nft ? ct_open(true) : NULL;
 	d->ct_dump = d->ct_events ? ct_open(false) : NULL;
 	if (!d->ct_dump) {

@@ -37,8 +37,8 @@ void config_warn_unsupported(const struct ngw_ruleset *rs, const char *path, boo
 		const struct ngw_snat *s = &rs->snats[i];
 		if (s->endpoint_independent && !daemon)
 			fprintf(stderr, "%s:%u:%u: warning: snat \"%s\": without natgw run, "
-				"max_per_host is not enforced and two internal sockets given "
-				"the same external port are not told apart\n",
+				"max_per_host counts only the mappings whose first connection "
+				"is still open\n",
 				config_display_name(path), s->at.endpoint_independent.line,
 				s->at.endpoint_independent.col, s->name);
 	}

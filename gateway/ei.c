@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -173,6 +175,148 @@ size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX])
 	return alen + 4;
 }
 
+/* ei_full's key: the rule's mark (host order), then the address. */
+static size_t host_key(uint32_t mark, const struct ngw_addr *a, uint8_t key[EI_KEY_MAX])
+{
+	unsigned alen = a->family == NGW_FAMILY_IPV4 ? 4 : 16;
+
+	memset(key, 0, EI_KEY_MAX);
+	memcpy(key, &mark, 4);
+	memcpy(key + 4, a->b, alen);
+	return 4 + alen;
+}
+
+struct full_reader {
+	uint8_t family;
+	void (*cb)(const struct ei_host *h, void *arg);
+	void *arg;
+};
+
+static int full_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct full_reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	unsigned alen = rd->family == NGW_FAMILY_IPV4 ? 4 : 16;
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e;
+		while (it && (e = nftnl_set_elems_iter_next(it))) {
+			uint32_t len = 0;
+			const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+			if (!k || len != 4 + alen)
+				continue;
+			struct ei_host h = { .host.family = rd->family };
+			memcpy(&h.mark, k, 4);
+			memcpy(h.host.b, k + 4, alen);
+			rd->cb(&h, rd->arg);
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+struct unmapped_reader {
+	void (*cb)(uint32_t mark, uint64_t count, void *arg);
+	void *arg;
+	uint64_t count;
+};
+
+static int unmapped_counter(struct nftnl_expr *x, void *data)
+{
+	struct unmapped_reader *rd = data;
+	if (!strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter"))
+		rd->count = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
+	return 0;
+}
+
+static int unmapped_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct unmapped_reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e;
+		while (it && (e = nftnl_set_elems_iter_next(it))) {
+			uint32_t len = 0, mark;
+			const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+			if (!k || len != 4)
+				continue;
+			memcpy(&mark, k, 4);
+			rd->count = 0;
+			nftnl_set_elem_expr_foreach(e, unmapped_counter, rd);
+			rd->cb(mark, rd->count, rd->arg);
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int ei_read_unmapped(struct nl *nl, const char *table,
+		     void (*cb)(uint32_t mark, uint64_t count, void *arg), void *arg)
+{
+	struct unmapped_reader rd = { cb, arg, 0 };
+	struct ei_req req = { table, kset_defs[KSET_EI_UNMAPPED].name };
+	int r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build, &req, unmapped_cb, &rd);
+	return r == -ENOENT ? 0 : r;
+}
+
+struct socket_reader {
+	uint8_t family;
+	void (*cb)(const struct xlat_socket *s, void *arg);
+	void *arg;
+};
+
+static int socket_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct socket_reader *rd = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e;
+		while (it && (e = nftnl_set_elems_iter_next(it))) {
+			uint32_t len = 0;
+			const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+			struct xlat_socket x;
+			if (k && ei_socket_from(k, len, rd->family, &x))
+				rd->cb(&x, rd->arg);
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int ei_read_sockets(struct nl *nl, const char *table, enum kset v4,
+		    void (*cb)(const struct xlat_socket *s, void *arg), void *arg)
+{
+	int r = 0;
+
+	for (int v6 = 0; r == 0 && v6 <= 1; v6++) {
+		struct socket_reader rd = { v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4, cb, arg };
+		struct ei_req req = { table, kset_defs[v6 ? v4 + 1 : v4].name };
+		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build, &req, socket_cb, &rd);
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+int ei_read_full(struct nl *nl, const char *table,
+		 void (*cb)(const struct ei_host *h, void *arg), void *arg)
+{
+	int r = 0;
+
+	for (int v6 = 0; r == 0 && v6 <= 1; v6++) {
+		struct full_reader rd = { v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4, cb, arg };
+		struct ei_req req = { table, kset_defs[v6 ? KSET_EI_FULL6 : KSET_EI_FULL4].name };
+		r = nl_dump(nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build, &req, full_cb, &rd);
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
 enum kset ei_set(enum kset v4, uint8_t family)
 {
 	return family == NGW_FAMILY_IPV4 ? v4 : (enum kset)(v4 + 1);	/* ..4, ..6 */
@@ -190,7 +334,8 @@ int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t 
 	kbatch_init(&kb, nl, &m, 0);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
-		size_t klen = ei_key(w[i].key, key), dlen = 0;
+		size_t klen = w[i].host_mark ? host_key(*w[i].host_mark, &w[i].key->addr, key)
+					     : ei_key(w[i].key, key), dlen = 0;
 		if (w[i].data_is_mark) {
 			memcpy(data, w[i].data, 4);
 			dlen = 4;
@@ -215,9 +360,11 @@ static int withdraw_send(struct nl *nl, const char *table, const struct withdraw
 	for (size_t i = 0; i < w->n; i++) {
 		const struct xlat_mapping *x = &w->v[i];
 		uint8_t fam = x->internal.addr.family;
-		v[3 * i] = (struct ei_write){ ei_set(KSET_EI_SNAT4, fam), false, &x->internal, NULL, false, 0 };
-		v[3 * i + 1] = (struct ei_write){ ei_set(KSET_EI_DNAT4, fam), false, &x->external, NULL, false, 0 };
-		v[3 * i + 2] = (struct ei_write){ ei_set(KSET_EI_MARK4, fam), false, &x->external, NULL, false, 0 };
+		v[3 * i] = (struct ei_write){ .set = ei_set(KSET_EI_SNAT4, fam), .key = &x->internal };
+		v[3 * i + 1] = (struct ei_write){ .set = ei_set(KSET_EI_DNAT4, fam),
+						  .key = &x->external };
+		v[3 * i + 2] = (struct ei_write){ .set = ei_set(KSET_EI_MARK4, fam),
+						  .key = &x->external };
 	}
 	int r = ei_write(nl, table, v, 3 * w->n, 0);
 	free(v);

@@ -29,11 +29,32 @@ enum kset ei_set(enum kset v4, uint8_t family);
 struct ei_write {
 	enum kset set;
 	bool add;
-	const struct xlat_socket *key;
+	const struct xlat_socket *key;	/* with host_mark: only its address */
 	const void *data;
 	bool data_is_mark;
 	unsigned timeout;		/* seconds for an added one; 0: ei_write()'s */
+	const uint32_t *host_mark;	/* the key is (*host_mark . address): ei_full */
 };
+
+/* A (rule mark . host address) element of ei_full4 and ei_full6. */
+struct ei_host {
+	uint32_t mark;
+	struct ngw_addr host;
+};
+
+/* Calls cb with each element of ei_unmapped: a rule's mark and how many of
+ * its sockets found the ei_ maps full. 0 or -errno. */
+int ei_read_unmapped(struct nl *nl, const char *table,
+		     void (*cb)(uint32_t mark, uint64_t count, void *arg), void *arg);
+
+/* Calls cb with each socket in a set keyed by address . port, both
+ * families (v4: the IPv4 one, KSET_EI_CAPPED4 ...). 0 or -errno. */
+int ei_read_sockets(struct nl *nl, const char *table, enum kset v4,
+		    void (*cb)(const struct xlat_socket *s, void *arg), void *arg);
+
+/* Calls cb with each element of ei_full4 and ei_full6. 0 or -errno. */
+int ei_read_full(struct nl *nl, const char *table,
+		 void (*cb)(const struct ei_host *h, void *arg), void *arg);
 
 /* Writes the elements as one transaction; added ones get timeout seconds.
  * 0 or -errno (-ENOENT: a deleted element was gone, nothing was written). */

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <libnftnl/set.h>
-#include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +9,24 @@
 #include <time.h>
 
 #include "ei.h"
+#include "ei_cap.h"
 #include "ei_guard.h"
 #include "grow.h"
 #include "layout.h"
 
-#define CACHE_MS 2000		/* how old the per-host counts may be */
-#define LOG_EVERY_MS 60000	/* one "reached max_per_host" line per host per minute */
-#define PORT_TRIES 64		/* free external ports looked for after a collision */
+#define SOON_MS 50		/* a new mapping: count again this soon (events come in bursts) */
+#define EVERY_MS 5000		/* and this often anyway: mappings idle out without an event */
+#define UNMAPPED_EVERY_MS 5000	/* a look at ei_unmapped */
+#define LOG_EVERY_MS 60000	/* one line per host (per rule, for full maps) a minute */
 
 struct ei_rule {
 	char name[NGW_NAME_MAX + 1];
 	uint32_t mark;
 	unsigned timeout, per_host;
-	uint16_t port_lo, port_hi;	/* where a free external port may be */
+	uint64_t unmapped;		/* ei_unmapped's count at the last look */
+	bool unmapped_read;
+	double unmapped_said;		/* when the maps were last said full */
+	uint64_t unmapped_since;	/* sockets without a mapping since then */
 };
 
 struct ei_known {			/* an internal socket with a mapping, by rule */
@@ -34,6 +35,7 @@ struct ei_known {			/* an internal socket with a mapping, by rule */
 };
 
 struct ei_logged {
+	uint32_t mark;
 	struct ngw_addr host;
 	double at;
 };
@@ -44,11 +46,12 @@ struct ei_guard {
 	char table[NGW_TABLE_MAX + 1];
 	struct ei_rule *rules;
 	size_t n_rules;
-	struct ei_known *known;		/* sorted; from the kernel every CACHE_MS */
+	struct ei_known *known;		/* sorted: the mappings at the last count */
 	size_t n_known, cap_known;
-	double known_at;
 	struct ei_logged *logged;
 	size_t n_logged, cap_logged;
+	double due, next_count, next_unmapped;
+	bool counted_once;		/* since the rules were set */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 };
@@ -96,6 +99,11 @@ void ei_guard_free(struct ei_guard *g)
 	free(g);
 }
 
+uint32_t ei_guard_portid(const struct ei_guard *g)
+{
+	return g->nl_ok ? g->nl.portid : 0;
+}
+
 void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const struct kmodel *m)
 {
 	snprintf(g->table, sizeof(g->table), "%s", m->table);
@@ -116,248 +124,381 @@ void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const stru
 			r->mark = m->rules[k].mark;
 			r->timeout = s->idle_timeout;
 			r->per_host = s->max_per_host;
-			r->port_lo = s->to_port.lo ? s->to_port.lo : 1024;
-			r->port_hi = s->to_port.lo ? s->to_port.hi : 65535;
 		}
 	}
-	g->known_at = 0;	/* counts again from the kernel */
-}
-
-/* ---- the kernel's maps, one element at a time --------------------------- */
-
-struct get_req {
-	const char *table, *set;
-	uint8_t key[EI_KEY_MAX];
-	size_t key_len;
-};
-
-struct get_answer {
-	uint8_t family;
-	bool found;
-	struct xlat_socket data;
-};
-
-static void build_get(struct nlmsghdr *nlh, const void *arg)
-{
-	const struct get_req *req = arg;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-	if (!s || !e)
-		abort();
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, req->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, req->set);
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, req->key, (uint32_t)req->key_len);
-	nftnl_set_elem_add(s, e);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-}
-
-static int get_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct get_answer *a = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-
-	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0) {
-		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
-		struct nftnl_set_elem *e = it ? nftnl_set_elems_iter_next(it) : NULL;
-		uint32_t len = 0;
-		const void *d = e ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len) : NULL;
-		a->found = d && ei_socket_from(d, len, a->family, &a->data);
-		nftnl_set_elems_iter_destroy(it);
-	}
-	nftnl_set_free(s);
-	return MNL_CB_OK;
-}
-
-/* The socket a map gives for s: 1 found, 0 none, -errno. */
-static int map_get(struct ei_guard *g, enum kset set, const struct xlat_socket *s,
-		   struct xlat_socket *out)
-{
-	struct get_req req = { .table = g->table, .set = kset_defs[set].name };
-	struct get_answer a = { .family = s->addr.family };
-
-	req.key_len = ei_key(s, req.key);
-	int r = nl_get(&g->nl, NFT_MSG_GETSETELEM, NFPROTO_INET, build_get, &req, get_cb, &a);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (a.found)
-		*out = a.data;
-	return a.found;
-}
-
-static bool same(const struct xlat_socket *a, const struct xlat_socket *b)
-{
-	return a->port == b->port && addr_cmp(&a->addr, &b->addr) == 0;
-}
-
-/* ---- collisions ------------------------------------------------------------ */
-
-/* A port of e's external address no mapping holds, within the rule's range. */
-static int free_external(struct ei_guard *g, const struct ei_rule *r,
-			 const struct xlat_socket *taken, struct xlat_socket *out)
-{
-	unsigned span = (unsigned)r->port_hi - r->port_lo + 1;
-
-	for (unsigned i = 1; i <= PORT_TRIES && i < span; i++) {
-		struct xlat_socket c = *taken, holder;
-		c.port = (uint16_t)(r->port_lo + (taken->port - r->port_lo + i) % span);
-		int got = map_get(g, ei_set(KSET_EI_DNAT4, c.addr.family), &c, &holder);
-		if (got < 0)
-			return got;
-		if (got == 0) {
-			*out = c;
-			return 0;
-		}
-	}
-	return -EADDRINUSE;
-}
-
-static void collision(struct ei_guard *g, const struct ei_rule *r, const struct xlat_socket *x,
-		      const struct xlat_socket *e, const struct xlat_socket *holder)
-{
-	char xs[NGW_ADDRSTRLEN], es[NGW_ADDRSTRLEN], hs[NGW_ADDRSTRLEN], ns[NGW_ADDRSTRLEN];
-	struct xlat_socket cur, fresh;
-	uint8_t fam = x->addr.family;
-
-	int got = map_get(g, ei_set(KSET_EI_SNAT4, fam), x, &cur);
-	if (got > 0 && !same(&cur, e))
-		return;		/* x has moved already: another of its flows */
-	int rr = got < 0 ? got : free_external(g, r, e, &fresh);
-	xlat_socket_format(x, xs);
-	xlat_socket_format(e, es);
-	xlat_socket_format(holder, hs);
-	if (rr < 0) {
-		say(g, "snat \"%s\": %s got external %s, which %s holds, and no free port was "
-		    "found (%s); %s keeps it", r->name, xs, es, hs, strerror(-rr), xs);
-		return;
-	}
-	struct ei_write w[] = {
-		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false, 0 },
-		{ ei_set(KSET_EI_SNAT4, fam), true, x, &fresh, false, 0 },
-		{ ei_set(KSET_EI_DNAT4, fam), true, &fresh, x, false, 0 },
-		{ ei_set(KSET_EI_MARK4, fam), true, &fresh, &r->mark, true, 0 },
-	};
-	rr = ei_write(&g->nl, g->table, got > 0 ? w : w + 1, got > 0 ? 4 : 3, r->timeout);
-	xlat_socket_format(&fresh, ns);
-	if (rr < 0)
-		say(g, "snat \"%s\": moving %s off %s (held by %s) failed: %s", r->name, xs, es,
-		    hs, strerror(-rr));
-	else
-		say(g, "snat \"%s\": %s and %s both got external %s; %s keeps it, %s uses %s for "
-		    "every new destination", r->name, hs, xs, es, hs, xs, ns);
-}
-
-/* ---- max_per_host ----------------------------------------------------------- */
-
-static void known_add(const struct xlat_mapping *m, void *arg)
-{
-	struct ei_guard *g = arg;
-	g->known = grow(g->known, &g->cap_known, g->n_known, sizeof(*g->known));
-	g->known[g->n_known++] = (struct ei_known){ m->mark, m->internal };
-}
-
-static void known_refresh(struct ei_guard *g)
-{
-	if (g->known_at && now_ms() - g->known_at < CACHE_MS)
-		return;
 	g->n_known = 0;
-	if (ei_read(&g->nl, g->table, known_add, g) < 0)
-		g->n_known = 0;
-	g->known_at = now_ms();
+	g->counted_once = false;
+	g->due = g->n_rules ? now_ms() : 0;	/* the limits may have changed */
+	g->next_unmapped = g->n_rules ? now_ms() : 0;
 }
 
-/* How many mappings of rule r the host of x has, counting x; whether x is
- * one of them already. */
-static size_t host_count(struct ei_guard *g, uint32_t mark, const struct xlat_socket *x,
-			 bool *listed)
+static const struct ei_rule *rule_of(const struct ei_guard *g, uint32_t mark)
 {
-	size_t n = 0;
-	*listed = false;
-	for (size_t i = 0; i < g->n_known; i++) {
-		const struct ei_known *k = &g->known[i];
-		if (k->mark != mark || addr_cmp(&k->x.addr, &x->addr))
-			continue;
-		n++;
-		*listed |= k->x.port == x->port;
-	}
-	return n;
+	for (size_t i = 0; i < g->n_rules; i++)
+		if (g->rules[i].mark == mark)
+			return &g->rules[i];
+	return NULL;
 }
 
-static bool log_due(struct ei_guard *g, const struct ngw_addr *host)
+static int known_cmp(const void *pa, const void *pb)
 {
-	double t = now_ms();
-	for (size_t i = 0; i < g->n_logged; i++) {
-		if (addr_cmp(&g->logged[i].host, host))
-			continue;
-		if (t - g->logged[i].at < LOG_EVERY_MS)
-			return false;
-		g->logged[i].at = t;
-		return true;
-	}
-	g->logged = grow(g->logged, &g->cap_logged, g->n_logged, sizeof(*g->logged));
-	g->logged[g->n_logged++] = (struct ei_logged){ *host, t };
-	return true;
+	const struct ei_known *a = pa, *b = pb;
+	int c = (a->mark > b->mark) - (a->mark < b->mark);
+	if (!c)
+		c = addr_cmp(&a->x.addr, &b->x.addr);
+	return c ? c : (a->x.port > b->x.port) - (a->x.port < b->x.port);
 }
 
-static void cap(struct ei_guard *g, const struct ei_rule *r, const struct xlat_socket *x,
-		const struct xlat_socket *e, bool e_is_x)
+static bool known(const struct ei_guard *g, uint32_t mark, const struct xlat_socket *x)
 {
-	uint8_t fam = x->addr.family;
-	struct ei_write w[] = {
-		{ ei_set(KSET_EI_CAPPED4, fam), true, x, NULL, false, 0 },
-		{ ei_set(KSET_EI_SNAT4, fam), false, x, NULL, false, 0 },
-		{ ei_set(KSET_EI_DNAT4, fam), false, e, NULL, false, 0 },
-		{ ei_set(KSET_EI_MARK4, fam), false, e, NULL, false, 0 },
-	};
-	int rr = ei_write(&g->nl, g->table, w, e_is_x ? 4 : 2, r->timeout);
-	char xs[NGW_ADDRSTRLEN], hs[NGW_ADDRSTRLEN];
-
-	xlat_socket_format(x, xs);
-	addr_format(&x->addr, hs);
-	if (rr < 0)
-		say(g, "snat \"%s\": %s is past max_per_host, but withdrawing its mapping "
-		    "failed: %s", r->name, xs, strerror(-rr));
-	else if (log_due(g, &x->addr))
-		say(g, "snat \"%s\": %s has reached max_per_host (%u endpoint-independent "
-		    "mappings); %s and its next sockets go out as ordinary snat", r->name, hs,
-		    r->per_host, xs);
+	struct ei_known k = { mark, *x };
+	return g->n_known && bsearch(&k, g->known, g->n_known, sizeof(k), known_cmp);
 }
-
-/* ---- one new connection ------------------------------------------------------ */
 
 void ei_guard_entry(struct ei_guard *g, const struct ct_entry *e)
 {
-	const struct ei_rule *r = NULL;
-
 	if (!g->nl_ok || !e->has_reply || e->orig.l4 != IPPROTO_UDP ||
-	    !(e->status & IPS_SRC_NAT))
-		return;
-	for (size_t i = 0; i < g->n_rules && !r; i++)
-		if (g->rules[i].mark == e->mark)	/* not a hairpin: its bit differs */
-			r = &g->rules[i];
-	if (!r)
+	    !(e->status & IPS_SRC_NAT) || (e->status & IPS_DST_NAT) || !rule_of(g, e->mark))
 		return;
 	struct xlat_socket x = { e->orig.src, e->orig.sport };
-	struct xlat_socket ext = { e->reply.dst, e->reply.dport };
-	struct xlat_socket holder;
-	int got = map_get(g, ei_set(KSET_EI_DNAT4, x.addr.family), &ext, &holder);
-	if (got > 0 && !same(&holder, &x)) {
-		collision(g, r, &x, &ext, &holder);
+	if (known(g, e->mark, &x))
+		return;			/* another connection of a mapping counted */
+	double soon = now_ms() + SOON_MS;
+	if (!g->due || g->due > soon)
+		g->due = soon;
+}
+
+void ei_guard_resynced(struct ei_guard *g)
+{
+	if (g->n_rules)
+		g->due = now_ms();
+}
+
+double ei_guard_due(const struct ei_guard *g)
+{
+	double d = g->due;
+
+	if (g->n_rules && (!d || g->next_count < d))
+		d = g->next_count;
+	if (g->n_rules && (!d || g->next_unmapped < d))
+		d = g->next_unmapped;
+	return d;
+}
+
+/* ---- counting ---------------------------------------------------------------- */
+
+struct count {
+	const struct ei_guard *g;
+	struct ei_cap_mapping *v;
+	size_t n, cap;
+	struct ei_host *full;		/* what ei_full holds now */
+	size_t n_full, cap_full;
+};
+
+static void count_mapping(const struct xlat_mapping *m, void *arg)
+{
+	struct count *c = arg;
+
+	if (!rule_of(c->g, m->mark))
+		return;
+	c->v = grow(c->v, &c->cap, c->n, sizeof(*c->v));
+	c->v[c->n++] = (struct ei_cap_mapping){ .mark = m->mark, .x = m->internal,
+						.e = m->external, .timeout = m->timeout,
+						.known = known(c->g, m->mark, &m->internal) };
+}
+
+static void count_full(const struct ei_host *h, void *arg)
+{
+	struct count *c = arg;
+	c->full = grow(c->full, &c->cap_full, c->n_full, sizeof(*c->full));
+	c->full[c->n_full++] = *h;
+}
+
+static bool log_due(struct ei_guard *g, uint32_t mark, const struct ngw_addr *host, double t)
+{
+	for (size_t i = 0; i < g->n_logged; i++) {
+		struct ei_logged *l = &g->logged[i];
+		if (l->mark != mark || addr_cmp(&l->host, host))
+			continue;
+		if (t - l->at < LOG_EVERY_MS)
+			return false;
+		l->at = t;
+		return true;
+	}
+	g->logged = grow(g->logged, &g->cap_logged, g->n_logged, sizeof(*g->logged));
+	g->logged[g->n_logged++] = (struct ei_logged){ mark, *host, t };
+	return true;
+}
+
+/* One transaction; an element that idled out meanwhile is no failure. */
+static int write_ok(struct ei_guard *g, const struct ei_write *w, size_t n)
+{
+	int r = ei_write(&g->nl, g->table, w, n, 0);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The mapping goes; its socket and its external socket stay in use by the
+ * connections it has, as ordinary snat. */
+static int evict(struct ei_guard *g, const struct ei_rule *r, const struct ei_cap_mapping *m)
+{
+	uint8_t fam = m->x.addr.family;
+	struct ei_write del[] = {
+		{ .set = ei_set(KSET_EI_SNAT4, fam), .key = &m->x },
+		{ .set = ei_set(KSET_EI_DNAT4, fam), .key = &m->e },
+		{ .set = ei_set(KSET_EI_MARK4, fam), .key = &m->e },
+	};
+	struct ei_write add[] = {
+		{ .set = ei_set(KSET_EI_CAPPED4, fam), .add = true, .key = &m->x,
+		  .timeout = r->timeout },
+		{ .set = ei_set(KSET_EI_BUSY4, fam), .add = true, .key = &m->e,
+		  .timeout = NATGW_EI_BUSY_S },
+	};
+	int rr = write_ok(g, del, 3);
+	return rr < 0 ? rr : write_ok(g, add, 2);
+}
+
+static bool in_full(const struct ei_host *v, size_t n, uint32_t mark, const struct ngw_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].mark == mark && !addr_cmp(&v[i].host, a))
+			return true;
+	return false;
+}
+
+struct uncap {
+	struct ei_guard *g;
+	const struct ngw_addr *hosts;
+	size_t n_hosts;
+	int r;
+};
+
+static void uncap_socket(const struct xlat_socket *x, void *arg)
+{
+	struct uncap *u = arg;
+	for (size_t i = 0; i < u->n_hosts; i++) {
+		if (addr_cmp(&u->hosts[i], &x->addr))
+			continue;
+		struct ei_write w = { .set = ei_set(KSET_EI_CAPPED4, x->addr.family), .key = x };
+		int r = write_ok(u->g, &w, 1);
+		if (r < 0)
+			u->r = r;
 		return;
 	}
-	known_refresh(g);
-	bool listed;
-	size_t n = host_count(g, r->mark, &x, &listed);
-	if (listed)
-		return;
-	if (n + 1 > r->per_host) {
-		cap(g, r, &x, &ext, got > 0);
-		return;
+}
+
+static bool counted(const struct count *c, uint32_t mark, const struct xlat_socket *x)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].mark == mark && c->v[i].x.port == x->port &&
+		    !addr_cmp(&c->v[i].x.addr, &x->addr))
+			return true;
+	return false;
+}
+
+/* The kernel counts a host's mappings by the connections that opened them
+ * (ei_hosts, ct count). A connection can outlive its mapping: a remote
+ * still sending to a socket that stopped, or an idle_timeout shorter than
+ * conntrack's UDP timeouts. Then the kernel refuses mappings the limit
+ * allows. So when a host below its limit lost a mapping (or at the first
+ * count), its kernel count starts again and its capped sockets are freed;
+ * a burst right after is still counted, and anything past the limit is
+ * taken away at the next count. */
+static void restart_counts(struct ei_guard *g, const struct count *c,
+			   const struct ei_cap_host *full, size_t n_full)
+{
+	struct ngw_addr *hosts = NULL;
+	size_t n_hosts = 0, cap = 0;
+
+	for (size_t i = 0; i < g->n_rules; i++) {
+		const struct ei_rule *ru = &g->rules[i];
+		for (size_t k = 0; k < (g->counted_once ? g->n_known : c->n); k++) {
+			uint32_t mark = g->counted_once ? g->known[k].mark : c->v[k].mark;
+			const struct xlat_socket *x = g->counted_once ? &g->known[k].x : &c->v[k].x;
+			if (mark != ru->mark || (g->counted_once && counted(c, mark, x)))
+				continue;
+			bool at_limit = false, seen = false;
+			for (size_t f = 0; f < n_full && !at_limit; f++)
+				at_limit = full[f].mark == mark && !addr_cmp(&full[f].host, &x->addr);
+			for (size_t h = 0; h < n_hosts && !seen; h++)
+				seen = !addr_cmp(&hosts[h], &x->addr);
+			if (at_limit || seen)
+				continue;
+			struct xlat_socket hs = { .addr = x->addr };
+			struct ei_write w = { .set = ei_set(KSET_EI_HOSTS4, x->addr.family),
+					      .key = &hs, .host_mark = &ru->mark };
+			int r = write_ok(g, &w, 1);
+			if (r < 0)
+				say(g, "snat \"%s\": starting the count of a host again failed: %s",
+				    ru->name, strerror(-r));
+			hosts = grow(hosts, &cap, n_hosts, sizeof(*hosts));
+			hosts[n_hosts++] = x->addr;
+		}
 	}
-	struct ei_known k = { r->mark, x };	/* counted until the next refresh */
-	g->known = grow(g->known, &g->cap_known, g->n_known, sizeof(*g->known));
-	g->known[g->n_known++] = k;
+	g->counted_once = true;
+	if (n_hosts) {
+		struct uncap u = { g, hosts, n_hosts, 0 };
+		int r = ei_read_sockets(&g->nl, g->table, KSET_EI_CAPPED4, uncap_socket, &u);
+		if (r == 0)
+			r = u.r;
+		if (r < 0)
+			say(g, "freeing capped sockets: %s", strerror(-r));
+	}
+	free(hosts);
+}
+
+static void recount(struct ei_guard *g, double now)
+{
+	struct count c = { .g = g };
+	struct ei_cap_rule *rules = calloc(g->n_rules + 1, sizeof(*rules));
+	struct ei_cap_host *full = NULL;
+	size_t n_full = 0;
+
+	if (!rules)
+		abort();
+	for (size_t i = 0; i < g->n_rules; i++)
+		rules[i] = (struct ei_cap_rule){ g->rules[i].mark, g->rules[i].per_host };
+	int r = ei_read(&g->nl, g->table, count_mapping, &c);
+	if (r == 0)
+		r = ei_read_full(&g->nl, g->table, count_full, &c);
+	if (r < 0) {
+		say(g, "counting endpoint-independent mappings: %s", strerror(-r));
+		goto out;
+	}
+	ei_cap_plan(rules, g->n_rules, c.v, c.n, &full, &n_full);
+
+	/* hosts at their limit: in ei_full, for another idle_timeout */
+	for (size_t i = 0; i < n_full; i++) {
+		const struct ei_cap_host *h = &full[i];
+		const struct ei_rule *ru = rule_of(g, h->mark);
+		struct xlat_socket hs = { .addr = h->host };
+		struct ei_write w[] = {
+			{ .set = ei_set(KSET_EI_FULL4, h->host.family), .key = &hs,
+			  .host_mark = &h->mark },
+			{ .set = ei_set(KSET_EI_FULL4, h->host.family), .add = true, .key = &hs,
+			  .host_mark = &h->mark, .timeout = ru->timeout },
+		};
+		bool was = in_full(c.full, c.n_full, h->mark, &h->host);
+		int wr = was ? write_ok(g, w, 1) : 0;	/* renewed: out and in again */
+		if (wr == 0)
+			wr = write_ok(g, w + 1, 1);
+		char hb[NGW_ADDRSTRLEN];
+		addr_format(&h->host, hb);
+		if (wr < 0)
+			say(g, "snat \"%s\": %s has reached max_per_host, but writing that down "
+			    "failed: %s", ru->name, hb, strerror(-wr));
+		else if (!was && log_due(g, h->mark, &h->host, now))
+			say(g, "snat \"%s\": %s has reached max_per_host (%u endpoint-independent "
+			    "mappings); its next sockets go out as ordinary snat", ru->name, hb,
+			    ru->per_host);
+	}
+	/* hosts below it again */
+	for (size_t i = 0; i < c.n_full; i++) {
+		const struct ei_host *h = &c.full[i];
+		bool still = false;
+		for (size_t k = 0; k < n_full && !still; k++)
+			still = full[k].mark == h->mark && !addr_cmp(&full[k].host, &h->host);
+		if (still)
+			continue;
+		struct xlat_socket hs = { .addr = h->host };
+		struct ei_write w = { .set = ei_set(KSET_EI_FULL4, h->host.family), .key = &hs,
+				      .host_mark = &h->mark };
+		int wr = write_ok(g, &w, 1);
+		if (wr < 0)
+			say(g, "taking a host off max_per_host failed: %s", strerror(-wr));
+	}
+	/* mappings past the limit (made while the kernel could not count
+	 * them: their opening connections had ended) */
+	for (size_t i = 0; i < n_full; i++) {
+		const struct ei_cap_host *h = &full[i];
+		if (!h->evicted)
+			continue;
+		const struct ei_rule *ru = rule_of(g, h->mark);
+		size_t gone = 0;
+		int wr = 0;
+		for (size_t k = 0; k < c.n && wr == 0; k++) {
+			const struct ei_cap_mapping *m = &c.v[k];
+			if (m->evict && m->mark == h->mark && !addr_cmp(&m->x.addr, &h->host) &&
+			    (wr = evict(g, ru, m)) == 0)
+				gone++;
+		}
+		char hb[NGW_ADDRSTRLEN];
+		addr_format(&h->host, hb);
+		if (wr < 0)
+			say(g, "snat \"%s\": taking %s's mappings past max_per_host away failed: "
+			    "%s", ru->name, hb, strerror(-wr));
+		else
+			say(g, "snat \"%s\": %s held %zu endpoint-independent mappings, %u allowed "
+			    "(max_per_host); %zu taken away, their sockets go on as ordinary snat",
+			    ru->name, hb, h->count, ru->per_host, gone);
+	}
+	restart_counts(g, &c, full, n_full);
+	/* what was counted, for telling new mappings from known ones */
+	g->n_known = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.v[i].evict)
+			continue;
+		g->known = grow(g->known, &g->cap_known, g->n_known, sizeof(*g->known));
+		g->known[g->n_known++] = (struct ei_known){ c.v[i].mark, c.v[i].x };
+	}
+	if (g->n_known)
+		qsort(g->known, g->n_known, sizeof(*g->known), known_cmp);
+out:
+	free(c.v);
+	free(c.full);
+	free(full);
+	free(rules);
+}
+
+/* ---- full maps -------------------------------------------------------------- */
+
+struct unmapped_look {
+	struct ei_guard *g;
+	double now;
+};
+
+static void unmapped_seen(uint32_t mark, uint64_t count, void *arg)
+{
+	struct unmapped_look *l = arg;
+	struct ei_rule *ru = NULL;
+
+	for (size_t i = 0; i < l->g->n_rules && !ru; i++)
+		if (l->g->rules[i].mark == mark)
+			ru = &l->g->rules[i];
+	if (!ru)
+		return;
+	bool first = !ru->unmapped_read;
+	ru->unmapped_since += !first && count > ru->unmapped ? count - ru->unmapped : 0;
+	ru->unmapped = count;
+	ru->unmapped_read = true;
+	if (!ru->unmapped_since ||
+	    (ru->unmapped_said && l->now - ru->unmapped_said < LOG_EVERY_MS))
+		return;
+	say(l->g, "snat \"%s\": the endpoint-independent maps are full (65535 mappings per "
+	    "address family); %llu new connections went out as ordinary snat, without a mapping",
+	    ru->name, (unsigned long long)ru->unmapped_since);
+	ru->unmapped_said = l->now;
+	ru->unmapped_since = 0;
+}
+
+static void look_unmapped(struct ei_guard *g, double now)
+{
+	struct unmapped_look l = { g, now };
+	int r = ei_read_unmapped(&g->nl, g->table, unmapped_seen, &l);
+	if (r < 0)
+		say(g, "reading ei_unmapped: %s", strerror(-r));
+}
+
+void ei_guard_run(struct ei_guard *g, double now)
+{
+	if (!g->nl_ok || !g->n_rules)
+		return;
+	if ((g->due && g->due <= now) || g->next_count <= now) {
+		g->due = 0;
+		g->next_count = now + EVERY_MS;
+		recount(g, now);
+	}
+	if (g->next_unmapped <= now) {
+		g->next_unmapped = now + UNMAPPED_EVERY_MS;
+		look_unmapped(g, now);
+	}
 }

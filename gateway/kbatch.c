@@ -200,7 +200,11 @@ void kbatch_sets_add(struct kbatch *kb)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, kdata_len(d->data));
 		if (d->dynamic)		/* nft's "flags dynamic,timeout" */
 			flags |= NFT_SET_EVAL | NFT_SET_TIMEOUT;
-		else			/* nft's "size" */
+		else if (d->conn_count)	/* nft's "flags dynamic" */
+			flags |= NFT_SET_EVAL;
+		if (d->size)
+			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, d->size);
+		else if (!d->dynamic && !d->conn_count)	/* nft's "size" */
 			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, kset_capacity(counts[i]));
 		if (d->interval) {
 			/* ranges of a concatenation: the kernel's pipapo set,
@@ -256,6 +260,13 @@ void kbatch_base_chains_add(struct kbatch *kb)
 	 * tuple holds the external socket the refresh writes down */
 	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_EI_REFRESH],
 		  KRULE_NO_OWNER, "filter", NF_INET_POST_ROUTING, 101);
+	/* srcnat + 2: after the mappings were given (ei_refresh) */
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_EI_PLAIN],
+		  KRULE_NO_OWNER, "filter", NF_INET_POST_ROUTING, 102);
+	/* filter - 10: before the forward policies of other tables; a drop
+	 * here is final whatever they accept */
+	chain_msg(kb, NFT_MSG_NEWCHAIN, NLM_F_CREATE, kchain_names[KCHAIN_EI_SPOOF],
+		  KRULE_NO_OWNER, "filter", NF_INET_FORWARD, -10);
 }
 
 void kbatch_rule_add(struct kbatch *kb, const struct krule *kr)

@@ -288,6 +288,7 @@ static void diff_snat_rules(struct differ *D)
 {
 	diff_owned_rules(D, KCHAIN_POSTROUTING);
 	diff_owned_rules(D, KCHAIN_EI_REFRESH);
+	diff_owned_rules(D, KCHAIN_EI_SPOOF);
 }
 
 /* The fixed part — sets, base chains, their own rules — is as this natgw
@@ -304,7 +305,7 @@ static bool fixed_part_intact(const struct differ *D)
 	for (int i = 0; i < KSET_COUNT; i++) {
 		if (!st->has_set[i] || (st->set_size[i] && counts[i] > st->set_size[i]))
 			return false;
-		if (D->exact_sizes && !kset_defs[i].dynamic &&
+		if (D->exact_sizes && !kset_is_dynamic(i) &&
 		    st->set_size[i] != kset_capacity(counts[i]))
 			return false;
 	}

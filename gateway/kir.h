@@ -38,25 +38,51 @@ enum kop_kind {
 	KOP_EI_MARK,		/* ct mark set ip daddr . udp dport map @ei_mark4 */
 	KOP_EI_DNAT,		/* dnat ip to ip daddr . udp dport map @ei_dnat4 */
 	KOP_EI_UPDATE,		/* update @ei_...4 { KEY timeout VALs : DATA } (below) */
-	KOP_EI_NOT_CAPPED,	/* ct original ip saddr . ct original proto-src != @ei_capped4 */
+	KOP_CT_NEW,		/* ct state new */
+	KOP_CT_ORIGINAL,	/* ct direction original */
+	KOP_CT_SNAT,		/* ct status snat */
+	KOP_IIFNAME,		/* iifname "eth0" */
+	KOP_FIB_RPF_MISSING,	/* fib saddr . iif oif missing */
+	KOP_EI_IN,		/* SHAPE [!=] @SET (SHAPE: enum ei_shape) */
+	KOP_EI_ADD,		/* add @SET { SHAPE timeout VALs }, "update" with
+				 * update set; with count N: "ct count over N"
+				 * and no timeout */
+	KOP_DROP,		/* drop */
+	KOP_RETURN,		/* return */
+};
+
+/* What a connection's EI_IN and EI_ADD key is made of; the family picks
+ * ip or ip6. */
+enum ei_shape {
+	EIS_X,			/* ct original ip saddr . ct original proto-src */
+	EIS_E,			/* ct reply ip daddr . ct reply proto-dst */
+	EIS_HOST,		/* ct mark . ct original ip saddr */
+	EIS_FWD_ANY,		/* meta nfproto . meta l4proto . ct reply proto-dst */
+	EIS_FWD_IN,		/* oifname . meta nfproto . meta l4proto . ct reply proto-dst */
+	EIS_FWD_ADDR,		/* ct reply ip daddr . meta l4proto . ct reply proto-dst */
+	EIS_FWD_IN_ADDR,	/* oifname . ct reply ip daddr . meta l4proto . ct reply proto-dst */
 };
 
 struct kop {
 	enum kop_kind kind;
-	uint32_t mask, val;		/* MARK_*, masks of the mark ops; EI_UPDATE:
-					 * val is the timeout in seconds */
+	uint32_t mask, val;		/* MARK_*, masks of the mark ops; EI_UPDATE,
+					 * EI_ADD: val is the timeout in seconds */
 	enum kset set;			/* MARK_MAP, MARK_IN, SOURCE_NOT_IN, DNAT_MAP, EI_* */
 	uint8_t family;			/* NGW_FAMILY_*: SADDR, SOURCE_NOT_IN, DNAT_MAP, SNAT */
 	uint8_t l4;			/* IPPROTO_TCP/UDP: L4PROTO, SPORT, DNAT_MAP */
 	uint16_t port;			/* SPORT */
-	char ifname[NGW_IFNAMSIZ];	/* OIFNAME */
+	char ifname[NGW_IFNAMSIZ];	/* OIFNAME, IIFNAME */
 	struct ngw_prefix prefix;	/* SADDR */
 	struct ngw_addr lo, hi;		/* SNAT */
 	struct ngw_port_range ports;	/* MASQ, SNAT; lo == 0: none */
 	enum ngw_snat_mode mode;	/* MASQ, SNAT */
+	enum ei_shape shape;		/* EI_IN, EI_ADD */
+	bool update;			/* EI_ADD */
+	bool neg;			/* EI_IN: "!= @SET" */
+	uint32_t count;			/* EI_ADD */
 };
 
-#define KRULE_OPS_MAX	8
+#define KRULE_OPS_MAX	12
 #define KRULE_NO_OWNER	UINT32_MAX
 
 struct krule {

@@ -340,6 +340,68 @@ static void ei_nat(struct nftnl_rule *r, const struct kop *o, uint32_t type)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, port_reg(v4, 0));
 }
 
+/* A shape's key into the registers from 1 on (field by field, each padded
+ * to 4 bytes, as nft lays out a concatenation). */
+static void ei_shape_load(struct nftnl_rule *r, enum ei_shape shape, bool v4)
+{
+	unsigned alen = v4 ? 4 : 16, off = 0;
+
+	switch (shape) {
+	case EIS_X:
+	case EIS_E:
+		ei_socket_load(r, shape == EIS_E, v4, 0);
+		return;
+	case EIS_HOST:
+		ct_mark_load(r, reg32(0));
+		ct_load_dir(r, v4 ? NFT_CT_SRC_IP : NFT_CT_SRC_IP6, IP_CT_DIR_ORIGINAL, reg32(4));
+		return;
+	case EIS_FWD_IN:
+	case EIS_FWD_IN_ADDR:
+		meta_load(r, NFT_META_OIFNAME, reg32(0));
+		off = 16;
+		break;
+	case EIS_FWD_ANY:
+	case EIS_FWD_ADDR:
+		break;
+	}
+	if (shape == EIS_FWD_ANY || shape == EIS_FWD_IN) {
+		meta_load(r, NFT_META_NFPROTO, reg32(off));
+		off += 4;
+	} else {
+		ct_load_dir(r, v4 ? NFT_CT_DST_IP : NFT_CT_DST_IP6, IP_CT_DIR_REPLY, reg32(off));
+		off += alen;
+	}
+	meta_load(r, NFT_META_L4PROTO, reg32(off));
+	ct_load_dir(r, NFT_CT_PROTO_DST, IP_CT_DIR_REPLY, reg32(off + 4));
+}
+
+static void ei_add(struct nftnl_rule *r, const struct kop *o)
+{
+	ei_shape_load(r, o->shape, o->family == NGW_FAMILY_IPV4);
+	struct nftnl_expr *e = expr(r, "dynset");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, o->update ? NFT_DYNSET_OP_UPDATE
+							       : NFT_DYNSET_OP_ADD);
+	if (o->val && !o->count)
+		nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, (uint64_t)o->val * 1000);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, kset_defs[o->set].name);
+	if (o->count) {		/* ct count over N: a connlimit, inverted */
+		struct nftnl_expr *c = nftnl_expr_alloc("connlimit");
+		if (!c)
+			abort();
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_COUNT, o->count);
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+		nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, c, 0);
+	}
+}
+
+static void verdict(struct nftnl_rule *r, int code)
+{
+	struct nftnl_expr *e = expr(r, "immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)code);
+}
+
 static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 {
 	switch (o->kind) {
@@ -465,14 +527,63 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 	case KOP_EI_UPDATE:
 		ei_update(r, o);
 		break;
-	case KOP_EI_NOT_CAPPED: {
-		ei_socket_load(r, false, o->family == NGW_FAMILY_IPV4, 0);
+	case KOP_CT_NEW: {
+		struct nftnl_expr *e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		bitwise(r, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0);
+		cmp_u32(r, NFT_CMP_NEQ, 0);
+		break;
+	}
+	case KOP_CT_ORIGINAL: {
+		struct nftnl_expr *e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		cmp_u8(r, IP_CT_DIR_ORIGINAL);
+		break;
+	}
+	case KOP_CT_SNAT: {
+		struct nftnl_expr *e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		bitwise(r, NFT_REG_1, IPS_SRC_NAT, 0);
+		cmp_u32(r, NFT_CMP_NEQ, 0);
+		break;
+	}
+	case KOP_IIFNAME: {
+		char name[NGW_IFNAMSIZ] = { 0 };
+		memcpy(name, o->ifname, strnlen(o->ifname, NGW_IFNAMSIZ - 1));
+		meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
+		cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
+		break;
+	}
+	case KOP_FIB_RPF_MISSING: {	/* nft: "oif present", compared with 0 */
+		struct nftnl_expr *e = expr(r, "fib");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS,
+				   NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		cmp_u32(r, NFT_CMP_EQ, 0);
+		break;
+	}
+	case KOP_EI_IN: {
+		ei_shape_load(r, o->shape, o->family == NGW_FAMILY_IPV4);
 		struct nftnl_expr *e = expr(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[o->set].name);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+		if (o->neg)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		break;
 	}
+	case KOP_EI_ADD:
+		ei_add(r, o);
+		break;
+	case KOP_DROP:
+		verdict(r, NF_DROP);
+		break;
+	case KOP_RETURN:
+		verdict(r, NFT_RETURN);
+		break;
 	}
 }
 

@@ -87,6 +87,33 @@ static void ei_update_text(const struct kop *o, FILE *out)
 	fputs(" }", out);
 }
 
+static void ei_shape_text(enum ei_shape shape, uint8_t family, FILE *out)
+{
+	const char *ip = ip_name(family);
+
+	switch (shape) {
+	case EIS_X:
+	case EIS_E:
+		ei_socket_text(shape == EIS_E, family, out);
+		break;
+	case EIS_HOST:
+		fprintf(out, "ct mark . ct original %s saddr", ip);
+		break;
+	case EIS_FWD_ANY:
+		fputs("meta nfproto . meta l4proto . ct reply proto-dst", out);
+		break;
+	case EIS_FWD_IN:
+		fputs("oifname . meta nfproto . meta l4proto . ct reply proto-dst", out);
+		break;
+	case EIS_FWD_ADDR:
+		fprintf(out, "ct reply %s daddr . meta l4proto . ct reply proto-dst", ip);
+		break;
+	case EIS_FWD_IN_ADDR:
+		fprintf(out, "oifname . ct reply %s daddr . meta l4proto . ct reply proto-dst", ip);
+		break;
+	}
+}
+
 static void op_text(const struct kop *o, FILE *out)
 {
 	const struct kset_def *s = &kset_defs[o->set];
@@ -180,9 +207,39 @@ static void op_text(const struct kop *o, FILE *out)
 	case KOP_EI_UPDATE:
 		ei_update_text(o, out);
 		break;
-	case KOP_EI_NOT_CAPPED:
-		ei_socket_text(false, o->family, out);
-		fprintf(out, " != @%s", s->name);
+	case KOP_CT_NEW:
+		fputs("ct state new", out);
+		break;
+	case KOP_CT_ORIGINAL:
+		fputs("ct direction original", out);
+		break;
+	case KOP_CT_SNAT:
+		fputs("ct status snat", out);
+		break;
+	case KOP_IIFNAME:
+		fprintf(out, "iifname \"%s\"", o->ifname);
+		break;
+	case KOP_FIB_RPF_MISSING:
+		fputs("fib saddr . iif oif missing", out);
+		break;
+	case KOP_EI_IN:
+		ei_shape_text(o->shape, o->family, out);
+		fprintf(out, " %s@%s", o->neg ? "!= " : "", s->name);
+		break;
+	case KOP_EI_ADD:
+		fprintf(out, "%s @%s { ", o->update ? "update" : "add", s->name);
+		ei_shape_text(o->shape, o->family, out);
+		if (o->count)
+			fprintf(out, " ct count over %u", o->count);
+		else if (o->val)
+			fprintf(out, " timeout %us", o->val);
+		fputs(" }", out);
+		break;
+	case KOP_DROP:
+		fputs("drop", out);
+		break;
+	case KOP_RETURN:
+		fputs("return", out);
 		break;
 	}
 }

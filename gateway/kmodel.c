@@ -9,6 +9,7 @@
 
 #include "grow.h"
 #include "kmodel.h"
+#include "kmodel_build.h"
 #include "name_map.h"
 
 /* ---- set elements ------------------------------------------------------ */
@@ -69,13 +70,22 @@ static void put_prefix_end(struct key_builder *k, const struct ngw_prefix *p, bo
 	put_addr(k, &a);
 }
 
-static struct kelem *elem_new(struct kmodel *m, enum kset set, uint32_t rule)
+static struct kelem *km_elem(struct kmodel *m, enum kset set, uint32_t rule)
 {
 	m->elems = grow(m->elems, &m->cap_elems, m->n_elems, sizeof(*m->elems));
 	struct kelem *e = &m->elems[m->n_elems++];
 	memset(e, 0, sizeof(*e));
 	e->set = (uint8_t)set;
 	e->rule = rule;
+	return e;
+}
+
+struct kelem *km_elem_mark(struct kmodel *m, enum kset set, uint32_t rule, uint32_t mark)
+{
+	struct kelem *e = km_elem(m, set, rule);
+	struct key_builder k = { e->key, 0 };
+	put_mark(&k, mark);
+	e->key_len = k.len;
 	return e;
 }
 
@@ -87,7 +97,7 @@ static void elem_data_mark(struct kelem *e, uint32_t mark)
 
 /* ---- chain rules ------------------------------------------------------- */
 
-static struct krule *rule_new(struct kmodel *m, uint32_t chain, uint32_t owner)
+struct krule *km_rule(struct kmodel *m, uint32_t chain, uint32_t owner)
 {
 	m->chain_rules = grow(m->chain_rules, &m->cap_chain_rules, m->n_chain_rules,
 			      sizeof(*m->chain_rules));
@@ -98,7 +108,7 @@ static struct krule *rule_new(struct kmodel *m, uint32_t chain, uint32_t owner)
 	return r;
 }
 
-static struct kop *op(struct krule *r, enum kop_kind kind)
+struct kop *km_op(struct krule *r, enum kop_kind kind)
 {
 	if (r->n_ops == KRULE_OPS_MAX)
 		abort();	/* a bug in this file: no rule has that many ops */
@@ -108,17 +118,17 @@ static struct kop *op(struct krule *r, enum kop_kind kind)
 	return o;
 }
 
-static struct kop *op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
+struct kop *km_op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
 {
-	struct kop *o = op(r, kind);
+	struct kop *o = km_op(r, kind);
 	o->set = set;
 	o->mask = mask;
 	return o;
 }
 
-static void op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val)
+void km_op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val)
 {
-	struct kop *o = op(r, kind);
+	struct kop *o = km_op(r, kind);
 	o->mask = mask;
 	o->val = val;
 }
@@ -133,62 +143,62 @@ static void fixed_rules_head(struct kmodel *m)
 
 	/* "any address local to the router": no address in the ruleset, so a
 	 * new WAN address needs no apply */
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_FIB_LOCAL);
-	op_set(r, KOP_MARK_MAP, KSET_MATCH_ANY, 0);
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_FIB_LOCAL);
-	op_set(r, KOP_MARK_MAP, KSET_MATCH_IN, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_FIB_LOCAL);
+	km_op_set(r, KOP_MARK_MAP, KSET_MATCH_ANY, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_FIB_LOCAL);
+	km_op_set(r, KOP_MARK_MAP, KSET_MATCH_IN, 0);
 	for (size_t i = 0; i < sizeof(by_key) / sizeof(*by_key); i++) {
-		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-		op_set(r, KOP_MARK_MAP, by_key[i], 0);
+		r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		km_op_set(r, KOP_MARK_MAP, by_key[i], 0);
 	}
 	/* hairpin: a LAN client to an address of the router that is not on
 	 * its own interface, i.e. to an external address */
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_FIB_NOT_ON_IIF);
-	op(r, KOP_FIB_LOCAL);
-	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN_IN, 0);
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_FIB_NOT_ON_IIF);
-	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN4_IN_ADDR, 0);
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_FIB_NOT_ON_IIF);
-	op_set(r, KOP_MARK_MAP, KSET_HAIRPIN6_IN_ADDR, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_FIB_NOT_ON_IIF);
+	km_op(r, KOP_FIB_LOCAL);
+	km_op_set(r, KOP_MARK_MAP, KSET_HAIRPIN_IN, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_FIB_NOT_ON_IIF);
+	km_op_set(r, KOP_MARK_MAP, KSET_HAIRPIN4_IN_ADDR, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_FIB_NOT_ON_IIF);
+	km_op_set(r, KOP_MARK_MAP, KSET_HAIRPIN6_IN_ADDR, 0);
 	/* a connection to the external socket of an endpoint-independent
 	 * mapping: the snat rule that made it (see layout.h) */
 	for (int v6 = 0; v6 <= 1; v6++) {
-		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-		op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
-		op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
-		struct kop *o = op_set(r, KOP_EI_MARK, v6 ? KSET_EI_MARK6 : KSET_EI_MARK4, 0);
+		r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		km_op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
+		km_op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+		struct kop *o = km_op_set(r, KOP_EI_MARK, v6 ? KSET_EI_MARK6 : KSET_EI_MARK4, 0);
 		o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 	}
 	/* every forward reached from the LAN gets the hairpin bit, so its
 	 * replies are masqueraded back through the router ... */
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_IIF_LAN);
-	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG);
-	op_mark(r, KOP_MARK_OR, 0, MARK_HAIRPIN);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_IIF_LAN);
+	km_op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG);
+	km_op_mark(r, KOP_MARK_OR, 0, MARK_HAIRPIN);
 	/* ... unless the forward says hairpin: false */
-	r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-	op(r, KOP_IIF_LAN);
-	op_set(r, KOP_MARK_IN, KSET_NO_HAIRPIN, MARK_RULE_MASK);
-	op_mark(r, KOP_MARK_SET, 0, 0);
+	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+	km_op(r, KOP_IIF_LAN);
+	km_op_set(r, KOP_MARK_IN, KSET_NO_HAIRPIN, MARK_RULE_MASK);
+	km_op_mark(r, KOP_MARK_SET, 0, 0);
 	/* a forward with `from` loses its mark (is not forwarded) unless
 	 * (mark . source address) is in one of its allowed prefixes: two
 	 * lookups, whatever the number of forwards and prefixes */
 	for (int v6 = 0; v6 <= 1; v6++) {
-		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-		op_set(r, KOP_MARK_IN, KSET_SOURCE_CHECKED, MARK_RULE_MASK);
-		op_set(r, KOP_SOURCE_NOT_IN, v6 ? KSET_SOURCE6 : KSET_SOURCE4,
+		r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		km_op_set(r, KOP_MARK_IN, KSET_SOURCE_CHECKED, MARK_RULE_MASK);
+		km_op_set(r, KOP_SOURCE_NOT_IN, v6 ? KSET_SOURCE6 : KSET_SOURCE4,
 		       MARK_RULE_MASK)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
-		op_mark(r, KOP_MARK_SET, 0, 0);
+		km_op_mark(r, KOP_MARK_SET, 0, 0);
 	}
 	for (int v6 = 0; v6 <= 1; v6++) {
 		for (int udp = 0; udp <= 1; udp++) {
-			r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-			struct kop *o = op(r, KOP_DNAT_MAP);
+			r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+			struct kop *o = km_op(r, KOP_DNAT_MAP);
 			o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 			o->l4 = udp ? IPPROTO_UDP : IPPROTO_TCP;
 			o->set = v6 ? KSET_TARGET6 : KSET_TARGET4;
@@ -199,21 +209,21 @@ static void fixed_rules_head(struct kmodel *m)
 	/* ... and whatever any remote sends to an endpoint-independent
 	 * mapping's external socket goes to its internal socket */
 	for (int v6 = 0; v6 <= 1; v6++) {
-		r = rule_new(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
-		op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
-		struct kop *o = op_set(r, KOP_EI_DNAT, v6 ? KSET_EI_DNAT6 : KSET_EI_DNAT4, 0);
+		r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		km_op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+		struct kop *o = km_op_set(r, KOP_EI_DNAT, v6 ? KSET_EI_DNAT6 : KSET_EI_DNAT4, 0);
 		o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
 	}
 
-	r = rule_new(m, KCHAIN_POSTROUTING, KRULE_NO_OWNER);
-	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG | MARK_HAIRPIN);
-	op(r, KOP_MASQ);
+	r = km_rule(m, KCHAIN_POSTROUTING, KRULE_NO_OWNER);
+	km_op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK | MARK_HAIRPIN, MARK_TAG | MARK_HAIRPIN);
+	km_op(r, KOP_MASQ);
 
 	/* the lookup counts the packet on the rule's element; other traffic
 	 * stops at the tag, before the lookup */
-	r = rule_new(m, KCHAIN_COUNT_FWD, KRULE_NO_OWNER);
-	op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK, MARK_TAG);
-	op_set(r, KOP_MARK_IN, KSET_RULE_COUNTERS, MARK_RULE_MASK);
+	r = km_rule(m, KCHAIN_COUNT_FWD, KRULE_NO_OWNER);
+	km_op_mark(r, KOP_MARK_EQ, MARK_TAG_MASK, MARK_TAG);
+	km_op_set(r, KOP_MARK_IN, KSET_RULE_COUNTERS, MARK_RULE_MASK);
 }
 
 /* ---- forwards ---------------------------------------------------------- */
@@ -228,7 +238,7 @@ static uint16_t target_port(const struct ngw_forward *f, uint16_t port)
 static void classify_elem(struct kmodel *m, enum kset set, uint32_t rule, const char *iface,
 			  const struct ngw_forward *f, uint8_t l4, uint16_t port, uint32_t mark)
 {
-	struct kelem *e = elem_new(m, set, rule);
+	struct kelem *e = km_elem(m, set, rule);
 	struct key_builder k = { e->key, 0 };
 
 	if (iface)
@@ -297,7 +307,7 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 	/* the target, per external port: the same for tcp and udp */
 	bool v4 = f->to.family == NGW_FAMILY_IPV4;
 	for (uint32_t p = f->port.lo; p <= f->port.hi; p++) {
-		struct kelem *e = elem_new(m, v4 ? KSET_TARGET4 : KSET_TARGET6, idx);
+		struct kelem *e = km_elem(m, v4 ? KSET_TARGET4 : KSET_TARGET6, idx);
 		struct key_builder k = { e->key, 0 }, d = { e->data, 0 };
 		put_mark(&k, mark);
 		put_port(&k, (uint16_t)p);
@@ -308,13 +318,13 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 	}
 
 	if (f->from.n) {
-		struct kelem *e = elem_new(m, KSET_SOURCE_CHECKED, idx);
+		struct kelem *e = km_elem(m, KSET_SOURCE_CHECKED, idx);
 		struct key_builder k = { e->key, 0 };
 		put_mark(&k, mark);
 		e->key_len = k.len;
 		for (size_t i = 0; i < f->from.n; i++) {
 			const struct ngw_prefix *p = &f->from.v[i];
-			e = elem_new(m, p->addr.family == NGW_FAMILY_IPV4 ? KSET_SOURCE4 :
+			e = km_elem(m, p->addr.family == NGW_FAMILY_IPV4 ? KSET_SOURCE4 :
 				     KSET_SOURCE6, idx);
 			k = (struct key_builder){ e->key, 0 };
 			for (int last = 0; last <= 1; last++) {
@@ -325,7 +335,7 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 		}
 	}
 	if (!f->hairpin && f->in.n == 0) {
-		struct kelem *e = elem_new(m, KSET_NO_HAIRPIN, idx);
+		struct kelem *e = km_elem(m, KSET_NO_HAIRPIN, idx);
 		struct key_builder k = { e->key, 0 };
 		put_mark(&k, mark);
 		e->key_len = k.len;
@@ -334,54 +344,36 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 
 /* ---- snat rules -------------------------------------------------------- */
 
-static void snat_matches(struct krule *r, const struct ngw_snat *s, const char *out,
+void km_snat_matches(struct krule *r, const struct ngw_snat *s, const char *out,
 			 const struct ngw_prefix *from, uint8_t l4)
 {
 	if (out)
-		snprintf(op(r, KOP_OIFNAME)->ifname, NGW_IFNAMSIZ, "%s", out);
-	struct kop *o = op(r, KOP_SADDR);
+		snprintf(km_op(r, KOP_OIFNAME)->ifname, NGW_IFNAMSIZ, "%s", out);
+	struct kop *o = km_op(r, KOP_SADDR);
 	o->family = from->addr.family;
 	o->prefix = *from;
 	if (s->from_port.lo) {
-		o = op(r, KOP_SPORT);
+		o = km_op(r, KOP_SPORT);
 		o->l4 = l4;
 		o->port = s->from_port.lo;
 	} else if (l4) {
-		op(r, KOP_L4PROTO)->l4 = l4;
+		km_op(r, KOP_L4PROTO)->l4 = l4;
 	}
 }
 
 /* One snat rule becomes, per egress interface, source prefix and protocol,
  * two nft rules: the first stamps its mark unless a forward already did,
  * the second translates. The first snat rule to match a packet wins. */
-/* Every packet X sends out through an endpoint-independent rule refreshes
- * its mapping's three elements for another idle_timeout. Only X's own
- * connections do (RFC 4787 REQ-6, outbound refresh): not a hairpin's, not
- * one a remote opened to E. */
-static void compile_ei_refresh(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
+/* The translation of snat rule s for a source prefix, in mode. */
+static void translate(struct krule *r, const struct ngw_snat *s, const struct ngw_prefix *from,
+		      enum ngw_snat_mode mode)
 {
-	static const enum kset sets[2][3] = {
-		{ KSET_EI_SNAT4, KSET_EI_DNAT4, KSET_EI_MARK4 },
-		{ KSET_EI_SNAT6, KSET_EI_DNAT6, KSET_EI_MARK6 },
-	};
-	bool has[2] = { false, false };
-
-	for (size_t p = 0; p < s->from.n; p++)
-		has[s->from.v[p].addr.family == NGW_FAMILY_IPV6] = true;
-	for (int v6 = 0; v6 <= 1; v6++) {
-		for (int k = 0; has[v6] && k < 3; k++) {
-			struct krule *r = rule_new(m, KCHAIN_EI_REFRESH, idx);
-			op_mark(r, KOP_MARK_EQ, 0xffffffffu, m->rules[idx].mark);
-			op(r, KOP_CT_ORIG_SNAT);
-			op(r, KOP_NFPROTO)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
-			op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
-			op_set(r, KOP_EI_NOT_CAPPED, v6 ? KSET_EI_CAPPED6 : KSET_EI_CAPPED4,
-			       0)->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
-			struct kop *o = op_set(r, KOP_EI_UPDATE, sets[v6][k], 0);
-			o->family = v6 ? NGW_FAMILY_IPV6 : NGW_FAMILY_IPV4;
-			o->val = s->idle_timeout;
-		}
-	}
+	struct kop *t = km_op(r, s->kind == NGW_SNAT_MASQUERADE ? KOP_MASQ : KOP_SNAT);
+	t->family = s->kind == NGW_SNAT_MASQUERADE ? from->addr.family : s->to_lo.family;
+	t->lo = s->to_lo;
+	t->hi = s->to_hi;
+	t->ports = s->to_port;
+	t->mode = mode;
 }
 
 static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
@@ -399,30 +391,36 @@ static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t id
 	for (size_t o = 0; o < (s->out.n ? s->out.n : 1); o++) {
 		const char *out = s->out.n ? s->out.name[o] : NULL;
 		for (size_t p = 0; p < s->from.n; p++) {
+			const struct ngw_prefix *from = &s->from.v[p];
+			uint8_t fam = from->addr.family;
 			for (size_t i = 0; i < n_l4; i++) {
-				struct krule *r = rule_new(m, KCHAIN_POSTROUTING, idx);
-				snat_matches(r, s, out, &s->from.v[p], l4s[i]);
-				op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
-				op_mark(r, KOP_MARK_SET, 0, m->rules[idx].mark);
+				struct krule *r = km_rule(m, KCHAIN_POSTROUTING, idx);
+				km_snat_matches(r, s, out, from, l4s[i]);
+				km_op_mark(r, KOP_MARK_NEQ, MARK_TAG_MASK, MARK_TAG);
+				km_op_mark(r, KOP_MARK_SET, 0, m->rules[idx].mark);
 
 				if (s->endpoint_independent) {
 					/* X keeps the external socket it already has */
-					uint8_t fam = s->from.v[p].addr.family;
-					r = rule_new(m, KCHAIN_POSTROUTING, idx);
-					snat_matches(r, s, out, &s->from.v[p], l4s[i]);
-					op_set(r, KOP_EI_SNAT, fam == NGW_FAMILY_IPV4 ?
+					r = km_rule(m, KCHAIN_POSTROUTING, idx);
+					km_snat_matches(r, s, out, from, l4s[i]);
+					km_op_set(r, KOP_EI_SNAT, fam == NGW_FAMILY_IPV4 ?
 					       KSET_EI_SNAT4 : KSET_EI_SNAT6, 0)->family = fam;
 				}
-				r = rule_new(m, KCHAIN_POSTROUTING, idx);
-				snat_matches(r, s, out, &s->from.v[p], l4s[i]);
-				struct kop *t = op(r, s->kind == NGW_SNAT_MASQUERADE ? KOP_MASQ :
-						   KOP_SNAT);
-				t->family = s->kind == NGW_SNAT_MASQUERADE ?
-					    s->from.v[p].addr.family : s->to_lo.family;
-				t->lo = s->to_lo;
-				t->hi = s->to_hi;
-				t->ports = s->to_port;
-				t->mode = s->mode;
+				if (km_ei_retries(s, l4s[i])) {
+					/* a socket whose datagram was dropped because
+					 * the port it was given belongs to a mapping
+					 * tries a random one */
+					r = km_rule(m, KCHAIN_POSTROUTING, idx);
+					km_snat_matches(r, s, out, from, l4s[i] ? l4s[i] : IPPROTO_UDP);
+					struct kop *x = km_op_set(r, KOP_EI_IN, fam == NGW_FAMILY_IPV4 ?
+								  KSET_EI_RETRY4 : KSET_EI_RETRY6, 0);
+					x->family = fam;
+					x->shape = EIS_X;
+					translate(r, s, from, NGW_MODE_FULLY_RANDOM);
+				}
+				r = km_rule(m, KCHAIN_POSTROUTING, idx);
+				km_snat_matches(r, s, out, from, l4s[i]);
+				translate(r, s, from, s->mode);
 			}
 		}
 	}
@@ -632,7 +630,7 @@ int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m)
 		return r;
 
 	for (size_t i = 0; i < rs->gateway.lan.n; i++) {
-		struct kelem *e = elem_new(m, KSET_LAN, KRULE_NO_OWNER);
+		struct kelem *e = km_elem(m, KSET_LAN, KRULE_NO_OWNER);
 		struct key_builder k = { e->key, 0 };
 		put_ifname(&k, rs->gateway.lan.name[i]);
 		e->key_len = k.len;
@@ -642,18 +640,19 @@ int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m)
 	for (size_t i = 0; i < rs->n_forwards; i++)
 		if (rs->forwards[i].enabled)
 			compile_forward(m, rs, &rs->forwards[i], (uint32_t)n++);
+	bool any_ei = false;
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		uint32_t idx = (uint32_t)n++;
 		compile_snat(m, &rs->snats[i], idx);
-		if (rs->snats[i].endpoint_independent)
-			compile_ei_refresh(m, &rs->snats[i], idx);
+		if (rs->snats[i].endpoint_independent) {
+			km_ei_rule(m, &rs->snats[i], idx);
+			any_ei = true;
+		}
 	}
-	for (size_t i = 0; i < m->n_rules; i++) {
-		struct kelem *e = elem_new(m, KSET_RULE_COUNTERS, (uint32_t)i);
-		struct key_builder k = { e->key, 0 };
-		put_mark(&k, m->rules[i].mark);
-		e->key_len = k.len;
-	}
+	if (any_ei)
+		km_ei_plain(m);
+	for (size_t i = 0; i < m->n_rules; i++)
+		km_elem_mark(m, KSET_RULE_COUNTERS, (uint32_t)i, m->rules[i].mark);
 	digest_rules(m);
 	return 0;
 }

@@ -191,6 +191,28 @@ static void counter_read(struct kstate *st, struct nftnl_set_elem *e,
 	nftnl_set_elem_expr_foreach(e, elem_counter, c);
 }
 
+static int unmapped_counter(struct nftnl_expr *x, void *data)
+{
+	struct kstate_unmapped *u = data;
+	if (!strcmp(nftnl_expr_get_str(x, NFTNL_EXPR_NAME), "counter"))
+		u->packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
+	return 0;
+}
+
+static void unmapped_read(struct kstate *st, struct nftnl_set_elem *e,
+			  const struct kstate_elem *k)
+{
+	if (k->key_len != 4)
+		return;
+	st->unmapped = grow(st->unmapped, &st->cap_unmapped, st->n_unmapped,
+			    sizeof(*st->unmapped));
+	struct kstate_unmapped *u = &st->unmapped[st->n_unmapped++];
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", k->comment);
+	memcpy(&u->mark, k->key, 4);
+	nftnl_set_elem_expr_foreach(e, unmapped_counter, u);
+}
+
 static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
 {
 	struct kstate *st = rd->st;
@@ -228,7 +250,9 @@ static void elem_read(struct reader *rd, struct nftnl_set_elem *e)
 		const void *ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len);
 		udata_comment(ud, len, k->comment, sizeof(k->comment));
 	}
-	if (kset_defs[rd->set].counted)
+	if (rd->set == KSET_EI_UNMAPPED)
+		unmapped_read(st, e, k);
+	else if (kset_defs[rd->set].counted)
 		counter_read(st, e, k);
 	st->n_elems++;
 }
@@ -302,7 +326,8 @@ static int read_elems(struct nl *nl, const char *table, unsigned sets_mask, stru
 	struct reader rd = { .st = st, .table = table };
 	int r = 0;
 
-	for (int i = 0; r == 0 && i < KSET_COUNT; i++) {
+	/* the sets apply fills: the others are the data path's state */
+	for (int i = 0; r == 0 && i < KSET_FIRST_DYNAMIC; i++) {
 		if (!st->has_set[i] || !(sets_mask & (1u << i)))
 			continue;
 		struct elem_req req = { table, kset_defs[i].name };
@@ -409,6 +434,7 @@ void kstate_free(struct kstate *st)
 {
 	free(st->elems);
 	free(st->counters);
+	free(st->unmapped);
 	free(st->chains);
 	free(st->rules);
 	free(st->peers);

@@ -30,6 +30,14 @@ struct kstate_counter {
 	uint64_t packets, bytes;
 };
 
+/* An endpoint-independent rule's element of ei_unmapped: how many of its
+ * sockets got no mapping because the ei_ maps were full. */
+struct kstate_unmapped {
+	char name[NGW_NAME_MAX + 1];	/* the rule */
+	uint32_t mark;
+	uint64_t packets;
+};
+
 struct kstate_rule {
 	char chain[KNAME_MAX];
 	uint64_t handle;
@@ -48,6 +56,8 @@ struct kstate {
 	size_t n_elems, cap_elems;
 	struct kstate_counter *counters;
 	size_t n_counters, cap_counters;
+	struct kstate_unmapped *unmapped;	/* when ei_unmapped was read */
+	size_t n_unmapped, cap_unmapped;
 	char (*chains)[KNAME_MAX];
 	size_t n_chains, cap_chains;
 	struct kstate_rule *rules;	/* each chain's rules in order */
@@ -59,7 +69,7 @@ struct kstate {
 };
 
 /* every set apply fills: not those the data path writes */
-#define KSTATE_ALL_SETS (((1u << KSET_COUNT) - 1) & ~KSET_DYNAMIC_MASK)
+#define KSTATE_ALL_SETS ((1u << KSET_FIRST_DYNAMIC) - 1)
 /* read with the table unless KSTATE_NO_COUNTERS is in the mask: the
  * rules, their marks and counters */
 #define KSTATE_COUNTERS (1u << KSET_RULE_COUNTERS)

@@ -24,6 +24,7 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_SOURCE6] = { "source6", { KF_MARK_BE, KF_IPV6 }, 2, KD_NONE, .interval = true },
 	[KSET_NO_HAIRPIN] = { "no_hairpin", { KF_MARK }, 1, KD_NONE },
 	[KSET_RULE_COUNTERS] = { "rule_counters", { KF_MARK }, 1, KD_NONE, .counted = true },
+	[KSET_EI_UNMAPPED] = { "ei_unmapped", { KF_MARK }, 1, KD_NONE, .counted = true },
 	[KSET_EI_SNAT4] = { "ei_snat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
 	[KSET_EI_SNAT6] = { "ei_snat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
 	[KSET_EI_DNAT4] = { "ei_dnat4", { KF_IPV4, KF_PORT }, 2, KD_TARGET4, true },
@@ -32,6 +33,15 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_MARK6] = { "ei_mark6", { KF_IPV6, KF_PORT }, 2, KD_MARK, true },
 	[KSET_EI_CAPPED4] = { "ei_capped4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true },
 	[KSET_EI_CAPPED6] = { "ei_capped6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
+	[KSET_EI_RETRY4] = { "ei_retry4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true },
+	[KSET_EI_RETRY6] = { "ei_retry6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
+	/* as many as conntrack holds by default: one per plain UDP flow */
+	[KSET_EI_BUSY4] = { "ei_busy4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
+	[KSET_EI_BUSY6] = { "ei_busy6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
+	[KSET_EI_FULL4] = { "ei_full4", { KF_MARK, KF_IPV4 }, 2, KD_NONE, true },
+	[KSET_EI_FULL6] = { "ei_full6", { KF_MARK, KF_IPV6 }, 2, KD_NONE, true },
+	[KSET_EI_HOSTS4] = { "ei_hosts4", { KF_MARK, KF_IPV4 }, 2, KD_NONE, .conn_count = true },
+	[KSET_EI_HOSTS6] = { "ei_hosts6", { KF_MARK, KF_IPV6 }, 2, KD_NONE, .conn_count = true },
 };
 
 const char *const kchain_names[KCHAIN_COUNT] = {
@@ -39,6 +49,8 @@ const char *const kchain_names[KCHAIN_COUNT] = {
 	[KCHAIN_POSTROUTING] = "postrouting",
 	[KCHAIN_COUNT_FWD] = "count",
 	[KCHAIN_EI_REFRESH] = "ei_refresh",
+	[KCHAIN_EI_PLAIN] = "ei_plain",
+	[KCHAIN_EI_SPOOF] = "ei_spoof",
 };
 
 uint32_t kset_capacity(size_t n)

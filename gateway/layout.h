@@ -43,10 +43,15 @@
 
 #include "mark.h"
 
-#define NATGW_LAYOUT "managed by natgw (layout 3): edit natgw.yaml and apply, not this table"
+#define NATGW_LAYOUT "managed by natgw (layout 4): edit natgw.yaml and apply, not this table"
 #define NATGW_LAYOUT_PREFIX "managed by natgw "
 
 /* The ct mark that names a rule: mark.h. */
+
+/* A UDP flow without an endpoint-independent mapping keeps its external
+ * socket off new mappings this long after its last packet (ei_busy):
+ * longer than conntrack keeps it by default (30 s, 120 s once answered). */
+#define NATGW_EI_BUSY_S 180
 
 /* Fields of set keys and data, in netlink layout each padded to 4 bytes. */
 enum kfield {
@@ -85,22 +90,38 @@ enum kset {
 	KSET_SOURCE6,
 	KSET_NO_HAIRPIN,
 	KSET_RULE_COUNTERS,
-	KSET_EI_SNAT4,		/* written by the data path, never by apply */
+	KSET_EI_UNMAPPED,	/* per endpoint-independent rule (its mark), a
+				 * counter of the sockets the full ei_ maps
+				 * left without a mapping */
+	/* the sets the data path (and the daemon) write, never apply: */
+	KSET_EI_SNAT4,		/* X -> E */
 	KSET_EI_SNAT6,
-	KSET_EI_DNAT4,
+	KSET_EI_DNAT4,		/* E -> X */
 	KSET_EI_DNAT6,
-	KSET_EI_MARK4,
+	KSET_EI_MARK4,		/* E -> the rule's mark */
 	KSET_EI_MARK6,
-	KSET_EI_CAPPED4,	/* X over its host's max_per_host: no mapping */
+	KSET_EI_CAPPED4,	/* X past its host's max_per_host: no mapping */
 	KSET_EI_CAPPED6,
+	KSET_EI_RETRY4,		/* X whose datagram was dropped because the
+				 * port it was given is taken: its next one
+				 * gets a random port */
+	KSET_EI_RETRY6,
+	KSET_EI_BUSY4,		/* E of a flow without a mapping (plain snat,
+				 * capped): no mapping may take it */
+	KSET_EI_BUSY6,
+	KSET_EI_FULL4,		/* rule mark . host at max_per_host (the daemon's) */
+	KSET_EI_FULL6,
+	KSET_EI_HOSTS4,		/* rule mark . host, counting the connections
+				 * that opened its mappings (ct count) */
+	KSET_EI_HOSTS6,
 	KSET_COUNT,
 };
 
-/* The sets apply fills; the others belong to the data path. */
-#define KSET_DYNAMIC_MASK ((1u << KSET_EI_SNAT4) | (1u << KSET_EI_SNAT6) | \
-			   (1u << KSET_EI_DNAT4) | (1u << KSET_EI_DNAT6) | \
-			   (1u << KSET_EI_MARK4) | (1u << KSET_EI_MARK6) | \
-			   (1u << KSET_EI_CAPPED4) | (1u << KSET_EI_CAPPED6))
+/* The sets apply fills come first: masks of them (bit 1 << set) fit 31
+ * bits. Those from KSET_FIRST_DYNAMIC on belong to the data path. */
+#define KSET_FIRST_DYNAMIC KSET_EI_SNAT4
+_Static_assert(KSET_FIRST_DYNAMIC <= 31, "masks of the sets apply fills take 31 bits");
+#define kset_is_dynamic(s) ((s) >= KSET_FIRST_DYNAMIC)
 
 #define KSET_KEY_MAX 4
 
@@ -111,6 +132,11 @@ struct kset_def {
 	enum kdata data;
 	bool dynamic;			/* flags dynamic,timeout: the data path
 					 * adds and refreshes elements */
+	bool conn_count;		/* flags dynamic, no timeout: each element
+					 * counts connections (ct count), and the
+					 * kernel drops it when none is left */
+	uint32_t size;			/* dynamic: how many elements it takes
+					 * (0: the kernel's 65,535) */
 	bool interval;			/* flags interval: an element is a range,
 					 * its key the first and last key */
 	bool counted;			/* every element has a counter */
@@ -123,6 +149,8 @@ enum kchain {
 	KCHAIN_POSTROUTING,
 	KCHAIN_COUNT_FWD,
 	KCHAIN_EI_REFRESH,
+	KCHAIN_EI_PLAIN,
+	KCHAIN_EI_SPOOF,
 	KCHAIN_COUNT,
 };
 

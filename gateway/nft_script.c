@@ -54,8 +54,12 @@ static void write_set(const struct kmodel *m, enum kset s, size_t count, FILE *o
 		kset_defs[s].name);
 	kset_type_text(s, out);
 	fputc('\n', out);
+	if (kset_defs[s].size)
+		fprintf(out, "\t\tsize %u\n", kset_defs[s].size);
 	if (kset_defs[s].dynamic)
 		fputs("\t\tflags dynamic,timeout\n", out);
+	else if (kset_defs[s].conn_count)
+		fputs("\t\tflags dynamic\n", out);
 	else
 		fprintf(out, "\t\tsize %u\n", kset_capacity(count));
 	if (kset_defs[s].interval)
@@ -126,6 +130,10 @@ int nft_script_write(const struct kmodel *m, FILE *out)
 		    "type filter hook forward priority mangle; policy accept;", out);
 	write_chain(m, KCHAIN_EI_REFRESH,
 		    "type filter hook postrouting priority srcnat + 1; policy accept;", out);
+	write_chain(m, KCHAIN_EI_PLAIN,
+		    "type filter hook postrouting priority srcnat + 2; policy accept;", out);
+	write_chain(m, KCHAIN_EI_SPOOF,
+		    "type filter hook forward priority filter - 10; policy accept;", out);
 	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "layout.h"
 #include "nftev.h"
 
 #define OWN_PORTS 8
@@ -17,6 +18,7 @@ struct nftev {
 	struct mnl_socket *sock;
 	uint32_t own[OWN_PORTS];	/* the last port ids natgw applied through */
 	unsigned n_own;
+	uint32_t own_always;		/* one that stays natgw's (the daemon's maps) */
 	char buf[32768];
 };
 
@@ -58,8 +60,15 @@ void nftev_own_port(struct nftev *ev, uint32_t portid)
 	ev->own[ev->n_own++ % OWN_PORTS] = portid;
 }
 
+void nftev_own_port_always(struct nftev *ev, uint32_t portid)
+{
+	ev->own_always = portid;
+}
+
 static bool own(const struct nftev *ev, uint32_t portid)
 {
+	if (portid && portid == ev->own_always)
+		return true;
 	for (unsigned i = 0; i < OWN_PORTS && i < ev->n_own; i++)
 		if (ev->own[i] == portid)
 			return true;
@@ -79,6 +88,25 @@ static bool names_table(const struct nlmsghdr *nlh, const char *table)
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 			return false;
 		return !strcmp(mnl_attr_get_str(a), table);
+	}
+	return false;
+}
+
+/* An element event of a set the data path writes (the ei_ maps): the
+ * table's state, not its ruleset; nothing to put back. */
+static bool dynamic_elements(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_SET)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			return false;
+		for (int s = KSET_FIRST_DYNAMIC; s < KSET_COUNT; s++)
+			if (!strcmp(mnl_attr_get_str(a), kset_defs[s].name))
+				return true;
+		return false;
 	}
 	return false;
 }
@@ -103,9 +131,11 @@ static void classify(const struct nftev *ev, const struct nlmsghdr *nlh, const c
 	if (g->nfgen_family != NFPROTO_INET ||
 	    own(ev, nlh->nlmsg_pid) || !names_table(nlh, table))
 		return;
+	bool elements = type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM;
+	if (elements && dynamic_elements(nlh))
+		return;
 	seen->table = true;
-	if (type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM)
-		seen->elements = true;
+	seen->elements |= elements;
 }
 
 int nftev_read(struct nftev *ev, const char *table, struct nftev_seen *seen)

@@ -16,8 +16,12 @@ struct nftev *nftev_open(void);
 void nftev_close(struct nftev *ev);
 int nftev_fd(const struct nftev *ev);
 
-/* Changes made through this netlink port id are natgw's own: ignored. */
+/* Changes made through this netlink port id are natgw's own: ignored.
+ * nftev_own_port() remembers the last few (applies), the other one for
+ * good (the daemon's writes to its maps). Element changes of the sets the
+ * data path writes (the ei_ maps) are ignored whoever makes them. */
 void nftev_own_port(struct nftev *ev, uint32_t portid);
+void nftev_own_port_always(struct nftev *ev, uint32_t portid);
 
 struct nftev_seen {
 	bool table;		/* another program changed table inet <table> */

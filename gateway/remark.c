@@ -106,9 +106,10 @@ static void remark_mappings(struct nl *nl, const char *table, const struct moves
 			const struct xlat_mapping *m = &ms.v[i];
 			enum kset set = ei_set(KSET_EI_MARK4, m->external.addr.family);
 			marks[i] = (m->mark & MARK_HAIRPIN) | move_of(mv, m->mark)->to;
-			w[2 * i] = (struct ei_write){ set, false, &m->external, NULL, false, 0 };
-			w[2 * i + 1] = (struct ei_write){ set, true, &m->external, &marks[i], true,
-							  m->timeout ? m->timeout : 1 };
+			w[2 * i] = (struct ei_write){ .set = set, .key = &m->external };
+			w[2 * i + 1] = (struct ei_write){ .set = set, .add = true, .key = &m->external,
+							  .data = &marks[i], .data_is_mark = true,
+							  .timeout = m->timeout ? m->timeout : 1 };
 		}
 		if (r == 0 && ms.n)
 			r = ei_write(nl, table, w, 2 * ms.n, 0);
