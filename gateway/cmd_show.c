@@ -17,7 +17,9 @@ static void show_help(void)
 	printf("Usage: natgw show [-c FILE] [--json]\n"
 	       "\n"
 	       "The rules in natgw's table now, read from the kernel, with the packets\n"
-	       "and bytes of every connection each rule has translated.\n"
+	       "and bytes of every connection each rule has translated. An\n"
+	       "endpoint-independent rule also counts the new connections that went out\n"
+	       "as ordinary snat because its ei_ maps were full (\"unmapped\" in --json).\n"
 	       "The table is the one FILE names (default %s, else \"natgw\").\n"
 	       "\n"
 	       "Exit status: 0 success, 2 usage error, 3 system or kernel error.\n",
@@ -35,6 +37,9 @@ struct show_row {
 	const char *what;
 	uint32_t mark;
 	uint64_t packets, bytes;
+	bool endpoint_independent;	/* has an element of ei_unmapped */
+	uint64_t unmapped;		/* its new connections the full ei_ maps left
+					 * without a mapping */
 };
 
 /* By mark: a rule keeps its mark, so it keeps its place from one show to
@@ -67,6 +72,11 @@ static void print_text(const struct show_row *rows, size_t n, const char *table)
 		printf("%-*s  %-7s  %10llu  %10s  %s\n", w, rows[i].rule, rows[i].kind,
 		       (unsigned long long)rows[i].packets, human_bytes(rows[i].bytes, b, sizeof(b)),
 		       rows[i].what);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].unmapped)
+			printf("%s: %llu new connection%s went out as ordinary snat, without an "
+			       "endpoint-independent mapping: the ei_ maps were full\n", rows[i].rule,
+			       (unsigned long long)rows[i].unmapped, rows[i].unmapped == 1 ? "" : "s");
 }
 
 static void print_json(const struct show_row *rows, size_t n, const char *table)
@@ -92,6 +102,10 @@ static void print_json(const struct show_row *rows, size_t n, const char *table)
 		json_uint(&j, rows[i].packets);
 		json_key(&j, "bytes");
 		json_uint(&j, rows[i].bytes);
+		if (rows[i].endpoint_independent) {
+			json_key(&j, "unmapped");
+			json_uint(&j, rows[i].unmapped);
+		}
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -114,7 +128,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 				   .verbosity = cli->verbosity };
 	if (!cli->table && ctl_daemon_request(&req, &status))
 		return status;	/* the daemon answered */
-	status = session_open_table(&s, cli, 0, table, sizeof(table));
+	status = session_open_table(&s, cli, 1u << KSET_EI_UNMAPPED, table, sizeof(table));
 	if (status == EXIT_OK && !s.st.exists) {
 		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
 		status = EXIT_SYSTEM;
@@ -143,6 +157,12 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks,
 								    sizeof(*marks), kmark_cmp) : NULL;
 			r->mark = hit ? hit->mark : 0;
+			for (size_t u = 0; u < s.st.n_unmapped; u++) {
+				if (strcmp(s.st.unmapped[u].name, r->rule))
+					continue;
+				r->endpoint_independent = true;
+				r->unmapped = s.st.unmapped[u].packets;
+			}
 		}
 		qsort(rows, n, sizeof(*rows), row_cmp);
 		(cli->json ? &out_json : &out_text)->print(rows, n, table);

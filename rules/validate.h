@@ -5,6 +5,7 @@
 #define NATGW_VALIDATE_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "natgw/rules.h"
 
@@ -19,6 +20,11 @@ void validate_names(const struct ngw_ruleset *rs, struct ngw_diags *d);
 /* Two enabled forwards that would take the same packets. O(n log n). */
 void validate_overlaps(const struct ngw_ruleset *rs, const bool *forward_ok,
 		       struct ngw_diags *d);
+
+/* Forwarded UDP ports that an endpoint-independent rule's mappings could
+ * otherwise be given: one warning per such rule (fullcone_ports.c). */
+void validate_fullcone_ports(const struct ngw_ruleset *rs, const bool *forward_ok,
+			     const bool *snat_ok, struct ngw_diags *d);
 
 /* Runs all of the above. */
 void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,

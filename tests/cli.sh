@@ -213,6 +213,44 @@ has out '^table inet natgw \{$'
 has out 'comment "web" : 0x4e59bf66'
 expect 1 "plan --nft of an invalid file" -- "$natgw" plan --nft bad.yaml
 same out ""
+# --- a forwarded UDP port that a full-cone rule's mappings could be given
+cat >cone.yaml <<'YAML'
+version: 1
+gateway:
+  wan: eth0
+forwards:
+  - name: web
+    port: 443
+    to: 192.0.2.10
+  - name: game
+    proto: udp
+    port: 7000
+    to: 192.0.2.20
+  - name: voice
+    proto: both
+    port: 9000-9009
+    to: 192.0.2.21
+  - name: lte
+    proto: udp
+    port: 7100
+    to: 192.0.2.22
+    in: wwan0
+snat:
+  - name: console
+    from: 192.0.2.40
+    proto: udp
+    endpoint_independent: true
+YAML
+expect 0 "check warns of forwarded ports a full-cone rule could take" -- "$natgw" check cone.yaml
+same err 'cone.yaml:25:27: warning: snat "console": forward "game" (cone.yaml:8:5) takes udp port 7000 (and 1 more forward); endpoint-independent mappings are never given a forwarded port, so a full-cone socket sending from one gets another
+1 warning'
+expect 0 "... and counts it in --json" -- "$natgw" check --json cone.yaml
+has out '"warnings":1,'
+sed -e '/name: game/,/to: 192.0.2.20/d' -e '/name: voice/,/to: 192.0.2.21/d' cone.yaml >cone-quiet.yaml
+expect 0 "no warning for tcp forwards and forwards on another interface" -- \
+	"$natgw" check cone-quiet.yaml
+same err ""
+
 # without root (CAP_NET_ADMIN) the kernel refuses, and natgw says why
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 "$tmp"

@@ -527,6 +527,43 @@ static void test_ct_watch(void)
 	CHECK(!ct_watch_step(&w, &st, 15000, buf, sizeof(buf)), "and then quiet");
 }
 
+/* Drops that are not a full table are named for what they are. */
+static void test_ct_watch_causes(void)
+{
+	struct ct_watch w = { 0 };
+	struct ct_stats st = { .entries = 5, .max = 262144 };
+	char buf[320];
+	const char *say;
+
+	ct_watch_step(&w, &st, 0, buf, sizeof(buf));
+	/* two connections given the same tuple at once: one is refused */
+	st.drop = 3;
+	st.insert_failed = 3;
+	say = ct_watch_step(&w, &st, 1000, buf, sizeof(buf));
+	CHECK(say && !strstr(say, "table full") &&
+	      strstr(say, "conntrack refused 3 new connections that clashed with an existing "
+			  "entry (same addresses and ports) in the last 1 s; the table has room: "
+			  "5 of 262144 entries"), "clashes are clashes (%s)", say ? say : "nothing");
+	CHECK(!ct_watch_step(&w, &st, 2000, buf, sizeof(buf)), "then quiet");
+	/* drops that are neither a clash nor a full table */
+	st.drop = 7;
+	say = ct_watch_step(&w, &st, 13000, buf, sizeof(buf));
+	CHECK(say && !strstr(say, "table full") &&
+	      strstr(say, "the kernel dropped 4 packets opening new connections in the last "
+			  "11 s, not for a full conntrack table (5 of 262144 entries) nor a "
+			  "clash"), "other drops (%s)", say ? say : "nothing");
+	/* a clash and a full table at once: both said */
+	st.entries = 262144;
+	st.drop = 12;
+	st.early_drop = 1;
+	st.insert_failed = 4;
+	say = ct_watch_step(&w, &st, 14000, buf, sizeof(buf));
+	CHECK(say && strstr(say, "conntrack table full: 262144 of 262144 entries; the kernel "
+			    "dropped 4 packets opening new connections and evicted 1") &&
+	      strstr(say, "; and refused 1 new connection that clashed"),
+	      "full and a clash (%s)", say ? say : "nothing");
+}
+
 /* The attribute types in the CTA_TUPLE_PROTO nest of the request's
  * CTA_TUPLE_ORIG, as bits; and whether it has CTA_ID. */
 struct present {
@@ -702,5 +739,6 @@ int main(void)
 	test_xlat();
 	test_directions();
 	test_ct_watch();
+	test_ct_watch_causes();
 	return check_summary();
 }
