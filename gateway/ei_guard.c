@@ -106,8 +106,10 @@ uint32_t ei_guard_portid(const struct ei_guard *g)
 
 void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const struct kmodel *m)
 {
+	struct ei_rule *old = g->rules;
+	size_t n_old = g->n_rules;
+
 	snprintf(g->table, sizeof(g->table), "%s", m->table);
-	free(g->rules);
 	g->rules = calloc(rs->n_snats + 1, sizeof(*g->rules));
 	if (!g->rules)
 		abort();
@@ -124,8 +126,18 @@ void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const stru
 			r->mark = m->rules[k].mark;
 			r->timeout = s->idle_timeout;
 			r->per_host = s->max_per_host;
+			/* what was said of its full maps stays said */
+			for (size_t o = 0; o < n_old; o++) {
+				if (old[o].mark != r->mark || strcmp(old[o].name, r->name))
+					continue;
+				r->unmapped = old[o].unmapped;
+				r->unmapped_read = old[o].unmapped_read;
+				r->unmapped_said = old[o].unmapped_said;
+				r->unmapped_since = old[o].unmapped_since;
+			}
 		}
 	}
+	free(old);
 	g->n_known = 0;
 	g->counted_once = false;
 	g->due = g->n_rules ? now_ms() : 0;	/* the limits may have changed */
@@ -266,22 +278,22 @@ static bool in_full(const struct ei_host *v, size_t n, uint32_t mark, const stru
 }
 
 struct uncap {
-	struct ei_guard *g;
 	const struct ngw_addr *hosts;
 	size_t n_hosts;
-	int r;
+	struct xlat_socket *v;		/* the capped sockets of those hosts */
+	size_t n, cap;
 };
 
-static void uncap_socket(const struct xlat_socket *x, void *arg)
+/* Picks them during the dump; they are deleted after it (one socket, one
+ * request at a time). */
+static void uncap_pick(const struct xlat_socket *x, void *arg)
 {
 	struct uncap *u = arg;
 	for (size_t i = 0; i < u->n_hosts; i++) {
 		if (addr_cmp(&u->hosts[i], &x->addr))
 			continue;
-		struct ei_write w = { .set = ei_set(KSET_EI_CAPPED4, x->addr.family), .key = x };
-		int r = write_ok(u->g, &w, 1);
-		if (r < 0)
-			u->r = r;
+		u->v = grow(u->v, &u->cap, u->n, sizeof(*u->v));
+		u->v[u->n++] = *x;
 		return;
 	}
 }
@@ -336,12 +348,16 @@ static void restart_counts(struct ei_guard *g, const struct count *c,
 	}
 	g->counted_once = true;
 	if (n_hosts) {
-		struct uncap u = { g, hosts, n_hosts, 0 };
-		int r = ei_read_sockets(&g->nl, g->table, KSET_EI_CAPPED4, uncap_socket, &u);
-		if (r == 0)
-			r = u.r;
+		struct uncap u = { .hosts = hosts, .n_hosts = n_hosts };
+		int r = ei_read_sockets(&g->nl, g->table, KSET_EI_CAPPED4, uncap_pick, &u);
+		for (size_t i = 0; r == 0 && i < u.n; i++) {
+			struct ei_write w = { .set = ei_set(KSET_EI_CAPPED4, u.v[i].addr.family),
+					      .key = &u.v[i] };
+			r = write_ok(g, &w, 1);
+		}
 		if (r < 0)
 			say(g, "freeing capped sockets: %s", strerror(-r));
+		free(u.v);
 	}
 	free(hosts);
 }
@@ -466,8 +482,10 @@ static void unmapped_seen(uint32_t mark, uint64_t count, void *arg)
 			ru = &l->g->rules[i];
 	if (!ru)
 		return;
-	bool first = !ru->unmapped_read;
-	ru->unmapped_since += !first && count > ru->unmapped ? count - ru->unmapped : 0;
+	/* the first look counts from zero: full maps before the daemon
+	 * started are said too */
+	uint64_t before = ru->unmapped_read ? ru->unmapped : 0;
+	ru->unmapped_since += count > before ? count - before : 0;
 	ru->unmapped = count;
 	ru->unmapped_read = true;
 	if (!ru->unmapped_since ||

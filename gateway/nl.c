@@ -106,6 +106,14 @@ static int request(struct nl *nl, uint16_t type, uint16_t family, uint16_t flags
 	}
 	ssize_t n = 0;
 	for (;;) {
+		/* the kernel answers at once; a socket that stays silent must
+		 * not hold the daemon forever */
+		struct pollfd p = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
+		int ready = poll(&p, 1, ACK_TIMEOUT_MS);
+		if (ready <= 0) {
+			r = ready == 0 ? -ETIMEDOUT : -errno;
+			break;
+		}
 		n = mnl_socket_recvfrom(nl->sock, buf, MNL_SOCKET_DUMP_SIZE);
 		if (n < 0) {
 			r = -errno;

@@ -38,6 +38,30 @@
  *       sends one IP packet of protocol number PROTO to ADDR, its payload
  *       the bytes HEX ("00000800" is a bare GRE header); the kernel writes
  *       the IP header. Expects no answer.
+ *   natgw-probe sockets udp ADDR PORT --count N --seconds S [--from ADDR]
+ *               [--interval MS] [--every MS] [--tries N]
+ *       many UDP sockets of one host, as a game or a peer-to-peer client
+ *       opens them: N sockets from ADDR (each its own ephemeral port) to
+ *       ADDR:PORT, a new one every interval (default 0: all at once; may be
+ *       a fraction). Each sends a datagram when it opens and again every MS
+ *       (default 300), at most N times with --tries (default: until the
+ *       end), and reads its answers, for S seconds from the start. Prints
+ *       "sockets=N answered=A recent=R opened_ms=T": A sockets had at least
+ *       one answer, R had one in the last max(1000, 2 x every) ms, all N
+ *       were open T ms after the start; then "local=<socket> sent=N
+ *       answers=N" for each socket.
+ *   natgw-probe record udp ADDR PORT [--ready FILE]
+ *       like serve udp, and prints a line per datagram received:
+ *       "peer=<socket> local=<socket> data=<its first line>", so a test can
+ *       see every source that reached it. A datagram that is itself a
+ *       server's answer ("peer=...") is printed but not answered. Runs
+ *       until killed.
+ *   natgw-probe spoof IFACE MAC SRC DST [--count N] [--every MS]
+ *       sends a UDP datagram ("spoof\n") from SRC to DST (sockets, both of
+ *       one family) in a raw Ethernet frame through IFACE to the MAC
+ *       address MAC (root): any source address, as an attacker on the
+ *       link can. N times (default 1), every MS milliseconds (default
+ *       100). Prints "sent N" and exits 0.
  *   natgw-probe unix PATH FILE
  *       sends FILE's bytes ("-": standard input) to the UNIX stream socket PATH and prints what
  *       comes back until the other end closes.
@@ -45,6 +69,10 @@
  * Sockets are written "192.0.2.10:8443" and "[2001:db8::10]:8443". */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netdb.h>
 #include <poll.h>
@@ -53,6 +81,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -452,6 +482,335 @@ static int raw_send(const char *proto, const char *host, const char *hex)
 	return 0;
 }
 
+/* ---- sockets: many UDP sockets of one host ------------------------------- */
+
+struct usock {
+	int fd;
+	unsigned sent, answers;
+	double opened, last_answer;
+};
+
+static int sockets_main(int argc, char **argv)
+{
+	const char *from = NULL;
+	long count = 0, tries = 0;
+	double interval_ms = 0, every_ms = 300, seconds = 0;
+
+	if (argc < 5 || strcmp(argv[2], "udp") || (argc - 5) % 2)
+		usage();
+	for (int i = 5; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--count"))
+			count = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--from"))
+			from = argv[i + 1];
+		else if (!strcmp(argv[i], "--interval"))
+			interval_ms = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--every"))
+			every_ms = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--tries"))
+			tries = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = atof(argv[i + 1]);
+		else
+			usage();
+	}
+	if (count <= 0 || seconds <= 0 || every_ms <= 0 || interval_ms < 0 || tries < 0)
+		usage();
+
+	struct sockaddr_storage dst, src;
+	socklen_t dlen, slen;
+	sock_addr(argv[3], argv[4], &dst, &dlen);
+	sock_addr(from ? from : dst.ss_family == AF_INET6 ? "::" : "0.0.0.0", "0", &src, &slen);
+	struct rlimit rl;
+	rlim_t need = (rlim_t)count + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+		rl.rlim_cur = need;
+		if (rl.rlim_max < need)
+			rl.rlim_max = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			die("setrlimit");
+	}
+	struct usock *s = calloc((size_t)count, sizeof(*s));
+	int ep = epoll_create1(0);
+	if (!s || ep < 0)
+		die("epoll");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	double start = now(), end = start + seconds, all_open = -1;
+	long opened = 0;
+	while (now() < end) {
+		double t = now(), next = end;
+		while (opened < count && t >= start + (double)opened * interval_ms / 1000.0) {
+			struct usock *u = &s[opened];
+			u->fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+			if (u->fd < 0)
+				die("socket");
+			if (bind(u->fd, (struct sockaddr *)&src, slen) < 0)
+				die("bind");
+			if (connect(u->fd, (struct sockaddr *)&dst, dlen) < 0)
+				die("connect");
+			struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)opened };
+			if (epoll_ctl(ep, EPOLL_CTL_ADD, u->fd, &ev) < 0)
+				die("epoll_ctl");
+			u->opened = t;
+			if (++opened == count)
+				all_open = t - start;
+		}
+		if (opened < count && start + (double)opened * interval_ms / 1000.0 < next)
+			next = start + (double)opened * interval_ms / 1000.0;
+		for (long i = 0; i < opened; i++) {
+			struct usock *u = &s[i];
+			if (tries && u->sent >= (unsigned long)tries)
+				continue;
+			double due = u->opened + u->sent * every_ms / 1000.0;
+			if (t >= due) {
+				/* a refusal (ICMP) or a full buffer is a lost datagram */
+				if (send(u->fd, "hello\n", 6, 0) < 0 && errno != EAGAIN &&
+				    errno != ECONNREFUSED && errno != ENOBUFS)
+					die("send");
+				u->sent++;
+				due = u->opened + u->sent * every_ms / 1000.0;
+			}
+			if ((!tries || u->sent < (unsigned long)tries) && due < next)
+				next = due;
+		}
+		int ms = (int)((next - now()) * 1000.0) + 1;
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, ms < 0 ? 0 : ms > 100 ? 100 : ms);
+		for (int k = 0; k < n; k++) {
+			struct usock *u = &s[evs[k].data.u64];
+			char buf[512];
+			for (;;) {
+				if (recv(u->fd, buf, sizeof(buf), 0) >= 0) {
+					u->answers++;
+					u->last_answer = now();
+				} else if (errno != EINTR && errno != ECONNREFUSED) {
+					break;
+				}
+			}
+		}
+	}
+
+	double t = now(), window = 2 * every_ms / 1000.0;
+	long answered = 0, recent = 0;
+	if (window < 1.0)
+		window = 1.0;
+	for (long i = 0; i < opened; i++) {
+		answered += s[i].answers > 0;
+		recent += s[i].answers > 0 && t - s[i].last_answer <= window;
+	}
+	printf("sockets=%ld answered=%ld recent=%ld opened_ms=%.0f\n", opened, answered, recent,
+	       all_open < 0 ? -1.0 : all_open * 1000.0);
+	for (long i = 0; i < opened; i++) {
+		struct sockaddr_storage local;
+		socklen_t len = sizeof(local);
+		char l[80];
+		getsockname(s[i].fd, (struct sockaddr *)&local, &len);
+		printf("local=%s sent=%u answers=%u\n", sock_text(&local, l, sizeof(l)), s[i].sent,
+		       s[i].answers);
+	}
+	return opened == count ? 0 : 1;
+}
+
+/* ---- record and spoof (tests/kernel/fullcone_attack.sh) ------------------- */
+
+static int record(const char *host, const char *port, const char *ready)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+
+	sock_addr(host, port, &ss, &len);
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	/* a test may send from this very socket address with connect --sport */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+		if (!f)
+			die(ready);
+		fclose(f);
+	}
+	for (;;) {
+		char buf[512], out[256];
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&peer, &plen);
+		if (n < 0)
+			continue;
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		for (char *c = buf; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				*c = '.';
+		answer_text(fd, &peer, out, sizeof(out));
+		printf("%.*s data=%s\n", (int)strcspn(out, "\n"), out, buf);
+		if (strncmp(buf, "peer=", 5))
+			sendto(fd, out, strlen(out), 0, (struct sockaddr *)&peer, plen);
+	}
+	return 0;
+}
+
+/* "192.0.2.10:80" or "[2001:db8::10]:80" */
+static void socket_parse(const char *text, struct sockaddr_storage *ss)
+{
+	char t[128];
+	socklen_t len;
+
+	snprintf(t, sizeof(t), "%s", text);
+	char *colon = strrchr(t, ':'), *host = t;
+	if (!colon)
+		usage();
+	*colon = '\0';
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+		host++;
+		colon[-1] = '\0';
+	}
+	sock_addr(host, colon + 1, ss, &len);
+}
+
+static uint32_t sum_words(uint32_t sum, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t sum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int spoof(const char *ifname, const char *mac, const char *src_text,
+		 const char *dst_text, int count, int every_ms)
+{
+	struct sockaddr_storage src, dst;
+	uint8_t dmac[6], frame[256];
+	static const char payload[] = "spoof\n";
+	const size_t plen = sizeof(payload) - 1;
+
+	if (sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3],
+		   &dmac[4], &dmac[5]) != 6)
+		usage();
+	socket_parse(src_text, &src);
+	socket_parse(dst_text, &dst);
+	if (src.ss_family != dst.ss_family)
+		usage();
+	bool v6 = src.ss_family == AF_INET6;
+
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0)
+		die("socket");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		die(ifname);
+	int ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		die(ifname);
+
+	/* Ethernet */
+	memcpy(frame, dmac, 6);
+	memcpy(frame + 6, ifr.ifr_hwaddr.sa_data, 6);
+	uint16_t type = v6 ? ETH_P_IPV6 : ETH_P_IP;
+	frame[12] = (uint8_t)(type >> 8);
+	frame[13] = (uint8_t)type;
+	uint8_t *ip = frame + 14, *udp = ip + (v6 ? 40 : 20);
+	size_t ulen = 8 + plen;
+
+	/* UDP, its checksum over the pseudo-header */
+	uint16_t sport, dport;
+	const uint8_t *sa, *da;
+	size_t alen = v6 ? 16 : 4;
+	if (v6) {
+		const struct sockaddr_in6 *s = (const void *)&src, *d = (const void *)&dst;
+		sport = ntohs(s->sin6_port), dport = ntohs(d->sin6_port);
+		sa = s->sin6_addr.s6_addr, da = d->sin6_addr.s6_addr;
+	} else {
+		const struct sockaddr_in *s = (const void *)&src, *d = (const void *)&dst;
+		sport = ntohs(s->sin_port), dport = ntohs(d->sin_port);
+		sa = (const uint8_t *)&s->sin_addr, da = (const uint8_t *)&d->sin_addr;
+	}
+	udp[0] = (uint8_t)(sport >> 8), udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8), udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)(ulen >> 8), udp[5] = (uint8_t)ulen;
+	udp[6] = udp[7] = 0;
+	memcpy(udp + 8, payload, plen);
+	uint32_t sum = sum_words(0, sa, alen);
+	sum = sum_words(sum, da, alen);
+	sum += IPPROTO_UDP + (uint32_t)ulen;
+	uint16_t csum = sum_fold(sum_words(sum, udp, ulen));
+	if (csum == 0)
+		csum = 0xffff;
+	udp[6] = (uint8_t)(csum >> 8), udp[7] = (uint8_t)csum;
+
+	/* IP */
+	if (v6) {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)(ulen >> 8), ip[5] = (uint8_t)ulen;
+		ip[6] = IPPROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, sa, 16);
+		memcpy(ip + 24, da, 16);
+	} else {
+		size_t tot = 20 + ulen;
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)(tot >> 8), ip[3] = (uint8_t)tot;
+		ip[4] = (uint8_t)(getpid() >> 8), ip[5] = (uint8_t)getpid();
+		ip[6] = 0x40;	/* don't fragment */
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, sa, 4);
+		memcpy(ip + 16, da, 4);
+		uint16_t h = sum_fold(sum_words(0, ip, 20));
+		ip[10] = (uint8_t)(h >> 8), ip[11] = (uint8_t)h;
+	}
+
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(type),
+				  .sll_ifindex = ifindex, .sll_halen = 6 };
+	memcpy(ll.sll_addr, dmac, 6);
+	size_t flen = (size_t)(udp - frame) + ulen;
+	for (int i = 0; i < count; i++) {
+		if (i)
+			poll(NULL, 0, every_ms);
+		if (sendto(fd, frame, flen, 0, (struct sockaddr *)&ll, sizeof(ll)) != (ssize_t)flen)
+			die("sendto");
+	}
+	close(fd);
+	printf("sent %d\n", count);
+	return 0;
+}
+
+static int spoof_main(int argc, char **argv)
+{
+	int count = 1, every_ms = 100;
+
+	if (argc < 6 || (argc - 6) % 2)
+		usage();
+	for (int i = 6; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--count"))
+			count = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--every"))
+			every_ms = atoi(argv[i + 1]);
+		else
+			usage();
+	}
+	if (count < 1 || every_ms < 0)
+		usage();
+	return spoof(argv[2], argv[3], argv[4], argv[5], count, every_ms);
+}
+
 int main(int argc, char **argv)
 {
 	const char *from = NULL, *sport = NULL, *ready = NULL, *to = NULL;
@@ -459,6 +818,10 @@ int main(int argc, char **argv)
 	int timeout_ms = 2000, interval_ms = 100;
 	double seconds = 0;
 
+	if (argc >= 2 && !strcmp(argv[1], "sockets"))
+		return sockets_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "spoof"))
+		return spoof_main(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "unix"))
 		return unix_send(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "raw"))
@@ -496,6 +859,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "serve"))
 		return serve(tcp, host, port, ready);
+	if (!strcmp(mode, "record")) {
+		if (tcp)
+			usage();
+		return record(host, port, ready);
+	}
 	if (!strcmp(mode, "udppeer")) {
 		if (tcp || seconds <= 0)
 			usage();
