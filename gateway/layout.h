@@ -14,8 +14,13 @@
  *     chain postrouting (nat, srcnat)   hairpin masquerade, then snat rules in order
  *     chain count (filter, forward)     per-rule packet and byte counters
  *     map ei_snat4 ... map ei_mark6     endpoint-independent UDP mappings,
- *                                       written by the data path (below)
- *     chain ei_refresh (filter, postrouting after srcnat)
+ *     set ei_capped4 ... ei_hosts6      and what guards them; written by
+ *                                       the data path (and the daemon)
+ *     set ei_unmapped                   per full-cone rule, a counter of
+ *                                       connections the full maps left out
+ *     chain ei_refresh (filter, postrouting, srcnat + 1)
+ *     chain ei_plain (filter, postrouting, srcnat + 2)
+ *     chain ei_spoof (filter, forward, filter - 10)
  *   }
  *
  * A new connection is classified once: one map lookup per key shape sets
@@ -27,13 +32,17 @@
  * installing 100,000 of them is a few hundred netlink messages, and the
  * kernel's commit does not walk per-rule chains.
  *
- * Endpoint-independent snat rules (RFC 4787 "full cone" UDP): once an
- * internal socket X has left as external socket E, every packet of X's
- * outbound flows refreshes, from the data path (nft's dynamic set update,
- * with the rule's idle timeout), three elements: ei_snat X -> E, so X keeps
- * E for every later destination; ei_dnat E -> X, so any remote sending to
- * E reaches X; and ei_mark E -> the rule's mark. The kernel expires them
- * after the idle timeout; nothing needs a daemon to stay correct. */
+ * Endpoint-independent snat rules (RFC 4787 "full cone" UDP): the first
+ * datagram of an internal socket X leaves through the rule's translation,
+ * which picks external socket E; right after it, before conntrack keeps
+ * the connection, ei_refresh gives X the mapping (ei_snat X -> E, ei_dnat
+ * E -> X, ei_mark E -> the rule's mark) unless E is taken (by a mapping,
+ * a flow without one, or a forward: the datagram is dropped and X's next
+ * one gets a random port) or X's host is at max_per_host. Every packet X
+ * sends through its mapping renews it for the idle timeout; the kernel
+ * expires it after. Spoofed sources are dropped before (ei_spoof); flows
+ * without a mapping keep their external sockets off mappings (ei_plain).
+ * kmodel_ei.c builds these rules; docs/kernel.md explains each. */
 #ifndef NATGW_LAYOUT_H
 #define NATGW_LAYOUT_H
 

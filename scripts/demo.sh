@@ -62,15 +62,16 @@ say "masquerade: lanhost -> an outside server, TCP and UDP"
 run probe lanhost connect tcp 198.51.100.7 80
 run probe lanhost connect udp 198.51.100.7 53
 
-say "full cone: the console (192.0.2.40) sends from UDP 3074 to one server; a host it never"
-printf '   contacted reaches it through the same external socket (snat "console",\n'
-printf '   endpoint_independent: true)\n'
+say "full cone: the console (192.0.2.40) sends from UDP 3074 to one server, which sees the"
+printf '   external socket its ports (10100-65535) gave; a host it never contacted reaches\n'
+printf '   it there (snat "console", endpoint_independent: true)\n'
 addr lanhost eth0 192.0.2.40/24
 bg lanhost "$NGW_PROBE" udppeer udp 192.0.2.40 3074 --to 198.51.100.7:53 --seconds 2 \
 	>"$NGW_TMP/console.out"
 sleep 0.5
 run cat "$NGW_TMP/console.out"
-run probe client connect udp 203.0.113.5 3074 --from 203.0.113.101
+external=$(sed -n 's/.* peer=203\.0\.113\.5:\([0-9]*\) .*/\1/p' "$NGW_TMP/console.out" | head -n 1)
+run probe client connect udp 203.0.113.5 "${external:-0}" --from 203.0.113.101
 
 say "natgw show: every rule, its counters, read from the kernel"
 run natgw show
