@@ -69,4 +69,23 @@ check_output "conntrack: the hairpin connection was masqueraded to the router" \
 	'src=192\.0\.2\.20 dst=203\.0\.113\.77 .* src=192\.0\.2\.10 dst=192\.0\.2\.1 ' \
 	on router conntrack -L -p tcp --orig-port-dst 443
 
+# Both hosts hang off one bridge. With br_netfilter, bridged frames pass the
+# IP hooks too (bridge-nf-call-iptables, 1 by default); hairpin must work
+# either way, since natgw routes both directions through the router.
+if on router test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
+	for v in 0 1; do
+		on router sysctl -qw net.bridge.bridge-nf-call-iptables=$v \
+			net.bridge.bridge-nf-call-ip6tables=$v
+		check_output "hairpin between two hosts of one bridge, bridge-nf-call-iptables=$v" \
+			'^peer=192\.0\.2\.1:[0-9]+ local=192\.0\.2\.10:8443$' \
+			probe lanhost connect tcp 203.0.113.77 443
+		check_output "the same over IPv6, bridge-nf-call-ip6tables=$v" \
+			'^peer=\[2001:db8:1::1\]:[0-9]+ local=\[2001:db8:1::10\]:8443$' \
+			probe lanhost connect tcp 2001:db8:ff::5 443
+	done
+else
+	echo "hairpin: br_netfilter is not loaded: bridged frames never pass natgw's hooks," \
+		"so bridge-nf-call-iptables has nothing to change here"
+fi
+
 finish
