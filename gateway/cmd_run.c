@@ -184,6 +184,7 @@ static void nft_readable(struct daemon *d)
 	if (!seen.table && !seen.lost)
 		return;
 	d->verify_full |= seen.elements || seen.lost;
+	d->verify_lost |= seen.lost;
 	if (!d->verify_due)
 		d->verify_due = session_now_ms() + DAEMON_VERIFY_DELAY_MS;
 }

@@ -43,6 +43,7 @@ struct daemon {
 	struct ct_watch ct_watch;
 	const char *reload_why;
 	bool verify_full;		/* set elements were touched */
+	bool verify_lost;		/* ... or events were lost: maybe nobody did */
 
 	struct ei_guard *guard;		/* endpoint-independent collisions, caps */
 	struct ct_sock *ct_events, *ct_dump;

@@ -122,9 +122,11 @@ void daemon_restore(struct daemon *d)
 	struct apply_run a;
 	char summary[256], failure[512];
 	double started = d->verify_due;
+	bool lost = d->verify_lost;
 
 	d->verify_due = 0;
 	d->verify_full = false;
+	d->verify_lost = false;
 	if (!d->desired)
 		return;
 	int status = apply_ruleset(d->desired, d->desired->file, &o, &a);
@@ -141,8 +143,10 @@ void daemon_restore(struct daemon *d)
 			daemon_log(d, "restoring table inet %s: %s", d->table, failure);
 		remember_model(d, d->desired, &a.s.m);
 	} else if (d->cli->verbosity > 0) {
-		daemon_log(d, "table inet %s changed by another program, but natgw's rules are "
-			   "intact", d->table);
+		/* lost events may have been natgw's own (a big apply's) */
+		daemon_log(d, lost ? "table inet %s checked in full: natgw's rules are intact" :
+			   "table inet %s changed by another program, but natgw's rules are intact",
+			   d->table);
 	}
 	apply_run_free(&a);
 }
