@@ -79,6 +79,18 @@ static void retry(struct krule *r, uint8_t family)
 	km_op(r, KOP_DROP);
 }
 
+/* A new connection of rule mark whose E is in set (by shape): dropped,
+ * its socket retries with a random port. */
+static void taken(struct kmodel *m, uint32_t idx, uint32_t mark, uint8_t fam, enum kset set,
+		  enum ei_shape shape)
+{
+	struct krule *r = conn_rule(m, KCHAIN_EI_REFRESH, idx, 0xffffffffu, mark, fam, true);
+	struct kop *o = km_op_set(r, KOP_EI_IN, set, 0);
+	o->family = fam;
+	o->shape = shape;
+	retry(r, fam);
+}
+
 bool km_ei_retries(const struct ngw_snat *s, uint8_t l4)
 {
 	if (l4 == IPPROTO_TCP)
@@ -110,28 +122,20 @@ static void refresh_rules(struct kmodel *m, const struct ngw_snat *s, uint32_t i
 
 	/* From here on, the first packet of a socket X without a mapping.
 	 * E belongs to another mapping (two hosts, one source port): drop. */
-	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
-	in(r, KSET_EI_DNAT4, fam, EIS_E);
-	retry(r, fam);
+	taken(m, idx, mark, fam, fam_set(KSET_EI_DNAT4, fam), EIS_E);
 	/* X past max_per_host: ordinary snat */
 	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
 	in(r, KSET_EI_CAPPED4, fam, EIS_X);
 	km_op(r, KOP_RETURN);
 	/* E is in use by a flow without a mapping, or a forward's port */
-	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
-	in(r, KSET_EI_BUSY4, fam, EIS_E);
-	retry(r, fam);
+	taken(m, idx, mark, fam, fam_set(KSET_EI_BUSY4, fam), EIS_E);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(*forwarded); i++) {
 		enum kset set = forwarded[i].v4;
 		if (fam == NGW_FAMILY_IPV6 && set == KSET_MATCH4_ADDR)
 			set = KSET_MATCH6_ADDR;
 		else if (fam == NGW_FAMILY_IPV6 && set == KSET_MATCH4_IN_ADDR)
 			set = KSET_MATCH6_IN_ADDR;
-		r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
-		struct kop *o = km_op_set(r, KOP_EI_IN, set, 0);
-		o->family = fam;
-		o->shape = forwarded[i].shape;
-		retry(r, fam);
+		taken(m, idx, mark, fam, set, forwarded[i].shape);
 	}
 	/* the host holds max_per_host mappings (the daemon counts them) */
 	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);

@@ -152,6 +152,17 @@ cpu_ticks() {
 	s=${s##*) }	# the fields after the command's name
 	awk '{ print $12 + $13 }' <<<"$s"
 }
+# map_size MAP: its elements (each listed with its timeout)
+map_size() {
+	on router nft list map inet natgw "$1" | awk '{ n += gsub(/ timeout /, "") } END { print n + 0 }'
+}
+# same_sizes FAMILY: ei_snat, ei_dnat and ei_mark of FAMILY (4, 6) hold as many
+same_sizes() {
+	local s d m
+	s=$(map_size "ei_snat$1") d=$(map_size "ei_dnat$1") m=$(map_size "ei_mark$1")
+	echo "ei_snat$1 $s, ei_dnat$1 $d, ei_mark$1 $m"
+	[ "$s" = "$d" ] && [ "$d" = "$m" ]
+}
 # burst HOST REMOTE TAG: 2000 sockets of HOST to REMOTE:7000 within about a
 # second, each sending 3 times 300 ms apart (in the background)
 BURST=2000
@@ -173,6 +184,10 @@ burst_checks() {
 			at_most "$MAX" "$NGW_TMP/$tag.samples" "$h"
 		check "$what: natgw mappings --json lists at most $MAX FULL-CONE lines of $h" \
 			is_at_most "$MAX" "$(json_count "$h")"
+	done
+	for f in 4 6; do
+		check "$what: ei_snat$f, ei_dnat$f and ei_mark$f hold as many elements (no half mapping)" \
+			same_sizes "$f"
 	done
 	check_output "$what: every IPv4 socket reached the remote" "^sockets=$BURST answered=$BURST " \
 		cat "$NGW_TMP/$tag.v4.out"

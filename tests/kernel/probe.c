@@ -283,8 +283,9 @@ static void send_to_all(int fd, const char *to)
 	}
 }
 
-static int udppeer(const char *host, const char *port, const char *to, double seconds,
-		   int every_ms)
+/* A UDP socket bound to host:port (SO_REUSEADDR: a test may send from this
+ * very socket address with connect --sport). */
+static int udp_bound(const char *host, const char *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -297,6 +298,13 @@ static int udppeer(const char *host, const char *port, const char *to, double se
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		die("bind");
+	return fd;
+}
+
+static int udppeer(const char *host, const char *port, const char *to, double seconds,
+		   int every_ms)
+{
+	int fd = udp_bound(host, port);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	send_to_all(fd, to);
 	double end = now() + seconds, next = every_ms > 0 ? now() + every_ms / 1000.0 : end;
@@ -616,18 +624,7 @@ static int sockets_main(int argc, char **argv)
 
 static int record(const char *host, const char *port, const char *ready)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int one = 1;
-
-	sock_addr(host, port, &ss, &len);
-	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-	if (fd < 0)
-		die("socket");
-	/* a test may send from this very socket address with connect --sport */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
-		die("bind");
+	int fd = udp_bound(host, port);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (ready) {
 		FILE *f = fopen(ready, "w");
