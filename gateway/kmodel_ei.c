@@ -151,6 +151,13 @@ static void refresh_rules(struct kmodel *m, const struct ngw_snat *s, uint32_t i
 	r->ops[r->n_ops - 1].count = s->max_per_host;
 	add(r, KSET_EI_CAPPED4, fam, EIS_X, t, false);
 	km_op(r, KOP_DROP);
+	/* two sockets given one E in the same instant (two CPUs) both passed
+	 * the checks above: the first connection to count itself on E gets
+	 * it, the other is dropped and retries */
+	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
+	add(r, KSET_EI_CLAIMS4, fam, EIS_E, 0, false);
+	r->ops[r->n_ops - 1].count = 1;
+	retry(r, fam);
 	/* the mapping: X -> E, E -> X, E -> the rule */
 	r = conn_rule(m, KCHAIN_EI_REFRESH, idx, all, mark, fam, true);
 	write_mapping(r, fam, t, true);

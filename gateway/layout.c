@@ -42,6 +42,8 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_FULL6] = { "ei_full6", { KF_MARK, KF_IPV6 }, 2, KD_NONE, true },
 	[KSET_EI_HOSTS4] = { "ei_hosts4", { KF_MARK, KF_IPV4 }, 2, KD_NONE, .conn_count = true },
 	[KSET_EI_HOSTS6] = { "ei_hosts6", { KF_MARK, KF_IPV6 }, 2, KD_NONE, .conn_count = true },
+	[KSET_EI_CLAIMS4] = { "ei_claims4", { KF_IPV4, KF_PORT }, 2, KD_NONE, .conn_count = true },
+	[KSET_EI_CLAIMS6] = { "ei_claims6", { KF_IPV6, KF_PORT }, 2, KD_NONE, .conn_count = true },
 };
 
 const char *const kchain_names[KCHAIN_COUNT] = {

@@ -14,7 +14,7 @@
  *     chain postrouting (nat, srcnat)   hairpin masquerade, then snat rules in order
  *     chain count (filter, forward)     per-rule packet and byte counters
  *     map ei_snat4 ... map ei_mark6     endpoint-independent UDP mappings,
- *     set ei_capped4 ... ei_hosts6      and what guards them; written by
+ *     set ei_capped4 ... ei_claims6     and what guards them; written by
  *                                       the data path (and the daemon)
  *     set ei_unmapped                   per full-cone rule, a counter of
  *                                       connections the full maps left out
@@ -123,6 +123,9 @@ enum kset {
 	KSET_EI_HOSTS4,		/* rule mark . host, counting the connections
 				 * that opened its mappings (ct count) */
 	KSET_EI_HOSTS6,
+	KSET_EI_CLAIMS4,	/* E, counting the connections claiming it at once
+				 * (ct count): the first one gets it */
+	KSET_EI_CLAIMS6,
 	KSET_COUNT,
 };
 
