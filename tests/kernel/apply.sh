@@ -199,6 +199,6 @@ on router nft list table ip other >"$NGW_TMP/other.after"
 check_same "the other table was never touched" "$NGW_TMP/other.before" "$NGW_TMP/other.after"
 check_output "the other table still forwards after down" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 8081
-check_fails "natgw's forward is gone" probe client connect tcp 203.0.113.5 443 --timeout 1000
+check_fails "natgw's forward is gone" 1 probe client connect tcp 203.0.113.5 443 --timeout 1000
 
 finish

@@ -95,9 +95,9 @@ esac
 check "the kernel holds one of the two forwards ($held)" test "$other" != none
 natgw show >"$NGW_TMP/show.out" 2>&1
 check_output "natgw show lists it" "^$held " cat "$NGW_TMP/show.out"
-check_fails "(and not the other)" grep -q "^$other " "$NGW_TMP/show.out"
+check_fails "(and not the other)" 1 grep -q "^$other " "$NGW_TMP/show.out"
 check_output "(one apply says new table, the other changed it)" 'new table' cat "$NGW_TMP/sx.out" "$NGW_TMP/sy.out"
-check_fails "(not both)" sh -c "grep -q 'new table' '$NGW_TMP/sx.out' && grep -q 'new table' '$NGW_TMP/sy.out'"
+check_fails "(not both)" 1 sh -c "grep -q 'new table' '$NGW_TMP/sx.out' && grep -q 'new table' '$NGW_TMP/sy.out'"
 
 # Another program commits to nftables all the time (its own table): every
 # apply of natgw either applies its file whole (exit 0) or says nothing was

@@ -35,8 +35,8 @@ said() { cp "$NGW_TMP/check.out" "$NGW_TMP/said"; check_output "$1" "$2" cat "$N
 check_output "apply --confirm onto no table" 'within 2 s' natgw apply --confirm 2 "$NGW_TMP/a.yaml"
 check "a timer process runs" timer_running
 sleep 2.5
-check_fails "after 2 s without confirm there is no table again" on router nft list table inet natgw
-check_fails "and no timer" timer_running
+check_fails "after 2 s without confirm there is no table again" 1 on router nft list table inet natgw
+check_fails "and no timer" 1 timer_running
 
 check "apply" natgw apply "$NGW_TMP/a.yaml"
 check_output "without a daemon, natgw reload applies directly" \
@@ -50,7 +50,7 @@ check_output "the apply from the dying terminal went through" 'applied \+0 -0 ~1
 	cat "$NGW_TMP/term.out"
 check_output "its change is in the kernel" 'second +forward +[0-9]+ +[0-9]+ B +tcp 2223' natgw show
 check "its timer outlived the terminal" timer_running
-check_fails "another apply is refused while it waits" natgw apply "$NGW_TMP/a.yaml"
+check_fails "another apply is refused while it waits" 3 natgw apply "$NGW_TMP/a.yaml"
 said "(saying why)" 'waiting for `natgw confirm`'
 sleep 2.5
 listing >"$NGW_TMP/rolled-back.nft"
@@ -60,7 +60,7 @@ check_output "rolled back" 'second +forward +[0-9]+ +[0-9]+ B +tcp 2222' natgw s
 canonical() { awk 'BEGIN{RS="\n\n"} {print}' "$1" | sort; }
 check_same "the previous table is back (its blocks compared in order of name)" \
 	<(canonical "$NGW_TMP/a.nft") <(canonical "$NGW_TMP/rolled-back.nft")
-check_fails "too late to confirm" natgw confirm
+check_fails "too late to confirm" 3 natgw confirm
 said "(saying so)" 'no apply of table inet natgw is waiting'
 
 # --- an added forward rolled back: the listing is byte for byte the same
@@ -73,14 +73,14 @@ check_same "after its rollback the listing is byte-identical" "$NGW_TMP/a.nft" "
 # --- confirmed
 check "apply --confirm 2" natgw apply --confirm 2 "$NGW_TMP/b.yaml"
 check_output "natgw confirm" '^natgw: confirmed' natgw confirm
-check_fails "the timer is gone at once" timer_running
+check_fails "the timer is gone at once" 1 timer_running
 sleep 2.5
 check_output "the change stays" 'second +forward +[0-9]+ +[0-9]+ B +tcp 2223' natgw show
 check_output "--json tells the seconds" '"confirm":0' natgw apply --json "$NGW_TMP/b.yaml"
 
 # --- a table natgw has no record of: --confirm cannot promise a rollback
 rm -f "$NATGW_RUN_DIR"/applied-*
-check_fails "--confirm without a record of the table refuses" natgw apply --confirm 5 "$NGW_TMP/a.yaml"
+check_fails "--confirm without a record of the table refuses" 3 natgw apply --confirm 5 "$NGW_TMP/a.yaml"
 said "(saying why and that nothing was applied)" 'nothing was applied'
 check_output "nothing was applied" 'second +forward +[0-9]+ +[0-9]+ B +tcp 2223' natgw show
 

@@ -150,12 +150,12 @@ $TRY")"
 check_output "(f) apply --confirm goes through the daemon" \
 	'run `natgw confirm` within 2 s' natgw apply --confirm 2 "$NGW_TMP/try.yaml"
 check_output "(f) the new forward is in" '^try +forward' natgw show
-check_fails "(f) another apply waits for the confirm" natgw apply "$NGW_TMP/try.yaml"
+check_fails "(f) another apply waits for the confirm" 3 natgw apply "$NGW_TMP/try.yaml"
 check "(f) rolled back after 2 s" wait_log '^natgw: no natgw confirm within 2 s: rollback: applied \+0 -1 ~0'
 listing >"$NGW_TMP/after-f.nft"
 check_same "(f) the previous table is back, byte for byte" \
 	"$NGW_TMP/before-f.nft" "$NGW_TMP/after-f.nft"
-check_fails "(f) too late to confirm" natgw confirm
+check_fails "(f) too late to confirm" 3 natgw confirm
 
 # (g) apply --confirm, confirmed: it stays
 check "(g) apply --confirm 2" natgw apply --confirm 2 "$NGW_TMP/try.yaml"
@@ -195,7 +195,7 @@ cat "$NGW_TMP/churn.summary"
 # through the daemon is refused with its diagnostics, as without it.
 check_output "natgw reload: the daemon's answer" '^natgw: (no changes|applied) ' natgw reload
 check "(the daemon did it)" wait_log '^natgw: reload \(natgw reload\): '
-check_fails "natgw down is refused while the daemon runs" natgw down -c "$C"
+check_fails "natgw down is refused while the daemon runs" 3 natgw down -c "$C"
 said() { cp "$NGW_TMP/check.out" "$NGW_TMP/said"; check_output "$1" "$2" cat "$NGW_TMP/said"; }
 said "(saying why)" 'natgw run is serving .* stop it first'
 check_output "(and the table stays)" '0x4e[0-9a-f]{6} counter comment "web"' rule_counters
@@ -209,7 +209,7 @@ check_output "with its diagnostic" "^$NGW_TMP/bad.yaml:10:11: error: forward \"b
 put "$NGW_TMP/other.yaml" "version: 1
 gateway:
   table: other"
-check_fails "a file naming another table is refused by the daemon" natgw apply "$NGW_TMP/other.yaml"
+check_fails "a file naming another table is refused by the daemon" 3 natgw apply "$NGW_TMP/other.yaml"
 said "(saying which it manages)" 'natgw run manages table inet natgw'
 
 # The control socket: root only, and malformed messages are refused.
@@ -279,7 +279,7 @@ wait "$DPID"
 check "SIGTERM ends it with status 0" test $? -eq 0
 check "it logged why" wait_log '^natgw: stopping on Terminated; table inet natgw stays in the kernel$'
 check_output "the table stays" '0x4e[0-9a-f]{6} counter comment "web"' rule_counters
-check_fails "its socket is gone" test -e "$SOCK"
+check_fails "its socket is gone" 1 test -e "$SOCK"
 check_output "a connection works without the daemon" 'peer=203.0.113.100' \
 	on client "$NGW_PROBE" connect tcp 203.0.113.5 443
 check_output "show works without the daemon" '^web +forward' natgw show

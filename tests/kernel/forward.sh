@@ -79,11 +79,11 @@ check_output "range onto one port: 10005 reaches 8080" "$S:8080\$" \
 	probe client connect tcp 203.0.113.5 10005
 check_output "range onto one port: 10009 reaches 8080" "$S:8080\$" \
 	probe client connect tcp 203.0.113.5 10009
-check_fails "range onto one port: 10010 is outside it" \
+check_fails "range onto one port: 10010 is outside it" 1 \
 	probe client connect tcp 203.0.113.5 10010 --timeout 1000
 check_output "from: the allowed source connects" "$S:22\$" \
 	probe client connect tcp 203.0.113.5 2222 --from 203.0.113.100
-check_fails "from: another source does not" \
+check_fails "from: another source does not" 1 \
 	probe client connect tcp 203.0.113.5 2222 --from 203.0.113.101 --timeout 1000
 check_output "from: a source inside an allowed prefix connects" \
 	'peer=198\.51\.100\.7:[0-9]+ local=192\.0\.2\.10:22$' \
@@ -91,17 +91,17 @@ check_output "from: a source inside an allowed prefix connects" \
 on client ip -6 addr add 2001:db8:ff::101/64 dev c0 nodad	# a source admin6 refuses
 check_output "from, IPv6: the allowed source connects" 'local=\[2001:db8:1::10\]:8443$' \
 	probe client connect tcp 2001:db8:ff::5 2224 --from 2001:db8:ff::100
-check_fails "from, IPv6: another source does not" \
+check_fails "from, IPv6: another source does not" 1 \
 	probe client connect tcp 2001:db8:ff::5 2224 --from 2001:db8:ff::101 --timeout 1000
 check_output "nft: the allowed prefixes are (mark . prefix) ranges" \
 	'0x4e[0-9a-f]{6} \. 198\.51\.100\.0/24 comment "admin"' on router nft list set inet natgw source4
 check_output "nft: IPv6 too" '0x4e[0-9a-f]{6} \. 2001:db8:aa::/48 comment "admin6"' \
 	on router nft list set inet natgw source6
-check_fails "in: traffic on another interface is not forwarded" \
+check_fails "in: traffic on another interface is not forwarded" 1 \
 	probe client connect tcp 203.0.113.5 3000 --timeout 1000
 check_output "address: the named external address forwards" "$S:4000\$" \
 	probe client connect tcp 203.0.113.5 4000
-check_fails "address: another address of the router does not" \
+check_fails "address: another address of the router does not" 1 \
 	probe client connect tcp 203.0.113.6 4000 --timeout 1000
 check_output "any local address: the second address forwards too" "$S:8443\$" \
 	probe client connect tcp 203.0.113.6 443

@@ -84,16 +84,16 @@ Y=${NGW_PIDS[-1]}
 sleep 0.5
 check_output "masquerade: R1 sees 203.0.113.5:41000" \
 	'^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:41000 ' cat "$NGW_TMP/y.out"
-check_fails "masquerade: R3 does not reach the internal socket" \
+check_fails "masquerade: R3 does not reach the internal socket" 1 \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 41000 --from 198.51.100.7 --timeout 700
 wait "$Y"
 
 # idle: X has sent nothing for longer than idle_timeout (4 s)
 sleep 4.5
-check_fails "after the idle timeout R3 no longer gets through" \
+check_fails "after the idle timeout R3 no longer gets through" 1 \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 40000 --from 198.51.100.7 --timeout 700
 for map in ei_snat4 ei_dnat4 ei_mark4; do
-	check_fails "and $map holds nothing of it" sh -c \
+	check_fails "and $map holds nothing of it" 1 sh -c \
 		"ip netns exec $(ns_name router) nft list map inet natgw $map | grep -q '40000'"
 done
 
@@ -132,7 +132,7 @@ bg server "$NGW_PROBE" udppeer udp 192.0.2.11 45000 --to 203.0.113.101:7000 --ev
 sleep 1.3
 check_output "X2 gets through" '^from 203\.0\.113\.101:7000: peer=203\.0\.113\.5:[0-9]+ ' \
 	cat "$NGW_TMP/x2.out"
-check_fails "but never as X1's external socket" \
+check_fails "but never as X1's external socket" 1 \
 	grep -q '^from 203\.0\.113\.101:7000: peer=203\.0\.113\.5:45000 ' "$NGW_TMP/x2.out"
 moved=$(on router nft list map inet natgw ei_snat4 |
 	sed -n 's/.*192\.0\.2\.11 \. 45000 [^:]*: 203\.0\.113\.5 \. \([0-9]*\).*/\1/p')
@@ -155,10 +155,10 @@ check_output "the cap is logged" 'console": 192\.0\.2\.10 has reached max_per_ho
 	cat "$NGW_TMP/daemon.log"
 check_output "the socket over the cap still gets out (as ordinary snat)" \
 	'^from 203\.0\.113\.100:7000: peer=203\.0\.113\.5:' cat "$NGW_TMP/over.out"
-check_fails "but has no mapping" sh -c \
+check_fails "but has no mapping" 1 sh -c \
 	"ip netns exec $(ns_name router) nft list map inet natgw ei_snat4 | grep -q '192\.0\.2\.10 \. 46000 '"
 check_output "(it is in ei_capped4)" '192\.0\.2\.10 \. 46000' on router nft list set inet natgw ei_capped4
-check_fails "so R3 does not reach it" \
+check_fails "so R3 does not reach it" 1 \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 46000 --from 198.51.100.7 --timeout 700
 check_output "another host is not limited by it" '192\.0\.2\.11 \. 45000 ' \
 	on router nft list map inet natgw ei_snat4
@@ -180,9 +180,9 @@ check_output "while X keeps sending, its mapping outlives the idle timeout" \
 sed '/name: console/,/max_per_host/d' "$NGW_TMP/natgw.yaml" >"$NGW_TMP/no-console.yaml"
 check_output "removing the rule withdraws its mappings" 'applied \+0 -1 ~0 in .* flushed [1-9]' \
 	natgw apply "$NGW_TMP/no-console.yaml"
-check_fails "nothing of them stays in the kernel" sh -c \
+check_fails "nothing of them stays in the kernel" 1 sh -c \
 	"ip netns exec $(ns_name router) nft list map inet natgw ei_dnat4 | grep -q '40002'"
-check_fails "and R3 is refused at once" \
+check_fails "and R3 is refused at once" 1 \
 	on client "$NGW_PROBE" connect udp 203.0.113.5 40002 --from 198.51.100.7 --timeout 700
 
 finish

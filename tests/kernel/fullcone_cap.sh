@@ -322,10 +322,10 @@ sleep 1	# what the last sockets' events lead to
 # window PATTERN: the lines matching PATTERN the daemon logged from the
 # start of the measurement
 window() { tail -n "+$FROM" "$BIGLOG" | grep -E -- "$1"; }
-check_fails "30,000 forwards: the daemon never took its own writes for another program's" \
+check_fails "30,000 forwards: the daemon never took its own writes for another program's" 1 \
 	window 'changed by another program'
-check_fails "30,000 forwards: and never checked the whole table" window 'checking table inet'
-check_fails "30,000 forwards: and never restored it" window 'another program changed table'
+check_fails "30,000 forwards: and never checked the whole table" 1 window 'checking table inet'
+check_fails "30,000 forwards: and never restored it" 1 window 'another program changed table'
 
 # ---- 5, full maps ---------------------------------------------------------------------
 # fill_map MAP: as many elements as the map's size (65535 without one), in

@@ -115,7 +115,7 @@ listing() {
 	want=$(ct_view in -f "$fam" -p udp --dst-nat --orig-src "$r3" --orig-port-src "$r3port")
 	same "$fam: conntrack's view of R3's inbound connection (remote external internal)" \
 		"$sr3 $se $sx" "$want"
-	check_fails "$fam: (conntrack did not rewrite its source)" \
+	check_fails "$fam: (conntrack did not rewrite its source)" 1 \
 		sh -c "ip netns exec $(ns_name router) conntrack -L -f $fam -p udp --src-nat \
 			--orig-src $r3 --orig-port-src $r3port 2>/dev/null | grep ."
 	same "$fam: natgw mappings --json lists R3's inbound connection as conntrack has it" \
@@ -196,7 +196,7 @@ same "--watch reports it as conntrack has it" "new snat console $want" \
 same "the daemon's table (from the event) has it as conntrack has it" "snat console $want" \
 	"$(natgw_view 198.51.100.7:50008 --cached)"
 check "the daemon is still running" kill -0 "$DPID"
-check_fails "and logged nothing about the inbound connections" \
+check_fails "and logged nothing about the inbound connections" 1 \
 	grep -Eq 'collision|both got external|max_per_host' "$NGW_TMP/daemon.log"
 kill "$DPID"
 wait "$DPID" 2>/dev/null

@@ -44,9 +44,9 @@ check_output "hairpin from a LAN client (IPv6)" \
 check_output "the same forward from outside keeps the client's address" \
 	'^peer=203\.0\.113\.100:[0-9]+ local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 443
-check_fails "the router's own LAN address is not an external address" \
+check_fails "the router's own LAN address is not an external address" 1 \
 	probe lanhost connect tcp 192.0.2.1 443 --timeout 1000
-check_fails "hairpin: false keeps LAN clients out" \
+check_fails "hairpin: false keeps LAN clients out" 1 \
 	probe lanhost connect tcp 203.0.113.5 9000 --timeout 1000
 check_output "... but not outside clients" 'local=192\.0\.2\.10:9000$' \
 	probe client connect tcp 203.0.113.5 9000
@@ -63,7 +63,7 @@ check_output "a new WAN address forwards without an apply" \
 check_output "hairpin to the new WAN address without an apply" \
 	'^peer=192\.0\.2\.1:[0-9]+ local=192\.0\.2\.10:8443$' \
 	probe lanhost connect tcp 203.0.113.77 443
-check_fails "the old address is no longer the router's" \
+check_fails "the old address is no longer the router's" 1 \
 	probe lanhost connect tcp 203.0.113.5 443 --timeout 1000
 check_output "conntrack: the hairpin connection was masqueraded to the router" \
 	'src=192\.0\.2\.20 dst=203\.0\.113\.77 .* src=192\.0\.2\.10 dst=192\.0\.2\.1 ' \

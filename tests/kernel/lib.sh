@@ -165,15 +165,18 @@ check() {
 	fi
 }
 
-# check_fails WHAT COMMAND...: COMMAND must fail
+# check_fails WHAT STATUS COMMAND...: COMMAND must fail with exactly STATUS
+# (a usage error of a tool, or a crash, is not the refusal a test expects)
 check_fails() {
-	local what=$1
-	shift
-	if "$@" >"$NGW_TMP/check.out" 2>&1; then
-		failed "$what (it succeeded)"
-		sed 's/^/  | /' "$NGW_TMP/check.out" >&2
-	else
+	local what=$1 want=$2 rc
+	shift 2
+	"$@" >"$NGW_TMP/check.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$want" ] && [ "$want" -ne 0 ]; then
 		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$what (exit status $rc, expected $want)"
+		sed 's/^/  | /' "$NGW_TMP/check.out" >&2
 	fi
 }
 

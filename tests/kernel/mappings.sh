@@ -88,7 +88,7 @@ check_output "--rule lan-out --proto tcp" '^2$' \
 	sh -c "ip netns exec $(ns_name router) '$NGW_BIN' mappings --rule lan-out --proto tcp --json | jq length"
 check_output "the table has a header and a row per mapping" '^web +tcp +203\.0\.113\.100:' \
 	natgw mappings
-check_fails "an unknown rule is a usage error" natgw mappings --rule nosuch
+check_fails "an unknown rule is a usage error" 2 natgw mappings --rule nosuch
 
 # flush --rule: that rule's entries go, the others stay (as conntrack says)
 web_mark=$(natgw show --json | jq -r '.[] | select(.rule == "web") | .mark')
@@ -157,7 +157,7 @@ check_output "the flow reached the old target before" 'local=192\.0\.2\.10:5353$
 first_after=$(awk -v t="$applied" '{ sub(/^sent=/, "", $1) } $1 >= t { print; exit }' "$NGW_TMP/stream.out")
 check_output "the first packet after the apply reached the new target" \
 	'local=192\.0\.2\.20:5353$' echo "$first_after"
-check_fails "no packet after the apply reached the old target" \
+check_fails "no packet after the apply reached the old target" 1 \
 	awk -v t="$applied" '{ sub(/^sent=/, "", $1) } $1 >= t && /local=192\.0\.2\.10:/ { found = 1 }
 		END { exit !found }' "$NGW_TMP/stream.out"
 check_output "the TCP connection of the unchanged rule lived through it" '^held [0-9]+ exchanges$' \

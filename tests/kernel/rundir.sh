@@ -95,7 +95,7 @@ status_is "(a) natgw run does not start" 3 a-run
 check_output "(a) saying why" "^natgw: $OWNED belongs to uid 65534, not root$WHY" out a-run
 ruleset >"$NGW_TMP/after-a.nft"
 check_same "(a) the router's ruleset is unchanged" "$NGW_TMP/before-a.nft" "$NGW_TMP/after-a.nft"
-check_fails "(a) there is no natgw table" on router nft list table inet natgw
+check_fails "(a) there is no natgw table" 1 on router nft list table inet natgw
 check "(a) nothing was written into the directory" empty_dir "$OWNED"
 # through a link to it, and below it: the real path is what counts
 ln -s "$OWNED" "$NGW_TMP/link"
@@ -107,7 +107,7 @@ chown root:root "$OWNED/sub" 2>/dev/null || true
 ngw a-sub "$OWNED/sub" apply "$NGW_TMP/one.yaml"
 status_is "(a) a directory under it is refused" 3 a-sub
 check_output "(a) naming it" "^natgw: $OWNED belongs to uid 65534" out a-sub
-check_fails "(a) still no natgw table" on router nft list table inet natgw
+check_fails "(a) still no natgw table" 1 on router nft list table inet natgw
 no_table
 
 # ---- (b) writable by others ------------------------------------------------------
@@ -122,7 +122,7 @@ check_output "(b) saying why" "^natgw: $OPEN is writable by everyone \(mode 0777
 ngw b-run "$OPEN" run -c "$NGW_TMP/one.yaml"
 status_is "(b) natgw run does not start" 3 b-run
 check_output "(b) saying why" "^natgw: $OPEN is writable by everyone \(mode 0777\)$WHY" out b-run
-check_fails "(b) there is no natgw table" on router nft list table inet natgw
+check_fails "(b) there is no natgw table" 1 on router nft list table inet natgw
 mkdir "$OPEN/run" && chmod 0755 "$OPEN/run"
 ngw b-under "$OPEN/run" apply "$NGW_TMP/one.yaml"
 status_is "(b) a root 0755 directory in a world-writable one (not sticky) is refused" 3 b-under
@@ -132,7 +132,7 @@ mkdir "$GROUP" && chown root:65534 "$GROUP" && chmod 0775 "$GROUP"
 ngw b-group "$GROUP" apply "$NGW_TMP/one.yaml"
 status_is "(b) a directory its group may write is refused" 3 b-group
 check_output "(b) saying why" "^natgw: $GROUP is writable by .*$WHY" out b-group
-check_fails "(b) still no natgw table" on router nft list table inet natgw
+check_fails "(b) still no natgw table" 1 on router nft list table inet natgw
 no_table
 
 # ---- (c) links at the record's and a temporary file's name -------------------
@@ -144,7 +144,7 @@ as_nobody ln -s "$VICTIM" "$OWNED/$REC.12345.cafe.tmp"
 ngw1 c-owned "$OWNED" apply "$NGW_TMP/one.yaml"
 status_is "(c) apply refuses the user's directory with its links" 3 c-owned
 check "(c) the file the links lead to is untouched" precious
-check_fails "(c) nothing was applied" on router nft list table inet natgw
+check_fails "(c) nothing was applied" 1 on router nft list table inet natgw
 no_table
 echo precious >"$VICTIM"	# (whatever happened to it above)
 TRUSTED=$NGW_TMP/trusted
@@ -155,7 +155,7 @@ ngw1 c-trusted "$TRUSTED" apply "$NGW_TMP/one.yaml"
 status_is "(c) apply in a root 0755 directory with links at those names" 0 c-trusted
 check "(c) the file they led to is untouched" precious
 check "(c) the record replaced the link" test -f "$TRUSTED/$REC" -a ! -L "$TRUSTED/$REC"
-check_fails "(c) the link at a temporary file's name is gone" test -L "$TRUSTED/$REC.1.tmp"
+check_fails "(c) the link at a temporary file's name is gone" 1 test -L "$TRUSTED/$REC.1.tmp"
 check_output "(c) the forward is in the kernel" '^web$' names
 ngw c-plan "$TRUSTED" plan "$NGW_TMP/one.yaml"
 status_is "(c) plan" 0 c-plan
@@ -263,7 +263,7 @@ status_is "(f) natgw show" 0 f-show
 check_output "(f) lists the rules" '^ssh +forward' out f-show
 check_output "(f) answered by the daemon" '^natgw: control socket: show \(pid [0-9]+\)$' cat "$LOG"
 check "(f) its socket replaced the link" test -S "$DANGLE/natgw-$INO.sock" -a ! -L "$DANGLE/natgw-$INO.sock"
-check_fails "(f) nothing was made where the link led" test -e "$NGW_TMP/nowhere"
+check_fails "(f) nothing was made where the link led" 1 test -e "$NGW_TMP/nowhere"
 kill -TERM "$DPID"
 wait "$DPID"
 check "(f) it stops on SIGTERM" test $? -eq 0
@@ -307,7 +307,7 @@ check_output "(h) saying why" "^natgw: $L/run is a link of uid 65534, not root's
 # a directory to be made inside the user's: not made
 ngw h-mkdir "$H/sub" apply "$NGW_TMP/one.yaml"
 status_is "(h) a runtime directory to be made in the user's directory is refused" 3 h-mkdir
-check_fails "(h) and not made" test -e "$H/sub"
+check_fails "(h) and not made" 1 test -e "$H/sub"
 ruleset >"$NGW_TMP/after-h.nft"
 check_same "(h) (nothing reached the kernel)" "$NGW_TMP/before-h.nft" "$NGW_TMP/after-h.nft"
 
@@ -387,7 +387,7 @@ ngw g-apply "$RUN" apply "$NGW_TMP/one.yaml"
 status_is "(g) apply" 0 g-apply
 for f in "$REC.99999.deadbeef.tmp" applied-natgw-1234.yaml lock-natgw-1234 \
 	applied-natgw-1234.yaml.4242.beef.tmp confirm-natgw-1234.sock natgw-1234.sock; do
-	check_fails "(g) $f is gone" test -e "$RUN/$f"
+	check_fails "(g) $f is gone" 1 test -e "$RUN/$f"
 done
 check "(g) this namespace's record is there" test -f "$RUN/$REC"
 check "(g) a namespace kept only by an open descriptor keeps its record" \
@@ -432,7 +432,7 @@ check "(g) (a killed apply's temporary file is there)" compgen -G "$RUN/$REC.*.t
 # (removing 100,000 forwards takes the kernel a while)
 LIMIT=60 ngw g-small "$RUN" apply "$NGW_TMP/small.yaml"
 status_is "(g) after them, apply of 5 forwards" 0 g-small
-check_fails "(g) leaves no temporary file" compgen -G "$RUN/*.tmp"
+check_fails "(g) leaves no temporary file" 1 compgen -G "$RUN/*.tmp"
 ngw g-plan "$RUN" plan "$NGW_TMP/small.yaml"
 status_is "(g) plan" 0 g-plan
 check_output "(g) finds nothing to change" '^natgw: no changes \(5 rules in table inet natgw\)$' out g-plan
