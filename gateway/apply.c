@@ -9,6 +9,7 @@
 #include "applied.h"
 #include "apply.h"
 #include "ei.h"
+#include "ei_settle.h"
 #include "flush.h"
 #include "nftev.h"
 #include "remark.h"
@@ -97,6 +98,31 @@ static void flush_changed(struct apply_run *a)
 			"mappings of changed rules failed: %s\n", strerror(-r));
 	a->flushed += withdrawn;
 	free(marks);
+}
+
+/* The full-cone maps after the transaction (ei_settle.h): back from
+ * conntrack when the table was made anew, and off the ports forwards now
+ * take. The ruleset is applied either way: a failure is a warning. */
+static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
+{
+	bool any = false;
+	for (size_t i = 0; i < rs->n_snats; i++)
+		any |= rs->snats[i].endpoint_independent;
+	if (!any)
+		return;
+	if (a->s.plan.create || a->s.plan.rebuild) {
+		struct ei_restored got;
+		int r = ei_restore(&a->s.nl, a->s.m.table, rs, &a->s.m, &got);
+		if (r < 0)
+			fprintf(stderr, "natgw: warning: applied, but writing the full-cone mappings "
+				"back from conntrack failed: %s; they come back with their next "
+				"datagram\n", strerror(-r));
+		a->restored = got.mappings;
+	}
+	int r = ei_yield_to_forwards(&a->s.nl, a->s.m.table, rs, &a->yielded);
+	if (r < 0)
+		fprintf(stderr, "natgw: warning: applied, but moving full-cone mappings off "
+			"forwarded ports failed: %s\n", strerror(-r));
 }
 
 /* Rules whose mark moved (mark.h) take their live connections along. */
@@ -271,6 +297,8 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 	applied_draft_start(&draft, rs);
 	if (a->status == EXIT_OK && changes && rs->gateway.flush_on_change)
 		flush_changed(a);
+	if (a->status == EXIT_OK && changes)
+		settle_full_cone(a, rs);
 	if (a->status == EXIT_OK && a->s.plan.n_remark)
 		remark_moved(a);
 	a->ms = session_now_ms() - start;
@@ -358,7 +386,15 @@ void apply_summary(const struct apply_run *a, char *buf, size_t size)
 		snprintf(remarked, sizeof(remarked), ", %zu rule%s ct mark moved (%zu live "
 			 "mapping%s followed)", p->n_remark, p->n_remark == 1 ? "'s" : "s'",
 			 a->remarked, a->remarked == 1 ? "" : "s");
-	snprintf(buf, size, "applied +%zu -%zu ~%zu in %.1f ms%s%s%s", p->n_add, p->n_remove,
-		 p->n_modify, a->ms, flushed, remarked,
+	char cone[128] = "";
+	int len = 0;
+	if (a->restored)
+		len = snprintf(cone, sizeof(cone), ", %zu full-cone mapping%s back from conntrack",
+			       a->restored, a->restored == 1 ? "" : "s");
+	if (a->yielded && len >= 0 && (size_t)len < sizeof(cone))
+		snprintf(cone + len, sizeof(cone) - (size_t)len, ", %zu full-cone mapping%s gave "
+			 "way to forwards", a->yielded, a->yielded == 1 ? "" : "s");
+	snprintf(buf, size, "applied +%zu -%zu ~%zu in %.1f ms%s%s%s%s", p->n_add, p->n_remove,
+		 p->n_modify, a->ms, flushed, remarked, cone,
 		 p->create ? ", new table" : p->rebuild ? ", table rebuilt" : "");
 }

@@ -30,6 +30,8 @@ struct apply_run {
 	int flush_err;			/* positive errno of the first that failed
 					 * (or of reading conntrack); 0. The ruleset
 					 * is applied all the same: status stays OK */
+	size_t restored;		/* full-cone mappings written back after a rebuild */
+	size_t yielded;			/* full-cone mappings deleted for a forward's port */
 	size_t remarked;		/* connections and mappings re-marked */
 	size_t remark_left;		/* ... and the entries the kernel refused */
 	int remark_err;			/* positive errno of the first failure, or 0 */

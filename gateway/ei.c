@@ -175,6 +175,16 @@ size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX])
 	return alen + 4;
 }
 
+/* ei_local_ports' key: the port in network order, padded to 4 bytes. */
+static size_t port_key(uint16_t port, uint8_t key[EI_KEY_MAX])
+{
+	uint16_t be = htons(port);
+
+	memset(key, 0, EI_KEY_MAX);
+	memcpy(key, &be, 2);
+	return 4;
+}
+
 /* ei_full's key: the rule's mark (host order), then the address. */
 static size_t host_key(uint32_t mark, const struct ngw_addr *a, uint8_t key[EI_KEY_MAX])
 {
@@ -335,7 +345,8 @@ int ei_write(struct nl *nl, const char *table, const struct ei_write *w, size_t 
 	for (size_t i = 0; i < n; i++) {
 		uint8_t key[EI_KEY_MAX], data[EI_KEY_MAX];
 		size_t klen = w[i].host_mark ? host_key(*w[i].host_mark, &w[i].key->addr, key)
-					     : ei_key(w[i].key, key), dlen = 0;
+			      : w[i].port_only ? port_key(w[i].key->port, key)
+			      : ei_key(w[i].key, key), dlen = 0;
 		if (w[i].data_is_mark) {
 			memcpy(data, w[i].data, 4);
 			dlen = 4;

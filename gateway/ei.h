@@ -34,6 +34,7 @@ struct ei_write {
 	bool data_is_mark;
 	unsigned timeout;		/* seconds for an added one; 0: ei_write()'s */
 	const uint32_t *host_mark;	/* the key is (*host_mark . address): ei_full */
+	bool port_only;			/* the key is the port alone: ei_local_ports */
 };
 
 /* A (rule mark . host address) element of ei_full4 and ei_full6. */

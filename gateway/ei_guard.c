@@ -13,6 +13,7 @@
 #include "ei_guard.h"
 #include "grow.h"
 #include "layout.h"
+#include "local_ports.h"
 
 #define SOON_MS 50		/* a new mapping: count again this soon (events come in bursts) */
 #define EVERY_MS 5000		/* and this often anyway: mappings idle out without an event */
@@ -52,6 +53,9 @@ struct ei_guard {
 	size_t n_logged, cap_logged;
 	double due, next_count, next_unmapped;
 	bool counted_once;		/* since the rules were set */
+	uint16_t *ports;		/* in ei_local_ports, as last written */
+	size_t n_ports;
+	bool ports_written;
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 };
@@ -96,6 +100,7 @@ void ei_guard_free(struct ei_guard *g)
 	free(g->rules);
 	free(g->known);
 	free(g->logged);
+	free(g->ports);
 	free(g);
 }
 
@@ -140,6 +145,7 @@ void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const stru
 	free(old);
 	g->n_known = 0;
 	g->counted_once = false;
+	g->ports_written = false;	/* a new table has none */
 	g->due = g->n_rules ? now_ms() : 0;	/* the limits may have changed */
 	g->next_unmapped = g->n_rules ? now_ms() : 0;
 }
@@ -465,6 +471,50 @@ out:
 	free(rules);
 }
 
+/* ---- the router's own ports ------------------------------------------------- */
+
+static bool has_port(const uint16_t *v, size_t n, uint16_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return true;
+	return false;
+}
+
+/* ei_local_ports follows the router's unconnected UDP sockets, so no
+ * mapping is given a port a service of the router takes datagrams on. */
+static void sync_local_ports(struct ei_guard *g)
+{
+	uint16_t *now = NULL;
+	size_t n = 0;
+	int r = local_udp_ports(&now, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (g->ports_written && has_port(g->ports, g->n_ports, now[i]))
+			continue;
+		struct xlat_socket s = { .port = now[i] };
+		struct ei_write w = { .set = KSET_EI_LOCAL_PORTS, .add = true, .key = &s,
+				      .port_only = true };
+		r = write_ok(g, &w, 1);
+	}
+	for (size_t i = 0; r == 0 && g->ports_written && i < g->n_ports; i++) {
+		if (has_port(now, n, g->ports[i]))
+			continue;
+		struct xlat_socket s = { .port = g->ports[i] };
+		struct ei_write w = { .set = KSET_EI_LOCAL_PORTS, .key = &s, .port_only = true };
+		r = write_ok(g, &w, 1);
+	}
+	if (r < 0) {
+		say(g, "keeping the router's own UDP ports off mappings: %s", strerror(-r));
+		free(now);
+		return;
+	}
+	free(g->ports);
+	g->ports = now;
+	g->n_ports = n;
+	g->ports_written = true;
+}
+
 /* ---- full maps -------------------------------------------------------------- */
 
 struct unmapped_look {
@@ -513,6 +563,7 @@ void ei_guard_run(struct ei_guard *g, double now)
 	if ((g->due && g->due <= now) || g->next_count <= now) {
 		g->due = 0;
 		g->next_count = now + EVERY_MS;
+		sync_local_ports(g);
 		recount(g, now);
 	}
 	if (g->next_unmapped <= now) {

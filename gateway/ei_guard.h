@@ -8,6 +8,9 @@
  *    next sockets go out as ordinary snat), takes them out when mappings
  *    idle out, and takes away the mappings past the limit, if any slipped
  *    through (the newest first).
+ *  - the router's own UDP ports (ei_local_ports), from its unconnected
+ *    sockets every few seconds: no mapping takes one (the data path keeps
+ *    datagrams a local socket takes from mappings by itself);
  *  - full maps: the kernel counts, per rule, the sockets that got no
  *    mapping because the ei_ maps were full (ei_unmapped); the daemon says
  *    so, at most once a minute per rule.

@@ -46,7 +46,10 @@ enum kop_kind {
 	KOP_EI_IN,		/* SHAPE [!=] @SET (SHAPE: enum ei_shape) */
 	KOP_EI_ADD,		/* add @SET { SHAPE timeout VALs }, "update" with
 				 * update set; with count N: "ct count over N"
-				 * and no timeout */
+				 * and no timeout (look at such a set once per
+				 * packet: a second look counts it again) */
+	KOP_CT_DNAT,		/* ct status dnat */
+	KOP_SOCKET,		/* socket transparent VAL (a local socket takes the packet) */
 	KOP_DROP,		/* drop */
 	KOP_RETURN,		/* return */
 };
@@ -61,6 +64,9 @@ enum ei_shape {
 	EIS_FWD_IN,		/* oifname . meta nfproto . meta l4proto . ct reply proto-dst */
 	EIS_FWD_ADDR,		/* ct reply ip daddr . meta l4proto . ct reply proto-dst */
 	EIS_FWD_IN_ADDR,	/* oifname . ct reply ip daddr . meta l4proto . ct reply proto-dst */
+	EIS_E_IN,		/* ct original ip daddr . ct original proto-dst: the E a
+				 * remote's connection to a mapping was sent to */
+	EIS_E_PORT,		/* ct reply proto-dst */
 };
 
 struct kop {
@@ -78,7 +84,7 @@ struct kop {
 	enum ngw_snat_mode mode;	/* MASQ, SNAT */
 	enum ei_shape shape;		/* EI_IN, EI_ADD */
 	bool update;			/* EI_ADD */
-	bool neg;			/* EI_IN: "!= @SET" */
+	bool neg;			/* EI_IN, IIF_LAN: "!= @SET" */
 	uint32_t count;			/* EI_ADD */
 };
 

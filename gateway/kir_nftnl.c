@@ -360,6 +360,13 @@ static void ei_shape_load(struct nftnl_rule *r, enum ei_shape shape, bool v4)
 		meta_load(r, NFT_META_OIFNAME, reg32(0));
 		off = 16;
 		break;
+	case EIS_E_IN:
+		ct_load_dir(r, v4 ? NFT_CT_DST_IP : NFT_CT_DST_IP6, IP_CT_DIR_ORIGINAL, reg32(0));
+		ct_load_dir(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, port_reg(v4, 0));
+		return;
+	case EIS_E_PORT:
+		ct_load_dir(r, NFT_CT_PROTO_DST, IP_CT_DIR_REPLY, reg32(0));
+		return;
 	case EIS_FWD_ANY:
 	case EIS_FWD_ADDR:
 		break;
@@ -433,10 +440,15 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 		cmp(r, NFT_CMP_EQ, &port, 2);
 		break;
 	}
-	case KOP_IIF_LAN:
+	case KOP_IIF_LAN: {
 		meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
-		lookup(r, KSET_LAN, NFT_REG_1, -1);
+		struct nftnl_expr *e = expr(r, "lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[KSET_LAN].name);
+		if (o->neg)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		break;
+	}
 	case KOP_MARK_EQ:
 	case KOP_MARK_NEQ:
 		ct_mark_masked(r, o->mask);
@@ -578,6 +590,21 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 	case KOP_EI_ADD:
 		ei_add(r, o);
 		break;
+	case KOP_CT_DNAT: {
+		struct nftnl_expr *e = expr(r, "ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		bitwise(r, NFT_REG_1, IPS_DST_NAT, 0);
+		cmp_u32(r, NFT_CMP_NEQ, 0);
+		break;
+	}
+	case KOP_SOCKET: {
+		struct nftnl_expr *e = expr(r, "socket");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_TRANSPARENT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
+		cmp_u8(r, (uint8_t)o->val);
+		break;
+	}
 	case KOP_DROP:
 		verdict(r, NF_DROP);
 		break;

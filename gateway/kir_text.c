@@ -111,6 +111,12 @@ static void ei_shape_text(enum ei_shape shape, uint8_t family, FILE *out)
 	case EIS_FWD_IN_ADDR:
 		fprintf(out, "oifname . ct reply %s daddr . meta l4proto . ct reply proto-dst", ip);
 		break;
+	case EIS_E_IN:
+		fprintf(out, "ct original %s daddr . ct original proto-dst", ip);
+		break;
+	case EIS_E_PORT:
+		fputs("ct reply proto-dst", out);
+		break;
 	}
 }
 
@@ -143,7 +149,7 @@ static void op_text(const struct kop *o, FILE *out)
 		fprintf(out, "%s sport %u", l4_name(o->l4), o->port);
 		break;
 	case KOP_IIF_LAN:
-		fprintf(out, "iifname @%s", kset_defs[KSET_LAN].name);
+		fprintf(out, "iifname %s@%s", o->neg ? "!= " : "", kset_defs[KSET_LAN].name);
 		break;
 	case KOP_MARK_EQ:
 		fprintf(out, "ct mark and 0x%08x == 0x%08x", o->mask, o->val);
@@ -234,6 +240,12 @@ static void op_text(const struct kop *o, FILE *out)
 		else if (o->val)
 			fprintf(out, " timeout %us", o->val);
 		fputs(" }", out);
+		break;
+	case KOP_CT_DNAT:
+		fputs("ct status dnat", out);
+		break;
+	case KOP_SOCKET:
+		fprintf(out, "socket transparent %u", o->val);
 		break;
 	case KOP_DROP:
 		fputs("drop", out);

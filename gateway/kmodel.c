@@ -135,7 +135,7 @@ void km_op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val
 
 /* prerouting: classify a new connection (ct mark = its forward), then
  * translate it; postrouting: hairpin masquerade first; count: per rule. */
-static void fixed_rules_head(struct kmodel *m)
+static void fixed_rules_head(struct kmodel *m, bool any_ei)
 {
 	static const enum kset by_key[] = { KSET_MATCH4_ADDR, KSET_MATCH4_IN_ADDR,
 					    KSET_MATCH6_ADDR, KSET_MATCH6_IN_ADDR };
@@ -165,6 +165,14 @@ static void fixed_rules_head(struct kmodel *m)
 	r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
 	km_op(r, KOP_FIB_NOT_ON_IIF);
 	km_op_set(r, KOP_MARK_MAP, KSET_HAIRPIN6_IN_ADDR, 0);
+	/* a datagram a socket of the router itself takes (a VPN's port) is
+	 * never sent on to an endpoint-independent mapping */
+	for (uint32_t transparent = 0; any_ei && transparent <= 1; transparent++) {
+		r = km_rule(m, KCHAIN_PREROUTING, KRULE_NO_OWNER);
+		km_op(r, KOP_L4PROTO)->l4 = IPPROTO_UDP;
+		km_op(r, KOP_SOCKET)->val = transparent;
+		km_op(r, KOP_RETURN);
+	}
 	/* a connection to the external socket of an endpoint-independent
 	 * mapping: the snat rule that made it (see layout.h) */
 	for (int v6 = 0; v6 <= 1; v6++) {
@@ -635,19 +643,21 @@ int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m)
 		put_ifname(&k, rs->gateway.lan.name[i]);
 		e->key_len = k.len;
 	}
-	fixed_rules_head(m);
+	bool any_ei = false;
+	for (size_t i = 0; i < rs->n_snats; i++)
+		any_ei |= rs->snats[i].endpoint_independent;
+	fixed_rules_head(m, any_ei);
 	n = 0;
 	for (size_t i = 0; i < rs->n_forwards; i++)
 		if (rs->forwards[i].enabled)
 			compile_forward(m, rs, &rs->forwards[i], (uint32_t)n++);
-	bool any_ei = false;
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		uint32_t idx = (uint32_t)n++;
 		compile_snat(m, &rs->snats[i], idx);
-		if (rs->snats[i].endpoint_independent) {
-			km_ei_rule(m, &rs->snats[i], idx);
-			any_ei = true;
-		}
+		if (rs->snats[i].proto != NGW_PROTO_TCP)
+			km_ei_spoof(m, &rs->snats[i], idx);
+		if (rs->snats[i].endpoint_independent)
+			km_ei_rule(m, rs, &rs->snats[i], idx);
 	}
 	if (any_ei)
 		km_ei_plain(m);

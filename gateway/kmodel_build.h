@@ -27,9 +27,13 @@ void km_snat_matches(struct krule *r, const struct ngw_snat *s, const char *out,
 bool km_ei_retries(const struct ngw_snat *s, uint8_t l4);
 
 /* The rules of endpoint-independent rule s (index idx): the mapping's
- * life in ei_refresh, the spoofing guard in ei_spoof, and its element of
+ * life in ei_refresh, its LAN-only guard in ei_spoof, and its element of
  * ei_unmapped. */
-void km_ei_rule(struct kmodel *m, const struct ngw_snat *s, uint32_t idx);
+void km_ei_rule(struct kmodel *m, const struct ngw_ruleset *rs, const struct ngw_snat *s,
+		uint32_t idx);
+
+/* The spoofing guard of snat rule s (every rule that translates UDP). */
+void km_ei_spoof(struct kmodel *m, const struct ngw_snat *s, uint32_t idx);
 
 /* The rules every flow without a mapping goes through (ei_plain), when
  * the ruleset has an endpoint-independent rule. */

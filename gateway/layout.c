@@ -31,10 +31,12 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_DNAT6] = { "ei_dnat6", { KF_IPV6, KF_PORT }, 2, KD_TARGET6, true },
 	[KSET_EI_MARK4] = { "ei_mark4", { KF_IPV4, KF_PORT }, 2, KD_MARK, true },
 	[KSET_EI_MARK6] = { "ei_mark6", { KF_IPV6, KF_PORT }, 2, KD_MARK, true },
-	[KSET_EI_CAPPED4] = { "ei_capped4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true },
-	[KSET_EI_CAPPED6] = { "ei_capped6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
-	[KSET_EI_RETRY4] = { "ei_retry4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true },
-	[KSET_EI_RETRY6] = { "ei_retry6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true },
+	/* large enough that no host fills them: a rule that adds to them and
+	 * drops in one would let a packet through when they were full */
+	[KSET_EI_CAPPED4] = { "ei_capped4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
+	[KSET_EI_CAPPED6] = { "ei_capped6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
+	[KSET_EI_RETRY4] = { "ei_retry4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
+	[KSET_EI_RETRY6] = { "ei_retry6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
 	/* as many as conntrack holds by default: one per plain UDP flow */
 	[KSET_EI_BUSY4] = { "ei_busy4", { KF_IPV4, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
 	[KSET_EI_BUSY6] = { "ei_busy6", { KF_IPV6, KF_PORT }, 2, KD_NONE, true, .size = 262144 },
@@ -44,6 +46,7 @@ const struct kset_def kset_defs[KSET_COUNT] = {
 	[KSET_EI_HOSTS6] = { "ei_hosts6", { KF_MARK, KF_IPV6 }, 2, KD_NONE, .conn_count = true },
 	[KSET_EI_CLAIMS4] = { "ei_claims4", { KF_IPV4, KF_PORT }, 2, KD_NONE, .conn_count = true },
 	[KSET_EI_CLAIMS6] = { "ei_claims6", { KF_IPV6, KF_PORT }, 2, KD_NONE, .conn_count = true },
+	[KSET_EI_LOCAL_PORTS] = { "ei_local_ports", { KF_PORT }, 1, KD_NONE, true },
 };
 
 const char *const kchain_names[KCHAIN_COUNT] = {

@@ -126,6 +126,8 @@ enum kset {
 	KSET_EI_CLAIMS4,	/* E, counting the connections claiming it at once
 				 * (ct count): the first one gets it */
 	KSET_EI_CLAIMS6,
+	KSET_EI_LOCAL_PORTS,	/* UDP ports the router itself listens on (the
+				 * daemon's): no mapping takes them */
 	KSET_COUNT,
 };
 
