@@ -64,5 +64,5 @@ void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,
 			snat_ok[i] = validate_snat(&rs->snats[i], d);
 	validate_names(rs, d);
 	validate_overlaps(rs, forward_ok, d);
-	validate_fullcone_ports(rs, forward_ok, snat_ok, d);
+	validate_fullcone(rs, forward_ok, snat_ok, d);
 }

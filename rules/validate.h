@@ -21,10 +21,11 @@ void validate_names(const struct ngw_ruleset *rs, struct ngw_diags *d);
 void validate_overlaps(const struct ngw_ruleset *rs, const bool *forward_ok,
 		       struct ngw_diags *d);
 
-/* Forwarded UDP ports that an endpoint-independent rule's mappings could
- * otherwise be given: one warning per such rule (fullcone_ports.c). */
-void validate_fullcone_ports(const struct ngw_ruleset *rs, const bool *forward_ok,
-			     const bool *snat_ok, struct ngw_diags *d);
+/* Warnings for endpoint-independent rules (fullcone_checks.c): forwarded
+ * UDP ports their mappings could otherwise be given, and rules that cannot
+ * tell the LAN from the WAN. */
+void validate_fullcone(const struct ngw_ruleset *rs, const bool *forward_ok,
+		       const bool *snat_ok, struct ngw_diags *d);
 
 /* Runs all of the above. */
 void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,

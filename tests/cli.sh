@@ -251,6 +251,13 @@ expect 0 "no warning for tcp forwards and forwards on another interface" -- \
 	"$natgw" check cone-quiet.yaml
 same err ""
 
+printf 'version: 1\nsnat:\n  - name: c\n    from: 0.0.0.0/0\n    proto: udp\n    endpoint_independent: true\n' \
+	>cone-nolan.yaml
+expect 0 "check warns of a full-cone rule that cannot tell the LAN from the WAN" -- \
+	"$natgw" check cone-nolan.yaml
+same err 'cone-nolan.yaml:6:27: warning: snat "c": with neither `out` (or gateway.wan) nor gateway.lan, natgw cannot tell a WAN host that `from` covers from a LAN host; only the route back to its source is checked. Name the LAN in gateway.lan
+1 warning'
+
 # without root (CAP_NET_ADMIN) the kernel refuses, and natgw says why
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 "$tmp"

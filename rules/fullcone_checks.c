@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A forwarded UDP port is never given to an endpoint-independent mapping
- * (the kernel drops the datagram that would take it and gives its socket
- * another port), so a full-cone socket sending from one does not keep its
- * port. Said once per full-cone rule, naming the first such forward. */
+/* What `check` says of endpoint-independent rules beyond each rule alone:
+ *  - a forwarded UDP port is never given to a mapping (the kernel drops the
+ *    datagram that would take it and gives its socket another port), so a
+ *    full-cone socket sending from one does not keep its port: said once
+ *    per rule, naming the first such forward;
+ *  - a rule with neither an egress interface nor gateway.lan cannot tell a
+ *    WAN host that its `from` covers from a LAN host. */
 #include <stdio.h>
 
 #include "validate.h"
@@ -41,8 +44,19 @@ static bool ports_meet(const struct ngw_snat *s, const struct ngw_forward *f)
 	return f->port.lo <= r.hi && r.lo <= f->port.hi;
 }
 
-void validate_fullcone_ports(const struct ngw_ruleset *rs, const bool *forward_ok,
-			     const bool *snat_ok, struct ngw_diags *d)
+static void lan_unknown(const struct ngw_ruleset *rs, const struct ngw_snat *s,
+			struct ngw_diags *d)
+{
+	if (s->out.n || rs->gateway.lan.n)
+		return;
+	diags_add(d, NGW_WARNING, s->at.endpoint_independent, "snat \"%s\": with neither `out` "
+		  "(or gateway.wan) nor gateway.lan, natgw cannot tell a WAN host that `from` "
+		  "covers from a LAN host; only the route back to its source is checked. Name "
+		  "the LAN in gateway.lan", s->name);
+}
+
+void validate_fullcone(const struct ngw_ruleset *rs, const bool *forward_ok,
+		       const bool *snat_ok, struct ngw_diags *d)
 {
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		const struct ngw_snat *s = &rs->snats[i];
@@ -50,6 +64,7 @@ void validate_fullcone_ports(const struct ngw_ruleset *rs, const bool *forward_o
 		size_t n = 0;
 		if (!snat_ok[i] || !s->endpoint_independent)
 			continue;
+		lan_unknown(rs, s, d);
 		for (size_t k = 0; k < rs->n_forwards; k++) {
 			const struct ngw_forward *f = &rs->forwards[k];
 			if (!forward_ok[k] || !f->enabled || f->proto == NGW_PROTO_TCP ||
