@@ -60,6 +60,10 @@ static void report_json(const struct apply_run *a, unsigned confirm)
 	json_uint(&j, a->flushed);
 	json_key(&j, "remarked");
 	json_uint(&j, a->remarked);
+	json_key(&j, "full_cone_restored");
+	json_uint(&j, a->restored);
+	json_key(&j, "full_cone_yielded");
+	json_uint(&j, a->yielded);
 	json_key(&j, "flush_left");
 	json_uint(&j, a->flush_left);
 	json_key(&j, "flush_error");
