@@ -6,7 +6,10 @@
 #                                           exactly DIR/NAME.err
 #   golden.sh valid   NATGW DIR/NAME.yaml   exit 0, `check --print` exactly
 #                                           DIR/NAME.print, and that print
-#                                           loads back and prints identically
+#                                           loads back and prints identically;
+#                                           `plan --nft` (the compiler's
+#                                           table, no kernel) exactly
+#                                           DIR/NAME.nft
 #   golden.sh roundtrip NATGW FILE.yaml     the same without an expected print
 #
 # UPDATE=1 rewrites the expected file from natgw's output instead of
@@ -48,6 +51,11 @@ valid | roundtrip)
 	[ -s "$tmp/err" ] && fail "stderr should be empty: $(cat "$tmp/err")"
 	if [ "$mode" = valid ]; then
 		diff -u "$name.print" "$tmp/print" || fail "canonical print differs from $name.print"
+		"$natgw" plan --nft "$name.yaml" >"$tmp/nft" 2>"$tmp/nft.err" ||
+			fail "plan --nft failed: $(cat "$tmp/nft.err")"
+		if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/nft" "$name.nft"; fi
+		[ -e "$name.nft" ] || fail "no $name.nft: every valid case has the table it compiles to"
+		diff -u "$name.nft" "$tmp/nft" || fail "the compiled table differs from $name.nft"
 	fi
 	# print -> re-parse -> print gives the same text
 	cp "$tmp/print" "$tmp/again.yaml"
