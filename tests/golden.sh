@@ -9,13 +9,17 @@
 #                                           loads back and prints identically;
 #                                           `plan --nft` (the compiler's
 #                                           table, no kernel) exactly
-#                                           DIR/NAME.nft
+#                                           DIR/NAME.nft, and the netlink
+#                                           messages that make it, parsed
+#                                           back by libnftnl (NL_GOLDEN,
+#                                           the 4th argument), exactly
+#                                           DIR/NAME.netlink
 #   golden.sh roundtrip NATGW FILE.yaml     the same without an expected print
 #
 # UPDATE=1 rewrites the expected file from natgw's output instead of
 # comparing: review the diff before committing it.
 set -u
-mode=$1 natgw=$2 yaml=$3
+mode=$1 natgw=$2 yaml=$3 nl_golden=${4:-}
 dir=$(dirname "$yaml")
 name=$(basename "$yaml" .yaml)
 tmp=$(mktemp -d)
@@ -56,6 +60,13 @@ valid | roundtrip)
 		if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/nft" "$name.nft"; fi
 		[ -e "$name.nft" ] || fail "no $name.nft: every valid case has the table it compiles to"
 		diff -u "$name.nft" "$tmp/nft" || fail "the compiled table differs from $name.nft"
+		[ -n "$nl_golden" ] || fail "no natgw-nl-golden given (the 4th argument)"
+		"$nl_golden" "$name.yaml" >"$tmp/netlink" 2>"$tmp/netlink.err" ||
+			fail "natgw-nl-golden failed: $(cat "$tmp/netlink.err")"
+		if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/netlink" "$name.netlink"; fi
+		[ -e "$name.netlink" ] || fail "no $name.netlink: every valid case has its transaction"
+		diff -u "$name.netlink" "$tmp/netlink" ||
+			fail "the netlink transaction differs from $name.netlink"
 	fi
 	# print -> re-parse -> print gives the same text
 	cp "$tmp/print" "$tmp/again.yaml"
