@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -8,6 +9,7 @@
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -452,4 +454,73 @@ size_t kstate_marks(const struct kstate *st, struct kmark **out)
 		if (st->counters[i].name[0])
 			(*out)[n++] = (struct kmark){ st->counters[i].name, st->counters[i].mark };
 	return n;
+}
+
+/* ---- a state from a transaction, for plans without a kernel --------------- */
+
+/* libnftnl numbers the element nests of a message it builds 1, 2, 3... (the
+ * kernel reads any) but reads back only NFTA_LIST_ELEM, which is what a
+ * kernel dump holds: copy is msg so numbered. */
+static const struct nlmsghdr *as_dumped(const struct nlmsghdr *msg, void *copy, size_t size)
+{
+	struct nlmsghdr *c = copy;
+	struct nlattr *a, *e;
+
+	if (msg->nlmsg_len > size)
+		return msg;
+	memcpy(copy, msg, msg->nlmsg_len);
+	mnl_attr_for_each(a, c, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a)
+			e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	}
+	return c;
+}
+
+static enum kset elems_set(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_SET ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		for (int i = 0; i < KSET_COUNT; i++)
+			if (!strcmp(mnl_attr_get_str(a), kset_defs[i].name))
+				return (enum kset)i;
+	}
+	return KSET_COUNT;
+}
+
+void kstate_from_batch(const char *table, const struct nlmsghdr *const *msgs, size_t n,
+		       struct kstate *st)
+{
+	struct reader rd = { .st = st, .table = table };
+	static char copy[1 << 17];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct nlmsghdr *nlh = msgs[i];
+		if (!nlh || NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+		case NFT_MSG_NEWTABLE:
+			table_cb(nlh, &rd);
+			break;
+		case NFT_MSG_NEWSET:
+			set_cb(nlh, &rd);
+			break;
+		case NFT_MSG_NEWCHAIN:
+			chain_cb(nlh, &rd);
+			break;
+		case NFT_MSG_NEWRULE:
+			rule_cb(nlh, &rd);
+			break;
+		case NFT_MSG_NEWSETELEM:
+			rd.set = elems_set(nlh);
+			if (rd.set < KSET_FIRST_DYNAMIC)
+				elems_cb(as_dumped(nlh, copy, sizeof(copy)), &rd);
+			break;
+		}
+	}
 }

@@ -105,6 +105,12 @@ void kstate_adopt_counters(struct kstate *st, const struct kmodel *m);
 
 void kstate_free(struct kstate *st);
 
+/* The state the kernel would hold once these messages (a transaction that
+ * creates the table) were committed, read as from the kernel: for plans
+ * made without a kernel (the plan goldens). Rule handles are 0. */
+void kstate_from_batch(const char *table, const struct nlmsghdr *const *msgs, size_t n,
+		       struct kstate *st);
+
 /* The (rule name, mark) pairs of rule_counters: what marks rules have now. */
 size_t kstate_marks(const struct kstate *st, struct kmark **out);
 
