@@ -11,6 +11,7 @@
 #include "ei.h"
 #include "ei_settle.h"
 #include "flush.h"
+#include "grow.h"
 #include "nftev.h"
 #include "remark.h"
 #include "rundir.h"
@@ -100,9 +101,31 @@ static void flush_changed(struct apply_run *a)
 	free(marks);
 }
 
-/* The full-cone maps after the transaction (ei_settle.h): back from
- * conntrack when the table was made anew, and off the ports forwards now
- * take. The ruleset is applied either way: a failure is a warning. */
+static void snapshot_pick(const struct xlat_mapping *m, void *arg)
+{
+	struct apply_run *a = arg;
+	a->ei_before = grow(a->ei_before, &a->cap_ei_before, a->n_ei_before, sizeof(*a->ei_before));
+	a->ei_before[a->n_ei_before++] = *m;
+}
+
+/* The full-cone mappings a rebuild is about to empty, to write back after
+ * it (a mapping that idles out in between comes back for the time it had
+ * left). */
+static void snapshot_mappings(struct apply_run *a, const char *table)
+{
+	a->n_ei_before = 0;
+	int r = ei_read(&a->s.nl, table, snapshot_pick, a);
+	if (r < 0) {
+		fprintf(stderr, "natgw: warning: reading the full-cone mappings before the "
+			"rebuild: %s; they come back with their next datagram\n", strerror(-r));
+		a->n_ei_before = 0;
+	}
+}
+
+/* The full-cone maps after the transaction (ei_settle.h): after a rebuild
+ * the mappings as they were and the other flows' external sockets, and
+ * off the ports forwards now take. The ruleset is applied either way: a
+ * failure is a warning. */
 static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
 {
 	bool any = false;
@@ -112,7 +135,8 @@ static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
 		return;
 	if (a->s.plan.create || a->s.plan.rebuild) {
 		struct ei_restored got;
-		int r = ei_restore(&a->s.nl, a->s.m.table, rs, &a->s.m, &got);
+		int r = ei_restore(&a->s.nl, a->s.m.table, rs, a->ei_before,
+				   a->s.plan.rebuild ? a->n_ei_before : 0, &got);
 		if (r < 0)
 			fprintf(stderr, "natgw: warning: applied, but writing the full-cone mappings "
 				"back from conntrack failed: %s; they come back with their next "
@@ -240,6 +264,8 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 				break;
 			*changes = !kplan_empty(&a->s.plan);
 		}
+		if (*changes && a->s.plan.rebuild)
+			snapshot_mappings(a, table);
 		if (!*changes || send_plan(a, file) != -ERESTART)
 			break;
 		refused++;
@@ -363,6 +389,9 @@ int apply_remove_table(const char *table, bool *removed)
 
 void apply_run_free(struct apply_run *a)
 {
+	free(a->ei_before);
+	a->ei_before = NULL;
+	a->n_ei_before = a->cap_ei_before = 0;
 	ruleset_free(a->previous);
 	a->previous = NULL;
 	session_close(&a->s);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "session.h"
+#include "xlat.h"
 
 struct apply_opts {
 	bool full_read;			/* do not trust the record of the last apply:
@@ -31,6 +32,8 @@ struct apply_run {
 					 * (or of reading conntrack); 0. The ruleset
 					 * is applied all the same: status stays OK */
 	size_t restored;		/* full-cone mappings written back after a rebuild */
+	struct xlat_mapping *ei_before;	/* ... read just before it */
+	size_t n_ei_before, cap_ei_before;
 	size_t yielded;			/* full-cone mappings deleted for a forward's port */
 	size_t remarked;		/* connections and mappings re-marked */
 	size_t remark_left;		/* ... and the entries the kernel refused */

@@ -175,14 +175,14 @@ size_t ei_key(const struct xlat_socket *s, uint8_t key[EI_KEY_MAX])
 	return alen + 4;
 }
 
-/* ei_local_ports' key: the port in network order, padded to 4 bytes. */
+/* ei_local_ports' key: the port alone, in network order. */
 static size_t port_key(uint16_t port, uint8_t key[EI_KEY_MAX])
 {
 	uint16_t be = htons(port);
 
 	memset(key, 0, EI_KEY_MAX);
 	memcpy(key, &be, 2);
-	return 4;
+	return 2;
 }
 
 /* ei_full's key: the rule's mark (host order), then the address. */

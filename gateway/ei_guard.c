@@ -368,6 +368,40 @@ static void restart_counts(struct ei_guard *g, const struct count *c,
 	free(hosts);
 }
 
+static bool has_port(const uint16_t *v, size_t n, uint16_t p);
+
+/* A mapping made on a port the router listens on (before natgw run looked,
+ * or before the service started) goes: datagrams to it reach the router,
+ * so the host was told an external socket nobody can reach it at. */
+static void off_local_ports(struct ei_guard *g, struct count *c)
+{
+	size_t gone = 0;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->n; i++) {
+		struct ei_cap_mapping *m = &c->v[i];
+		if (m->evict || !has_port(g->ports, g->n_ports, m->e.port))
+			continue;
+		uint8_t fam = m->x.addr.family;
+		struct ei_write del[] = {
+			{ .set = ei_set(KSET_EI_SNAT4, fam), .key = &m->x },
+			{ .set = ei_set(KSET_EI_DNAT4, fam), .key = &m->e },
+			{ .set = ei_set(KSET_EI_MARK4, fam), .key = &m->e },
+		};
+		r = write_ok(g, del, 3);
+		if (r == 0) {
+			m->evict = true;	/* not known any more */
+			gone++;
+		}
+	}
+	if (r < 0)
+		say(g, "taking mappings off the router's own ports failed: %s", strerror(-r));
+	else if (gone)
+		say(g, "%zu endpoint-independent mapping%s had a port the router itself listens "
+		    "on; taken away (their sockets get another port for new destinations)", gone,
+		    gone == 1 ? "" : "s");
+}
+
 static void recount(struct ei_guard *g, double now)
 {
 	struct count c = { .g = g };
@@ -454,6 +488,7 @@ static void recount(struct ei_guard *g, double now)
 			    ru->name, hb, h->count, ru->per_host, gone);
 	}
 	restart_counts(g, &c, full, n_full);
+	off_local_ports(g, &c);
 	/* what was counted, for telling new mappings from known ones */
 	g->n_known = 0;
 	for (size_t i = 0; i < c.n; i++) {

@@ -71,63 +71,7 @@ int ei_yield_to_forwards(struct nl *nl, const char *table, const struct ngw_rule
 	return r;
 }
 
-/* ---- after a rebuild: the maps again, from conntrack ------------------------ */
-
-struct candidate {			/* a mapping an X's own connection shows */
-	struct xlat_socket x, e;
-	uint32_t mark;
-	unsigned timeout;
-};
-
-struct restore {
-	const struct ngw_ruleset *rs;
-	const struct kmodel *m;
-	struct candidate *c;
-	size_t n_c, cap_c;
-	struct xlat_socket *busy;	/* external sockets of other flows */
-	size_t n_busy, cap_busy;
-};
-
-/* The idle timeout of the endpoint-independent rule with this mark; 0 if
- * the mark is no such rule's. */
-static unsigned ei_timeout(const struct restore *r, uint32_t mark)
-{
-	for (size_t i = 0; i < r->m->n_rules; i++) {
-		if (r->m->rules[i].mark != mark)
-			continue;
-		for (size_t k = 0; k < r->rs->n_snats; k++)
-			if (r->rs->snats[k].endpoint_independent &&
-			    !strcmp(r->rs->snats[k].name, r->m->rules[i].name))
-				return r->rs->snats[k].idle_timeout;
-	}
-	return 0;
-}
-
-static void restore_entry(const struct ct_entry *e, void *arg)
-{
-	struct restore *r = arg;
-
-	if (!e->has_reply || e->orig.l4 != IPPROTO_UDP || (e->mark & MARK_HAIRPIN))
-		return;
-	bool snat = e->status & IPS_SRC_NAT, dnat = e->status & IPS_DST_NAT;
-	struct xlat_socket ext = { e->reply.dst, e->reply.dport };
-	unsigned timeout = ei_timeout(r, e->mark);
-
-	if (snat && !dnat && timeout && !forwarded(r->rs, &ext)) {
-		r->c = grow(r->c, &r->cap_c, r->n_c, sizeof(*r->c));
-		r->c[r->n_c++] = (struct candidate){ { e->orig.src, e->orig.sport }, ext, e->mark,
-						     timeout };
-		return;
-	}
-	if (!snat && !dnat)
-		return;
-	/* any other flow keeps its external socket off new mappings: a
-	 * remote's connection to a mapping (its original destination), a
-	 * plain flow (its reply's destination) */
-	r->busy = grow(r->busy, &r->cap_busy, r->n_busy, sizeof(*r->busy));
-	r->busy[r->n_busy++] = dnat && !snat ? (struct xlat_socket){ e->orig.dst, e->orig.dport }
-					     : ext;
-}
+/* ---- after a rebuild: the maps again -------------------------------------- */
 
 static int sock_cmp(const struct xlat_socket *a, const struct xlat_socket *b)
 {
@@ -137,24 +81,53 @@ static int sock_cmp(const struct xlat_socket *a, const struct xlat_socket *b)
 
 static int by_x(const void *a, const void *b)
 {
-	return sock_cmp(&((const struct candidate *)a)->x, &((const struct candidate *)b)->x);
+	return sock_cmp(&((const struct xlat_mapping *)a)->internal,
+			&((const struct xlat_mapping *)b)->internal);
 }
 
-static int by_e(const void *a, const void *b)
+struct restore {
+	const struct ngw_ruleset *rs;
+	const struct xlat_mapping *before;	/* sorted by internal socket */
+	size_t n_before;
+	struct xlat_socket *busy;		/* external sockets of other flows */
+	size_t n_busy, cap_busy;
+};
+
+/* Whether the connection X -> E is one of a mapping written back. */
+static bool mapped(const struct restore *r, const struct xlat_socket *x,
+		   const struct xlat_socket *e)
 {
-	return sock_cmp(&((const struct candidate *)a)->e, &((const struct candidate *)b)->e);
+	struct xlat_mapping key = { .internal = *x };
+	const struct xlat_mapping *m = r->n_before ? bsearch(&key, r->before, r->n_before,
+							     sizeof(key), by_x) : NULL;
+	return m && !sock_cmp(&m->external, e);
 }
 
-/* Keeps the first candidate of each run of equal keys. */
-static size_t dedupe(struct candidate *v, size_t n, int (*cmp)(const void *, const void *))
+static void restore_entry(const struct ct_entry *e, void *arg)
 {
-	size_t k = 0;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp);
-	for (size_t i = 0; i < n; i++)
-		if (!k || cmp(&v[k - 1], &v[i]))
-			v[k++] = v[i];
-	return k;
+	struct restore *r = arg;
+
+	if (!e->has_reply || e->orig.l4 != IPPROTO_UDP || (e->mark & MARK_HAIRPIN))
+		return;
+	bool snat = e->status & IPS_SRC_NAT, dnat = e->status & IPS_DST_NAT;
+	struct xlat_socket x = { e->orig.src, e->orig.sport };
+	struct xlat_socket ext = { e->reply.dst, e->reply.dport };
+	struct xlat_socket busy;
+
+	if (snat && !dnat) {		/* an outbound flow: its own mapping's, or not */
+		if (mapped(r, &x, &ext))
+			return;
+		busy = ext;
+	} else if (dnat && !snat) {	/* a remote's flow to a mapping, or a forward's */
+		busy = (struct xlat_socket){ e->orig.dst, e->orig.dport };
+		struct xlat_socket target = { e->reply.src, e->reply.sport };
+		if (mapped(r, &target, &busy))
+			return;
+	} else {
+		return;
+	}
+	r->busy = grow(r->busy, &r->cap_busy, r->n_busy, sizeof(*r->busy));
+	r->busy[r->n_busy++] = busy;
 }
 
 /* Writes w[0..n) in transactions of WRITES_PER_BATCH. */
@@ -167,33 +140,36 @@ static int write_all(struct nl *nl, const char *table, const struct ei_write *w,
 }
 
 int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
-	       const struct kmodel *m, struct ei_restored *out)
+	       struct xlat_mapping *before, size_t n_before, struct ei_restored *out)
 {
-	struct restore r = { .rs = rs, .m = m };
+	struct restore r = { .rs = rs, .before = before, .n_before = n_before };
 	struct ct_sock *ct = ct_open(false);
 
 	memset(out, 0, sizeof(*out));
 	if (!ct)
 		return -errno;
+	if (n_before)
+		qsort(before, n_before, sizeof(*before), by_x);
 	int err = ct_dump(ct, mark_scope(table), MARK_SCOPE_MASK, restore_entry, &r);
 	ct_close(ct);
-	/* one mapping per internal socket and per external socket */
-	size_t n = dedupe(r.c, r.n_c, by_x);
-	n = dedupe(r.c, n, by_e);
-	struct ei_write *w = calloc(3 * n + r.n_busy + 1, sizeof(*w));
+	struct ei_write *w = calloc(3 * n_before + r.n_busy + 1, sizeof(*w));
+	size_t k = 0, n = 0;
 	if (!w)
 		abort();
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct candidate *c = &r.c[i];
-		uint8_t fam = c->x.addr.family;
+	for (size_t i = 0; i < n_before; i++) {
+		const struct xlat_mapping *m = &before[i];
+		uint8_t fam = m->internal.addr.family;
+		unsigned t = m->timeout ? m->timeout : 1;	/* what it had left */
+		if (forwarded(rs, &m->external))
+			continue;
 		w[k++] = (struct ei_write){ .set = ei_set(KSET_EI_DNAT4, fam), .add = true,
-					    .key = &c->e, .data = &c->x, .timeout = c->timeout };
+					    .key = &m->external, .data = &m->internal, .timeout = t };
 		w[k++] = (struct ei_write){ .set = ei_set(KSET_EI_SNAT4, fam), .add = true,
-					    .key = &c->x, .data = &c->e, .timeout = c->timeout };
+					    .key = &m->internal, .data = &m->external, .timeout = t };
 		w[k++] = (struct ei_write){ .set = ei_set(KSET_EI_MARK4, fam), .add = true,
-					    .key = &c->e, .data = &c->mark, .data_is_mark = true,
-					    .timeout = c->timeout };
+					    .key = &m->external, .data = &m->mark,
+					    .data_is_mark = true, .timeout = t };
+		n++;
 	}
 	for (size_t i = 0; i < r.n_busy; i++)
 		w[k++] = (struct ei_write){ .set = ei_set(KSET_EI_BUSY4, r.busy[i].addr.family),
@@ -206,7 +182,6 @@ int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 		out->busy = r.n_busy;
 	}
 	free(w);
-	free(r.c);
 	free(r.busy);
 	return err;
 }

@@ -132,7 +132,7 @@ void kbatch_table_del(struct kbatch *kb, const char *table)
 /* nft's byte orders (src/datatype.h) and the expression type it records
  * for a concatenation, as nft itself writes them in a set's userdata: nft
  * needs them to print keys and data (strings, host-order marks) right. */
-enum { BO_INVALID = 0, BO_HOST = 1, EXPR_CONCAT_TYPE = 13 };
+enum { BO_INVALID = 0, BO_HOST = 1, BO_BIG = 2, EXPR_CONCAT_TYPE = 13 };
 
 static void typeof_concat(struct nftnl_udata_buf *u, uint8_t type)
 {
@@ -150,7 +150,10 @@ static struct nftnl_udata_buf *set_udata(const struct kset_def *d)
 
 	if (!u)
 		abort();
-	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, concat_key ? BO_INVALID : BO_HOST);
+	/* a port alone is in network order, as nft's inet_service (an ifname
+	 * or a mark alone, as nft has them, in the host's) */
+	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, concat_key ? BO_INVALID :
+			    d->key[0] == KF_PORT ? BO_BIG : BO_HOST);
 	if (d->data == KD_MARK || concat_data)
 		nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATABYTEORDER,
 				    d->data == KD_MARK ? BO_HOST : BO_INVALID);

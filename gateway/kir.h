@@ -21,7 +21,8 @@ enum kop_kind {
 	KOP_SADDR,		/* ip saddr 192.0.2.0/24, ip6 saddr ... */
 	KOP_L4PROTO,		/* meta l4proto tcp */
 	KOP_SPORT,		/* udp sport 5060 (with its protocol check) */
-	KOP_IIF_LAN,		/* iifname @lan */
+	KOP_IIF_LAN,		/* iifname [!=] @lan */
+	KOP_OIF_LAN,		/* oifname [!=] @lan */
 	KOP_MARK_EQ,		/* ct mark and MASK == VAL */
 	KOP_MARK_NEQ,		/* ct mark and MASK != VAL */
 	KOP_MARK_SET,		/* ct mark set VAL */
@@ -84,7 +85,7 @@ struct kop {
 	enum ngw_snat_mode mode;	/* MASQ, SNAT */
 	enum ei_shape shape;		/* EI_IN, EI_ADD */
 	bool update;			/* EI_ADD */
-	bool neg;			/* EI_IN, IIF_LAN: "!= @SET" */
+	bool neg;			/* EI_IN, IIF_LAN, OIF_LAN: "!= @SET" */
 	uint32_t count;			/* EI_ADD */
 };
 

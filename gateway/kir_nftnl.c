@@ -440,8 +440,9 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 		cmp(r, NFT_CMP_EQ, &port, 2);
 		break;
 	}
-	case KOP_IIF_LAN: {
-		meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
+	case KOP_IIF_LAN:
+	case KOP_OIF_LAN: {
+		meta_load(r, o->kind == KOP_IIF_LAN ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
 		struct nftnl_expr *e = expr(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[KSET_LAN].name);

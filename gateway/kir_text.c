@@ -149,7 +149,9 @@ static void op_text(const struct kop *o, FILE *out)
 		fprintf(out, "%s sport %u", l4_name(o->l4), o->port);
 		break;
 	case KOP_IIF_LAN:
-		fprintf(out, "iifname %s@%s", o->neg ? "!= " : "", kset_defs[KSET_LAN].name);
+	case KOP_OIF_LAN:
+		fprintf(out, "%s %s@%s", o->kind == KOP_IIF_LAN ? "iifname" : "oifname",
+			o->neg ? "!= " : "", kset_defs[KSET_LAN].name);
 		break;
 	case KOP_MARK_EQ:
 		fprintf(out, "ct mark and 0x%08x == 0x%08x", o->mask, o->val);

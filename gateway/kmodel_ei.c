@@ -243,8 +243,13 @@ static void lan_only(struct kmodel *m, const struct ngw_ruleset *rs, const struc
 		for (size_t p = 0; p < s->from.n; p++) {
 			struct krule *r;
 			if (rs->gateway.lan.n) {
+				/* not from the LAN, and out of it: a rule without
+				 * `out` leaves by any interface, and what goes into
+				 * the LAN (replies, forwards) is no mapping's */
 				r = km_rule(m, KCHAIN_EI_SPOOF, idx);
 				km_op(r, KOP_IIF_LAN)->neg = true;
+				if (!out)
+					km_op(r, KOP_OIF_LAN)->neg = true;
 				km_snat_matches(r, s, out, &s->from.v[p], IPPROTO_UDP);
 				km_op(r, KOP_DROP);
 			}

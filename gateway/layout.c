@@ -80,6 +80,10 @@ unsigned kfield_size(enum kfield f)
 unsigned kset_key_len(enum kset s)
 {
 	unsigned n = 0;
+
+	/* a port alone is not padded (only fields of a concatenation are) */
+	if (kset_defs[s].n_key == 1 && kset_defs[s].key[0] == KF_PORT)
+		return 2;
 	for (unsigned i = 0; i < kset_defs[s].n_key; i++)
 		n += kfield_size(kset_defs[s].key[i]);
 	return n;
