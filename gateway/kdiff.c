@@ -4,6 +4,7 @@
 
 #include "grow.h"
 #include "kdiff.h"
+#include "fnv.h"
 #include "name_map.h"
 
 static void push(struct idx_list *l, size_t v)
@@ -35,9 +36,7 @@ static int name_idx_cmp(const void *a, const void *b)
 /* An element's identity is its set and key. */
 static uint64_t elem_hash(uint8_t set, const uint8_t *key, uint8_t len)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull * (set + 1u) ^ len;
-	for (uint8_t i = 0; i < len; i++)
-		h = (h ^ key[i]) * 0x100000001b3ull;
+	uint64_t h = fnv64(0x9e3779b97f4a7c15ull * (set + 1u) ^ len, key, len);
 	return h ^ (h >> 29);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kir.h"
+#include "fnv.h"
 
 static const char *l4_name(uint8_t l4)
 {
@@ -274,7 +275,6 @@ uint64_t krule_fingerprint(const struct krule *r, const char *comment)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	if (!f)
 		abort();
@@ -282,10 +282,7 @@ uint64_t krule_fingerprint(const struct krule *r, const char *comment)
 	if (comment)
 		fprintf(f, " comment \"%s\"", comment);
 	fclose(f);
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)text[i];
-		h *= 0x100000001b3ull;
-	}
+	uint64_t h = fnv64(FNV64_BASIS, text, len);
 	free(text);
 	return h;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "fnv.h"
 #include "kmodel.h"
 #include "kmodel_build.h"
 #include "name_map.h"
@@ -539,15 +540,6 @@ static int assign_marks(struct kmodel *m)
 
 /* ---- digests ----------------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /* A mark inside an element, as the digest sees it: only the hairpin bit,
  * since which rule it names is the rule's mark, compared on its own. */
@@ -588,8 +580,8 @@ static void digest_rules(struct kmodel *m)
 
 	for (size_t i = 0; i < m->n_rules; i++) {
 		struct kmodel_rule *r = &m->rules[i];
-		r->digest = fnv(0xcbf29ce484222325ull, r->name, strlen(r->name) + 1);
-		r->digest = fnv(r->digest, r->desc, strlen(r->desc) + 1);
+		r->digest = fnv64(FNV64_BASIS, r->name, strlen(r->name) + 1);
+		r->digest = fnv64(r->digest, r->desc, strlen(r->desc) + 1);
 	}
 	for (size_t i = 0; i < m->n_elems; i++) {
 		const struct kelem *e = &m->elems[i];
@@ -597,11 +589,11 @@ static void digest_rules(struct kmodel *m)
 			continue;
 		uint64_t *h = &m->rules[e->rule].digest;
 		elem_unmarked(e, key, data);
-		*h = fnv(*h, &e->set, 1);
-		*h = fnv(*h, &e->key_len, 1);
-		*h = fnv(*h, key, e->key_len);
-		*h = fnv(*h, &e->data_len, 1);
-		*h = fnv(*h, data, e->data_len);
+		*h = fnv64(*h, &e->set, 1);
+		*h = fnv64(*h, &e->key_len, 1);
+		*h = fnv64(*h, key, e->key_len);
+		*h = fnv64(*h, &e->data_len, 1);
+		*h = fnv64(*h, data, e->data_len);
 	}
 }
 

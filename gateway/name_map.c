@@ -3,13 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "name_map.h"
 
 static size_t name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	uint64_t h = fnv64(FNV64_BASIS, s, strlen(s));
 	return (size_t)(h ^ (h >> 32));
 }
 

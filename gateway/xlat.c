@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "xlat.h"
 
 /* A mapping as the table keeps it: the original tuple and the translated
@@ -51,15 +52,6 @@ static struct slot *slot_at(const struct xlat *x, uint32_t i)
 	return &x->slabs[i >> SLAB_BITS][i & (SLAB_SLOTS - 1)];
 }
 
-static uint64_t mix(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 static size_t family_len(uint8_t family)
 {
@@ -68,21 +60,21 @@ static size_t family_len(uint8_t family)
 
 static uint64_t hash_socket(uint8_t l4, uint8_t family, const uint8_t *addr, uint16_t port)
 {
-	uint64_t h = mix(0xcbf29ce484222325ull, &l4, 1);
-	h = mix(h, &family, 1);
-	h = mix(h, addr, family_len(family));
-	return mix(h, &port, sizeof(port));
+	uint64_t h = fnv64(FNV64_BASIS, &l4, 1);
+	h = fnv64(h, &family, 1);
+	h = fnv64(h, addr, family_len(family));
+	return fnv64(h, &port, sizeof(port));
 }
 
 static uint64_t hash_tuple(uint8_t l4, uint8_t family, const uint8_t *src, const uint8_t *dst,
 			   uint16_t sport, uint16_t dport)
 {
-	uint64_t h = mix(0xcbf29ce484222325ull, &l4, 1);
-	h = mix(h, &family, 1);
-	h = mix(h, src, family_len(family));
-	h = mix(h, dst, family_len(family));
-	h = mix(h, &sport, 2);
-	return mix(h, &dport, 2);
+	uint64_t h = fnv64(FNV64_BASIS, &l4, 1);
+	h = fnv64(h, &family, 1);
+	h = fnv64(h, src, family_len(family));
+	h = fnv64(h, dst, family_len(family));
+	h = fnv64(h, &sport, 2);
+	return fnv64(h, &dport, 2);
 }
 
 static bool is_icmp(uint8_t l4)
