@@ -55,12 +55,8 @@ static void marks_parse(char *text, struct applied_meta *meta)
 			break;
 		}
 		size_t len = strlen(name) + 1;
-		if (used + len > room) {
-			room = 2 * room + len + 4096;
-			meta->names = realloc(meta->names, room);
-			if (!meta->names)
-				abort();
-		}
+		while (used + len > room)
+			meta->names = grow(meta->names, &room, room, 1);
 		memcpy(meta->names + used, name, len);
 		meta->marks = grow(meta->marks, &cap_marks, meta->n_marks, sizeof(*meta->marks));
 		offset = grow(offset, &cap_offset, meta->n_marks, sizeof(*offset));

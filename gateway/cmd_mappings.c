@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "ct.h"
 #include "ei.h"
+#include "grow.h"
 #include "human.h"
 #include "json.h"
 #include "mappings.h"
@@ -132,12 +133,7 @@ static void list_add_mapping(const struct xlat_mapping *m, void *arg)
 
 	if (!mappings_wanted(l->f, m))
 		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		l->v = reallocarray(l->v, l->cap, sizeof(*l->v));
-		if (!l->v)
-			abort();
-	}
+	l->v = grow(l->v, &l->cap, l->n, sizeof(*l->v));
 	l->v[l->n++] = *m;
 }
 

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "diag_print.h"
 #include "ei.h"
+#include "grow.h"
 #include "layout.h"
 #include "mappings.h"
 
@@ -60,12 +61,7 @@ static void collect_one(const struct xlat_mapping *m, void *arg)
 		c->n++;
 		return;
 	}
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 256;
-		c->v = reallocarray(c->v, c->cap, sizeof(*c->v));
-		if (!c->v)
-			abort();
-	}
+	c->v = grow(c->v, &c->cap, c->n, sizeof(*c->v));
 	c->v[c->n++] = *m;
 }
 

@@ -4,6 +4,7 @@
 
 #include "ct.h"
 #include "flush.h"
+#include "grow.h"
 #include "layout.h"
 
 struct victims {
@@ -27,12 +28,7 @@ static void collect(const struct ct_entry *e, void *arg)
 
 	if (vs->n_marks && !bsearch(&mark, vs->marks, vs->n_marks, sizeof(mark), mark_cmp))
 		return;
-	if (vs->n == vs->cap) {
-		vs->cap = vs->cap ? 2 * vs->cap : 64;
-		vs->v = reallocarray(vs->v, vs->cap, sizeof(*vs->v));
-		if (!vs->v)
-			abort();
-	}
+	vs->v = grow(vs->v, &vs->cap, vs->n, sizeof(*vs->v));
 	vs->v[vs->n++] = *e;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "kbatch.h"
 
 /* nft's datatype ids (nftables src/datatype.h), six bits each in a
@@ -43,12 +44,7 @@ static void set_owner(struct kbatch *kb, uint32_t owner)
 	size_t i = nl_batch_seq(&kb->nb) - kb->nb.first_seq;
 	if (i >= kb->cap_owner) {
 		size_t old = kb->cap_owner;
-		kb->cap_owner = kb->cap_owner ? 2 * kb->cap_owner : 256;
-		while (kb->cap_owner <= i)
-			kb->cap_owner *= 2;
-		kb->owner = reallocarray(kb->owner, kb->cap_owner, sizeof(*kb->owner));
-		if (!kb->owner)
-			abort();
+		kb->owner = grow(kb->owner, &kb->cap_owner, i, sizeof(*kb->owner));
 		for (size_t j = old; j < kb->cap_owner; j++)
 			kb->owner[j] = KRULE_NO_OWNER;	/* batch begin and end have none */
 	}

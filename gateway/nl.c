@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "grow.h"
 #include "nl.h"
 
 #ifndef NETLINK_EXT_ACK
@@ -174,12 +175,7 @@ void nl_batch_commit(struct nl_batch *b)
 {
 	size_t i = b->next_seq - b->first_seq;
 
-	if (i >= b->cap_msgs) {
-		b->cap_msgs = b->cap_msgs ? 2 * b->cap_msgs : 256;
-		b->msgs = reallocarray(b->msgs, b->cap_msgs, sizeof(*b->msgs));
-		if (!b->msgs)
-			abort();
-	}
+	b->msgs = grow(b->msgs, &b->cap_msgs, i, sizeof(*b->msgs));
 	for (size_t j = b->n_msgs; j < i; j++)
 		b->msgs[j] = NULL;
 	b->msgs[i] = nftnl_batch_buffer(b->b);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "rundir.h"
 
 /* include/linux/proc_ns.h: the first PID namespace's inode */
@@ -315,12 +316,7 @@ static void inodes_add(struct inodes *s, unsigned long long ino)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i] == ino)
 			return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort();
-	}
+	s->v = grow(s->v, &s->cap, s->n, sizeof(*s->v));
 	s->v[s->n++] = ino;
 }
 
