@@ -458,10 +458,7 @@ size_t kstate_marks(const struct kstate *st, struct kmark **out)
 
 /* ---- a state from a transaction, for plans without a kernel --------------- */
 
-/* libnftnl numbers the element nests of a message it builds 1, 2, 3... (the
- * kernel reads any) but reads back only NFTA_LIST_ELEM, which is what a
- * kernel dump holds: copy is msg so numbered. */
-static const struct nlmsghdr *as_dumped(const struct nlmsghdr *msg, void *copy, size_t size)
+const struct nlmsghdr *kstate_as_dumped(const struct nlmsghdr *msg, void *copy, size_t size)
 {
 	struct nlmsghdr *c = copy;
 	struct nlattr *a, *e;
@@ -519,7 +516,7 @@ void kstate_from_batch(const char *table, const struct nlmsghdr *const *msgs, si
 		case NFT_MSG_NEWSETELEM:
 			rd.set = elems_set(nlh);
 			if (rd.set < KSET_FIRST_DYNAMIC)
-				elems_cb(as_dumped(nlh, copy, sizeof(copy)), &rd);
+				elems_cb(kstate_as_dumped(nlh, copy, sizeof(copy)), &rd);
 			break;
 		}
 	}

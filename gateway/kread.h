@@ -105,6 +105,12 @@ void kstate_adopt_counters(struct kstate *st, const struct kmodel *m);
 
 void kstate_free(struct kstate *st);
 
+/* libnftnl numbers the element nests of a message it builds 1, 2, 3... (the
+ * kernel reads any) but reads back only NFTA_LIST_ELEM, which is what a
+ * kernel dump holds: msg so numbered, in copy (size bytes; msg itself when
+ * it does not fit). */
+const struct nlmsghdr *kstate_as_dumped(const struct nlmsghdr *msg, void *copy, size_t size);
+
 /* The state the kernel would hold once these messages (a transaction that
  * creates the table) were committed, read as from the kernel: for plans
  * made without a kernel (the plan goldens). Rule handles are 0. */

@@ -19,29 +19,10 @@
 #include "kbatch.h"
 #include "kdiff.h"
 #include "kmodel.h"
+#include "kread.h"
 
 static char text[1 << 20];
 static char copy[1 << 17];
-
-/* libnftnl numbers the element nests of a message it builds 1, 2, 3...
- * (the kernel reads any), but reads back only NFTA_LIST_ELEM: a copy of
- * the message with every element nest so numbered. */
-static const struct nlmsghdr *list_elems(const struct nlmsghdr *nlh)
-{
-	struct nlmsghdr *c = (struct nlmsghdr *)copy;
-	struct nlattr *a, *e;
-
-	if (nlh->nlmsg_len > sizeof(copy))
-		return nlh;
-	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(a, c, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
-			continue;
-		mnl_attr_for_each_nested(e, a)
-			e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
-	}
-	return c;
-}
 
 static void print_msg(const struct nlmsghdr *nlh)
 {
@@ -67,7 +48,7 @@ static void print_msg(const struct nlmsghdr *nlh)
 		nftnl_set_free(s);
 	} else if (type == NFT_MSG_NEWSETELEM) {
 		struct nftnl_set *s = nftnl_set_alloc();
-		ok = nftnl_set_elems_nlmsg_parse(list_elems(nlh), s);
+		ok = nftnl_set_elems_nlmsg_parse(kstate_as_dumped(nlh, copy, sizeof(copy)), s);
 		nftnl_set_snprintf(text, sizeof(text), s, NFTNL_OUTPUT_DEFAULT, 0);
 		nftnl_set_free(s);
 	} else if (type == NFT_MSG_NEWRULE) {
