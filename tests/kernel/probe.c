@@ -616,7 +616,9 @@ static int sockets_main(int argc, char **argv)
 		getsockname(s[i].fd, (struct sockaddr *)&local, &len);
 		printf("local=%s sent=%u answers=%u\n", sock_text(&local, l, sizeof(l)), s[i].sent,
 		       s[i].answers);
+		close(s[i].fd);
 	}
+	free(s);
 	return opened == count ? 0 : 1;
 }
 
