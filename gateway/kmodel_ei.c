@@ -230,8 +230,10 @@ void km_ei_spoof(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
 
 /* And a full-cone mapping is made only from a LAN interface: not from one
  * of the rule's egress interfaces or of gateway.wan (a WAN host whose
- * address `from` covers), and, when gateway.lan names the LAN, only from
- * there. */
+ * address `from` covers). A rule with no egress interface at all leaves by
+ * any: then gateway.lan, when set, is the LAN (gateway.lan lists where
+ * hairpin clients are, not every LAN, so it is not used where the WAN side
+ * is known). */
 static void lan_only(struct kmodel *m, const struct ngw_ruleset *rs, const struct ngw_snat *s,
 		     uint32_t idx)
 {
@@ -242,14 +244,12 @@ static void lan_only(struct kmodel *m, const struct ngw_ruleset *rs, const struc
 		const char *out = s->out.n ? s->out.name[o] : NULL;
 		for (size_t p = 0; p < s->from.n; p++) {
 			struct krule *r;
-			if (rs->gateway.lan.n) {
-				/* not from the LAN, and out of it: a rule without
-				 * `out` leaves by any interface, and what goes into
+			if (!out && rs->gateway.lan.n) {
+				/* not from the LAN, and out of it: what goes into
 				 * the LAN (replies, forwards) is no mapping's */
 				r = km_rule(m, KCHAIN_EI_SPOOF, idx);
 				km_op(r, KOP_IIF_LAN)->neg = true;
-				if (!out)
-					km_op(r, KOP_OIF_LAN)->neg = true;
+				km_op(r, KOP_OIF_LAN)->neg = true;
 				km_snat_matches(r, s, out, &s->from.v[p], IPPROTO_UDP);
 				km_op(r, KOP_DROP);
 			}
