@@ -642,5 +642,40 @@ for p in 5001 5002 5003; do
 done
 reset
 
+# ---- 10. a full-cone host on a LAN gateway.lan does not list -----------------------------
+# gateway.lan lists where hairpin clients are, not every LAN. Broken (every
+# packet of a full-cone rule not from gateway.lan dropped), the host on the
+# second LAN would reach nobody and make no mapping.
+
+section "10. a LAN not in gateway.lan"
+ns_add lan2host
+link lan2host eth0 router lan2
+addr router lan2 2001:db8:3::1/64
+addr lan2host eth0 2001:db8:3::40/64
+on lan2host ip -6 route add default via 2001:db8:3::1
+cat >"$NGW_TMP/lan2.yaml" <<'YAML'
+version: 1
+gateway:
+  wan: eth0
+  lan: br-lan
+snat:
+  - name: cone
+    from: "2001:db8:3::40"
+    proto: udp
+    endpoint_independent: true
+YAML
+check "10: apply" natgw apply "$NGW_TMP/lan2.yaml"
+family 6
+record client "$R1" 9000 "10.r1"
+udppeer lan2host "10.fc" 2001:db8:3::40 5600 "$(sock "$R1" 9000)" 4
+E=$(told "10.fc" "$(sock "$R1" 9000)")
+check_output "10: the host on the second LAN reaches R1 and is told an external socket" \
+	"^$(sock_re "$WAN")\$" echo "$E"
+check "10: ei_snat6 has its mapping" set_has map ei_snat6 \
+	"$(key_re 2001:db8:3::40 5600).*$(val_re "$WAN" "$(sock_port "${E:-x:0}")")"
+reaches "10: an uncontacted remote (R3) reaches it through the mapping" \
+	"$R3" "" "$E" "$(sock 2001:db8:3::40 5600)"
+reset
+
 echo "fullcone_review: $(elapsed "$T0") s in all"
 finish
