@@ -143,6 +143,16 @@ static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
 				"datagram\n", strerror(-r));
 		a->restored = got.mappings;
 	}
+	/* a mapping can only stand on a forward's port when the forward is
+	 * new (or changed): other applies need not read the maps */
+	bool forward_came = false;
+	for (size_t i = 0; i < a->s.plan.n_rules; i++) {
+		const struct kplan_rule *pr = &a->s.plan.rules[i];
+		forward_came |= !pr->snat && (pr->change == KCHANGE_ADD ||
+					      pr->change == KCHANGE_MODIFY);
+	}
+	if (!forward_came)
+		return;
 	int r = ei_yield_to_forwards(&a->s.nl, a->s.m.table, rs, &a->yielded);
 	if (r < 0)
 		fprintf(stderr, "natgw: warning: applied, but moving full-cone mappings off "

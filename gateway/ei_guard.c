@@ -283,8 +283,13 @@ static bool in_full(const struct ei_host *v, size_t n, uint32_t mark, const stru
 	return false;
 }
 
+static int addr_qcmp(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
 struct uncap {
-	const struct ngw_addr *hosts;
+	const struct ngw_addr *hosts;	/* sorted */
 	size_t n_hosts;
 	struct xlat_socket *v;		/* the capped sockets of those hosts */
 	size_t n, cap;
@@ -295,21 +300,29 @@ struct uncap {
 static void uncap_pick(const struct xlat_socket *x, void *arg)
 {
 	struct uncap *u = arg;
-	for (size_t i = 0; i < u->n_hosts; i++) {
-		if (addr_cmp(&u->hosts[i], &x->addr))
-			continue;
-		u->v = grow(u->v, &u->cap, u->n, sizeof(*u->v));
-		u->v[u->n++] = *x;
+	if (!bsearch(&x->addr, u->hosts, u->n_hosts, sizeof(*u->hosts), addr_qcmp))
 		return;
-	}
+	u->v = grow(u->v, &u->cap, u->n, sizeof(*u->v));
+	u->v[u->n++] = *x;
 }
 
-static bool counted(const struct count *c, uint32_t mark, const struct xlat_socket *x)
+/* Whether (mark . host) is among full (sorted by mark, then host, as
+ * ei_cap_plan() makes it). */
+static bool at_limit(const struct ei_cap_host *full, size_t n_full, uint32_t mark,
+		     const struct ngw_addr *host)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].mark == mark && c->v[i].x.port == x->port &&
-		    !addr_cmp(&c->v[i].x.addr, &x->addr))
+	size_t lo = 0, hi = n_full;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = full[mid].mark != mark ? (full[mid].mark < mark ? -1 : 1)
+					       : addr_cmp(&full[mid].host, host);
+		if (!c)
 			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return false;
 }
 
@@ -320,40 +333,50 @@ static bool counted(const struct count *c, uint32_t mark, const struct xlat_sock
  * allows. So when a host below its limit lost a mapping (or at the first
  * count), its kernel count starts again and its capped sockets are freed;
  * a burst right after is still counted, and anything past the limit is
- * taken away at the next count. */
+ * taken away at the next count. Sorted lists throughout: the maps hold
+ * up to 65,535 mappings a family. */
 static void restart_counts(struct ei_guard *g, const struct count *c,
 			   const struct ei_cap_host *full, size_t n_full)
 {
+	struct ei_known *cur = NULL, *lost = NULL;
 	struct ngw_addr *hosts = NULL;
-	size_t n_hosts = 0, cap = 0;
+	size_t n_cur = 0, cap_cur = 0, n_lost = 0, cap_lost = 0, n_hosts = 0, cap_hosts = 0;
 
-	for (size_t i = 0; i < g->n_rules; i++) {
-		const struct ei_rule *ru = &g->rules[i];
-		for (size_t k = 0; k < (g->counted_once ? g->n_known : c->n); k++) {
-			uint32_t mark = g->counted_once ? g->known[k].mark : c->v[k].mark;
-			const struct xlat_socket *x = g->counted_once ? &g->known[k].x : &c->v[k].x;
-			if (mark != ru->mark || (g->counted_once && counted(c, mark, x)))
-				continue;
-			bool at_limit = false, seen = false;
-			for (size_t f = 0; f < n_full && !at_limit; f++)
-				at_limit = full[f].mark == mark && !addr_cmp(&full[f].host, &x->addr);
-			for (size_t h = 0; h < n_hosts && !seen; h++)
-				seen = !addr_cmp(&hosts[h], &x->addr);
-			if (at_limit || seen)
-				continue;
-			struct xlat_socket hs = { .addr = x->addr };
-			struct ei_write w = { .set = ei_set(KSET_EI_HOSTS4, x->addr.family),
-					      .key = &hs, .host_mark = &ru->mark };
-			int r = write_ok(g, &w, 1);
-			if (r < 0)
-				say(g, "snat \"%s\": starting the count of a host again failed: %s",
-				    ru->name, strerror(-r));
-			hosts = grow(hosts, &cap, n_hosts, sizeof(*hosts));
-			hosts[n_hosts++] = x->addr;
-		}
+	for (size_t i = 0; i < c->n; i++) {
+		cur = grow(cur, &cap_cur, n_cur, sizeof(*cur));
+		cur[n_cur++] = (struct ei_known){ c->v[i].mark, c->v[i].x };
+	}
+	if (n_cur)
+		qsort(cur, n_cur, sizeof(*cur), known_cmp);
+	/* the hosts (by rule) that lost a mapping; all of them the first time */
+	const struct ei_known *from = g->counted_once ? g->known : cur;
+	size_t n_from = g->counted_once ? g->n_known : n_cur;
+	for (size_t k = 0; k < n_from; k++) {
+		if (!rule_of(g, from[k].mark) || (g->counted_once && n_cur &&
+		    bsearch(&from[k], cur, n_cur, sizeof(*cur), known_cmp)))
+			continue;
+		lost = grow(lost, &cap_lost, n_lost, sizeof(*lost));
+		lost[n_lost++] = (struct ei_known){ from[k].mark, { .addr = from[k].x.addr } };
+	}
+	if (n_lost)
+		qsort(lost, n_lost, sizeof(*lost), known_cmp);
+	for (size_t k = 0; k < n_lost; k++) {
+		if ((k && !known_cmp(&lost[k - 1], &lost[k])) ||
+		    at_limit(full, n_full, lost[k].mark, &lost[k].x.addr))
+			continue;
+		const struct ei_rule *ru = rule_of(g, lost[k].mark);
+		struct ei_write w = { .set = ei_set(KSET_EI_HOSTS4, lost[k].x.addr.family),
+				      .key = &lost[k].x, .host_mark = &ru->mark };
+		int r = write_ok(g, &w, 1);
+		if (r < 0)
+			say(g, "snat \"%s\": starting the count of a host again failed: %s",
+			    ru->name, strerror(-r));
+		hosts = grow(hosts, &cap_hosts, n_hosts, sizeof(*hosts));
+		hosts[n_hosts++] = lost[k].x.addr;
 	}
 	g->counted_once = true;
 	if (n_hosts) {
+		qsort(hosts, n_hosts, sizeof(*hosts), addr_qcmp);
 		struct uncap u = { .hosts = hosts, .n_hosts = n_hosts };
 		int r = ei_read_sockets(&g->nl, g->table, KSET_EI_CAPPED4, uncap_pick, &u);
 		for (size_t i = 0; r == 0 && i < u.n; i++) {
@@ -365,6 +388,8 @@ static void restart_counts(struct ei_guard *g, const struct count *c,
 			say(g, "freeing capped sockets: %s", strerror(-r));
 		free(u.v);
 	}
+	free(cur);
+	free(lost);
 	free(hosts);
 }
 

@@ -13,24 +13,78 @@
 
 #define WRITES_PER_BATCH 900	/* elements per transaction (3 per mapping) */
 
-/* Whether an enabled UDP forward of rs takes external socket e. */
-static bool forwarded(const struct ngw_ruleset *rs, const struct xlat_socket *e)
+/* The UDP ports enabled forwards take, as bitmaps: one per family for the
+ * forwards on any address, one per external address for the others. Built
+ * once, so a check costs the same among 100,000 forwards as among ten. */
+struct fwd_ports {
+	uint8_t any[2][65536 / 8];
+	struct fwd_addr {
+		struct ngw_addr addr;
+		uint8_t bits[65536 / 8];
+	} *by_addr;
+	size_t n, cap;
+};
+
+static void mark_ports(uint8_t *bits, const struct ngw_port_range *r)
 {
+	for (unsigned p = r->lo; p <= r->hi; p++)
+		bits[p / 8] |= (uint8_t)(1u << (p % 8));
+}
+
+static struct fwd_ports *fwd_ports_new(const struct ngw_ruleset *rs)
+{
+	struct fwd_ports *fp = calloc(1, sizeof(*fp));
+
+	if (!fp)
+		abort();
 	for (size_t i = 0; i < rs->n_forwards; i++) {
 		const struct ngw_forward *f = &rs->forwards[i];
-		if (!f->enabled || f->proto == NGW_PROTO_TCP || f->to.family != e->addr.family ||
-		    e->port < f->port.lo || e->port > f->port.hi)
+		if (!f->enabled || f->proto == NGW_PROTO_TCP)
 			continue;
-		if (f->address.family == NGW_FAMILY_NONE || !addr_cmp(&f->address, &e->addr))
-			return true;
+		if (f->address.family == NGW_FAMILY_NONE) {
+			mark_ports(fp->any[f->to.family == NGW_FAMILY_IPV6], &f->port);
+			continue;
+		}
+		size_t k = 0;
+		while (k < fp->n && addr_cmp(&fp->by_addr[k].addr, &f->address))
+			k++;		/* a few addresses, not one per forward */
+		if (k == fp->n) {
+			fp->by_addr = grow(fp->by_addr, &fp->cap, fp->n, sizeof(*fp->by_addr));
+			memset(&fp->by_addr[fp->n], 0, sizeof(*fp->by_addr));
+			fp->by_addr[fp->n++].addr = f->address;
+		}
+		mark_ports(fp->by_addr[k].bits, &f->port);
 	}
+	return fp;
+}
+
+static void fwd_ports_free(struct fwd_ports *fp)
+{
+	if (fp)
+		free(fp->by_addr);
+	free(fp);
+}
+
+static bool has_bit(const uint8_t *bits, uint16_t p)
+{
+	return bits[p / 8] & (1u << (p % 8));
+}
+
+/* Whether an enabled UDP forward takes external socket e. */
+static bool forwarded(const struct fwd_ports *fp, const struct xlat_socket *e)
+{
+	if (has_bit(fp->any[e->addr.family == NGW_FAMILY_IPV6], e->port))
+		return true;
+	for (size_t k = 0; k < fp->n; k++)
+		if (!addr_cmp(&fp->by_addr[k].addr, &e->addr))
+			return has_bit(fp->by_addr[k].bits, e->port);
 	return false;
 }
 
 /* ---- mappings on forwarded ports ------------------------------------------- */
 
 struct yield {
-	const struct ngw_ruleset *rs;
+	const struct fwd_ports *fp;
 	struct xlat_mapping *v;
 	size_t n, cap;
 };
@@ -38,7 +92,7 @@ struct yield {
 static void yield_pick(const struct xlat_mapping *m, void *arg)
 {
 	struct yield *y = arg;
-	if (!forwarded(y->rs, &m->external))
+	if (!forwarded(y->fp, &m->external))
 		return;
 	y->v = grow(y->v, &y->cap, y->n, sizeof(*y->v));
 	y->v[y->n++] = *m;
@@ -47,7 +101,8 @@ static void yield_pick(const struct xlat_mapping *m, void *arg)
 int ei_yield_to_forwards(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 			 size_t *yielded)
 {
-	struct yield y = { .rs = rs };
+	struct fwd_ports *fp = fwd_ports_new(rs);
+	struct yield y = { .fp = fp };
 	int r = ei_read(nl, table, yield_pick, &y);
 
 	*yielded = 0;
@@ -68,6 +123,7 @@ int ei_yield_to_forwards(struct nl *nl, const char *table, const struct ngw_rule
 			r = rr;
 	}
 	free(y.v);
+	fwd_ports_free(fp);
 	return r;
 }
 
@@ -86,7 +142,6 @@ static int by_x(const void *a, const void *b)
 }
 
 struct restore {
-	const struct ngw_ruleset *rs;
 	const struct xlat_mapping *before;	/* sorted by internal socket */
 	size_t n_before;
 	struct xlat_socket *busy;		/* external sockets of other flows */
@@ -142,7 +197,7 @@ static int write_all(struct nl *nl, const char *table, const struct ei_write *w,
 int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 	       struct xlat_mapping *before, size_t n_before, struct ei_restored *out)
 {
-	struct restore r = { .rs = rs, .before = before, .n_before = n_before };
+	struct restore r = { .before = before, .n_before = n_before };
 	struct ct_sock *ct = ct_open(false);
 
 	memset(out, 0, sizeof(*out));
@@ -153,6 +208,7 @@ int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 	int err = ct_dump(ct, mark_scope(table), MARK_SCOPE_MASK, restore_entry, &r);
 	ct_close(ct);
 	struct ei_write *w = calloc(3 * n_before + r.n_busy + 1, sizeof(*w));
+	struct fwd_ports *fp = fwd_ports_new(rs);
 	size_t k = 0, n = 0;
 	if (!w)
 		abort();
@@ -160,7 +216,7 @@ int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 		const struct xlat_mapping *m = &before[i];
 		uint8_t fam = m->internal.addr.family;
 		unsigned t = m->timeout ? m->timeout : 1;	/* what it had left */
-		if (forwarded(rs, &m->external))
+		if (forwarded(fp, &m->external))
 			continue;
 		w[k++] = (struct ei_write){ .set = ei_set(KSET_EI_DNAT4, fam), .add = true,
 					    .key = &m->external, .data = &m->internal, .timeout = t };
@@ -182,6 +238,7 @@ int ei_restore(struct nl *nl, const char *table, const struct ngw_ruleset *rs,
 		out->busy = r.n_busy;
 	}
 	free(w);
+	fwd_ports_free(fp);
 	free(r.busy);
 	return err;
 }
