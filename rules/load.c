@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The top level of natgw.yaml and its gateway section. */
+/* The top level of natgw.yaml and its gateway section; each rule item goes
+ * down to its section's loader (load_forward.c, load_snat.c). Nothing below
+ * calls back up here: what the loaders share is in load_rule.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "load.h"
+#include "load_forward.h"
+#include "load_snat.h"
+#include "schema.h"
 #include "xalloc.h"
 
 static const char *const top_keys[] = { "version", "gateway", "forwards", "snat" };
@@ -13,48 +18,6 @@ enum { T_VERSION, T_GATEWAY, T_FORWARDS, T_SNAT };
 static const char *const gateway_keys[] = { "table", "wan", "lan", "hairpin",
 					    "flush_on_change" };
 enum { G_TABLE, G_WAN, G_LAN, G_HAIRPIN, G_FLUSH };
-
-void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src)
-{
-	dst->n = src->n;
-	dst->name = NULL;
-	if (src->n) {
-		dst->name = xreallocarray(NULL, src->n, sizeof(*dst->name));
-		memcpy(dst->name, src->name, src->n * sizeof(*dst->name));
-	}
-}
-
-static void set_rule_context(struct loader *L, const char *kind, const struct ynode *item,
-			     size_t index)
-{
-	snprintf(L->ctx, sizeof(L->ctx), "%s #%zu", kind, index + 1);
-	if (item->kind != YNODE_MAP)
-		return;
-	for (size_t i = 0; i < item->n; i++) {
-		const struct ynode *k = item->items[2 * i], *v = item->items[2 * i + 1];
-		if (k->kind == YNODE_SCALAR && !strcmp(k->str, "name") &&
-		    v->kind == YNODE_SCALAR && !ynode_is_null(v) && v->len == strlen(v->str) &&
-		    v->len <= NGW_NAME_MAX) {
-			snprintf(L->ctx, sizeof(L->ctx), "%s \"%.*s\"", kind, NGW_NAME_MAX, v->str);
-			return;
-		}
-	}
-}
-
-bool rule_open(struct loader *L, const char *kind, const struct ynode *item, size_t index,
-	       struct keys *k, const int *required, size_t n_required, char *name)
-{
-	const char *what = !strcmp(kind, "snat") ? "an snat rule" : "a forward";
-
-	L->rule_failed = false;
-	set_rule_context(L, kind, item, index);
-	snprintf(name, NGW_NAME_MAX + 1, "#%zu", index + 1);
-	if (!expect_map(L, item, what))
-		return false;
-	keys_collect(L, item, k);
-	keys_require(L, item, k, required, n_required);
-	return true;
-}
 
 /* nft identifiers: a letter, then letters, digits, '_' or '-'. */
 static void load_table_name(struct loader *L, const struct ynode *v, char *out)

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Stage 2: the YAML tree to the rule model, one section per file
- * (load.c: top level and gateway; load_forward.c; load_snat.c). */
+/* Stage 2: the YAML tree to the rule model. load.c reads the top level and
+ * gateway and hands each rule to its section's loader (load_forward.h,
+ * load_snat.h), which share load_rule.h. Calls go down only: ruleset.c ->
+ * load.c -> load_forward.c / load_snat.c -> load_rule.c -> schema.c. */
 #ifndef NATGW_LOAD_H
 #define NATGW_LOAD_H
 
-#include "schema.h"
+#include <stdbool.h>
+
+#include "natgw/rules.h"
+#include "yaml_tree.h"
 
 struct load_result {
 	struct ngw_ruleset *rs;
@@ -16,19 +21,5 @@ struct load_result {
  * every rule, failed ones included, so validation can still name them. */
 void model_load(const struct ynode *root, struct ngw_diags *d, struct load_result *out);
 void load_result_free(struct load_result *r);
-
-bool load_forward(struct loader *L, const struct ynode *item, size_t index,
-		  struct ngw_forward *f);
-bool load_snat(struct loader *L, const struct ynode *item, size_t index,
-	       struct ngw_snat *s);
-
-/* Starts loading one rule item: the message context ('forward "web"', or
- * 'forward #3' without a usable name), a placeholder name "#3" until the
- * real one is read, the shape check, its keys, the required ones. False
- * when the item is not a mapping. */
-bool rule_open(struct loader *L, const char *kind, const struct ynode *item, size_t index,
-	       struct keys *k, const int *required, size_t n_required, char *name);
-
-void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src);
 
 #endif

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One item of `forwards:` (port forwarding, DNAT). */
+/* One item of `forwards:` (port forwarding, DNAT). Called by load.c; the
+ * start of the item and inherited interfaces come from load_rule.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
+#include "load_forward.h"
 #include "xalloc.h"
 
 static const char *const forward_keys[] = { "name", "proto", "port", "to", "from", "in",

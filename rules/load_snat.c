@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One item of `snat:` (source NAT, masquerade, static source-port mapping). */
+/* One item of `snat:` (source NAT, masquerade, static source-port mapping).
+ * Called by load.c; the start of the item and inherited interfaces come
+ * from load_rule.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "load.h"
+#include "load_snat.h"
 #include "suggest.h"
 #include "xalloc.h"
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The pipeline: file -> YAML tree -> model -> validated ruleset. */
+/* The pipeline: file -> YAML tree -> model -> validated ruleset. It sits
+ * on top of the library: it calls the loader (load.c) and validation, and
+ * nothing in rules/ calls it. The model's own helpers (freeing it, naming
+ * its values) are below everything, in model.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,59 +136,4 @@ int rules_load_buffer(const char *name, const char *buf, size_t len,
 	arena_free(&arena);
 	diags_sort(d);
 	return 0;
-}
-
-static void ifaces_free(struct ngw_ifaces *l)
-{
-	free(l->name);
-}
-
-void ruleset_free(struct ngw_ruleset *rs)
-{
-	if (!rs)
-		return;
-	for (size_t i = 0; i < rs->n_forwards; i++) {
-		free(rs->forwards[i].from.v);
-		ifaces_free(&rs->forwards[i].in);
-		free(rs->forwards[i].comment);
-	}
-	for (size_t i = 0; i < rs->n_snats; i++) {
-		free(rs->snats[i].from.v);
-		ifaces_free(&rs->snats[i].out);
-	}
-	ifaces_free(&rs->gateway.wan);
-	ifaces_free(&rs->gateway.lan);
-	free(rs->forwards);
-	free(rs->snats);
-	free(rs->file);
-	free(rs);
-}
-
-size_t ruleset_count_enabled_forwards(const struct ngw_ruleset *rs)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < rs->n_forwards; i++)
-		n += rs->forwards[i].enabled;
-	return n;
-}
-
-const char *proto_name(enum ngw_proto p)
-{
-	switch (p) {
-	case NGW_PROTO_TCP:
-		return "tcp";
-	case NGW_PROTO_UDP:
-		return "udp";
-	case NGW_PROTO_BOTH:
-		return "both";
-	case NGW_PROTO_ANY:
-		break;
-	}
-	return "any";
-}
-
-const char *snat_mode_name(enum ngw_snat_mode m)
-{
-	static const char *const names[] = { "default", "random", "fully-random", "persistent" };
-	return names[m];
 }
