@@ -9,15 +9,7 @@ kernel_test_init "$1" "$2"
 C=$NGW_TMP/natgw.yaml
 
 base_config() {
-	cat <<'YAML'
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
+	config_from base - <<'YAML'
   - name: ssh
     port: 2222
     to: 192.0.2.10:22

@@ -24,17 +24,8 @@ SOCK=$NATGW_RUN_DIR/natgw-$(on router stat -L -c %i /proc/self/ns/net).sock
 mkdir -p "$ETC" "$NATGW_RUN_DIR"
 
 config() {	# config [EXTRA_FORWARD_YAML]
-	cat <<YAML
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
-$1
-YAML
+	config_from base
+	printf '%s\n' "$1"
 }
 SSH2='  - name: ssh2
     port: 2222

@@ -8,15 +8,7 @@ set -u
 kernel_test_init "$1" "$2"
 
 on router ip addr add 203.0.113.6/24 dev eth0	# a second external address
-cat >"$NGW_TMP/natgw.yaml" <<'YAML'
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
+config_from base - >"$NGW_TMP/natgw.yaml" <<'YAML'
   - name: dns
     proto: udp
     port: 53

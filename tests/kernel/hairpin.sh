@@ -7,15 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 kernel_test_init "$1" "$2"
 
-cat >"$NGW_TMP/natgw.yaml" <<'YAML'
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
+config_from base - >"$NGW_TMP/natgw.yaml" <<'YAML'
   - name: web6
     port: 443
     to: "[2001:db8:1::10]:8443"

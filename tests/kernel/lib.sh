@@ -217,6 +217,22 @@ forget() {
 	NGW_PIDS=("${keep[@]}")
 }
 
+# The configs the kernel tests share, beside this file (found while it is
+# sourced, from any working directory)
+NGW_CONFIGS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/configs
+
+# config_from NAME [FILE]...: tests/kernel/configs/NAME.yaml without its
+# comment lines, then each FILE ("-": standard input, as for cat), e.g.
+#   config_from base - >"$C" <<'YAML'
+#   (the test's own forwards and rules)
+#   YAML
+config_from() {
+	local name=$1
+	shift
+	sed '/^#/d' "$NGW_CONFIGS/$name.yaml" || return 1
+	[ $# -eq 0 ] || cat -- "$@"
+}
+
 # forwards_config NAME PORT [NAME PORT]...: a config of forwards on eth0 to
 # 192.0.2.10:80, one per NAME and PORT
 forwards_config() {

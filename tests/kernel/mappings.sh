@@ -11,15 +11,7 @@ CTFILL=$(realpath "$3")
 command -v jq >/dev/null || { echo "FAIL: jq is not installed" >&2; exit 1; }
 
 config() {	# config DNS_TARGET
-	cat <<YAML
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
+	config_from base - <<YAML
   - name: dns
     proto: udp
     port: 53

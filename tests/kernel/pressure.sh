@@ -24,15 +24,7 @@ if [ "$ORIG_MAX" -gt 1048576 ]; then
 fi
 MAX=$(cat "$MAX_FILE")
 
-cat >"$C" <<'YAML'
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
+config_from base - >"$C" <<'YAML'
 snat:
   - name: lan-out
     from: 192.0.2.0/24

@@ -17,16 +17,7 @@ STOP=$NGW_TMP/stop
 mkdir -p "$ETC" "$NATGW_RUN_DIR"
 
 config() {	# config N: the unchanged forward, N more, and an snat rule
-	cat <<YAML
-version: 1
-gateway:
-  wan: eth0
-  lan: br-lan
-forwards:
-  - name: web
-    port: 443
-    to: 192.0.2.10:8443
-YAML
+	config_from base
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
 		printf "  - name: m%d\n    port: %d\n    to: 192.0.2.10:8443\n", i, 20000 + i }'
 	printf 'snat:\n  - name: lan-out\n    from: 192.0.2.0/24\n'
