@@ -20,7 +20,7 @@
 
 /* Each kernel error, named after the rule behind it where there is one. */
 static void report_errors(const struct kbatch *kb, const struct nl_error *errs, size_t n,
-			  const char *file)
+			  struct ngw_diags *msgs)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct nl_error *e = &errs[i];
@@ -30,20 +30,19 @@ static void report_errors(const struct kbatch *kb, const struct nl_error *errs, 
 			snprintf(detail, sizeof(detail), " (%s)", e->text);
 		if (owner != KRULE_NO_OWNER) {
 			const struct kmodel_rule *r = &kb->m->rules[owner];
-			fprintf(stderr, "%s:%u:%u: error: %s \"%s\": the kernel rejected it: %s%s\n",
-				file, r->pos.line, r->pos.col, r->snat ? "snat" : "forward", r->name,
-				strerror(e->err), detail);
+			diags_add(msgs, NGW_ERROR, r->pos, "%s \"%s\": the kernel rejected it: %s%s",
+				  r->snat ? "snat" : "forward", r->name, strerror(e->err), detail);
 		} else {
-			fprintf(stderr, "natgw: the kernel rejected the transaction: %s%s\n",
+			diags_add_system(msgs, NGW_ERROR, "the kernel rejected the transaction: %s%s",
 				strerror(e->err), detail);
 		}
 	}
 }
 
 /* -ERESTART when another transaction was committed since the plan began
- * (nothing was applied: plan again), else 0 or EXIT_SYSTEM in a->status
+ * (nothing was applied: plan again), else 0 or NGW_FAILED in a->status
  * after the kernel's errors. */
-static int send_plan(struct apply_run *a, const char *file)
+static int send_plan(struct apply_run *a)
 {
 	struct kbatch kb;
 	struct nl_error errs[MAX_ERRORS];
@@ -63,11 +62,11 @@ static int send_plan(struct apply_run *a, const char *file)
 	}
 	if (r < 0) {
 		a->err = -r;
-		report_errors(&kb, errs, n_errs, file);
+		report_errors(&kb, errs, n_errs, a->msgs);
 		if (!n_errs)
-			fprintf(stderr, "natgw: sending the transaction: %s\n", strerror(a->err));
-		fprintf(stderr, "natgw: nothing was applied; the previous ruleset is in place\n");
-		a->status = EXIT_SYSTEM;
+			diags_add_system(a->msgs, NGW_ERROR, "sending the transaction: %s", strerror(a->err));
+		diags_add_system(a->msgs, NGW_ERROR, "nothing was applied; the previous ruleset is in place");
+		a->status = NGW_FAILED;
 	}
 	kbatch_free(&kb);
 	return 0;
@@ -95,8 +94,8 @@ static void flush_changed(struct apply_run *a)
 	size_t withdrawn = 0;
 	r = n ? ei_withdraw(&a->s.nl, a->s.m.table, marks, n, &withdrawn) : 0;
 	if (r < 0)
-		fprintf(stderr, "natgw: warning: applied, but withdrawing the endpoint-independent "
-			"mappings of changed rules failed: %s\n", strerror(-r));
+		diags_add_system(a->msgs, NGW_WARNING, "applied, but withdrawing the endpoint-independent "
+			"mappings of changed rules failed: %s", strerror(-r));
 	a->flushed += withdrawn;
 	free(marks);
 }
@@ -116,8 +115,8 @@ static void snapshot_mappings(struct apply_run *a, const char *table)
 	a->n_ei_before = 0;
 	int r = ei_read(&a->s.nl, table, snapshot_pick, a);
 	if (r < 0) {
-		fprintf(stderr, "natgw: warning: reading the full-cone mappings before the "
-			"rebuild: %s; they come back with their next datagram\n", strerror(-r));
+		diags_add_system(a->msgs, NGW_WARNING, "reading the full-cone mappings before the "
+			"rebuild: %s; they come back with their next datagram", strerror(-r));
 		a->n_ei_before = 0;
 	}
 }
@@ -138,9 +137,9 @@ static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
 		int r = ei_restore(&a->s.nl, a->s.m.table, rs, a->ei_before,
 				   a->s.plan.rebuild ? a->n_ei_before : 0, &got);
 		if (r < 0)
-			fprintf(stderr, "natgw: warning: applied, but writing the full-cone mappings "
+			diags_add_system(a->msgs, NGW_WARNING, "applied, but writing the full-cone mappings "
 				"back from conntrack failed: %s; they come back with their next "
-				"datagram\n", strerror(-r));
+				"datagram", strerror(-r));
 		a->restored = got.mappings;
 	}
 	/* a mapping can only stand on a forward's port when the forward is
@@ -155,8 +154,8 @@ static void settle_full_cone(struct apply_run *a, const struct ngw_ruleset *rs)
 		return;
 	int r = ei_yield_to_forwards(&a->s.nl, a->s.m.table, rs, &a->yielded);
 	if (r < 0)
-		fprintf(stderr, "natgw: warning: applied, but moving full-cone mappings off "
-			"forwarded ports failed: %s\n", strerror(-r));
+		diags_add_system(a->msgs, NGW_WARNING, "applied, but moving full-cone mappings off "
+			"forwarded ports failed: %s", strerror(-r));
 }
 
 /* Rules whose mark moved (mark.h) take their live connections along. */
@@ -175,18 +174,18 @@ static int keep_previous(struct apply_run *a, const char *table)
 {
 	if (!a->s.st.exists) {
 		a->previous_none = true;
-		return EXIT_OK;
+		return NGW_OK;
 	}
 	if (a->s.from_record && applied_load(table, &a->previous, NULL) == 0)
-		return EXIT_OK;
-	fprintf(stderr, "natgw: --confirm must be able to put back the ruleset in the kernel "
+		return NGW_OK;
+	diags_add_system(a->msgs, NGW_ERROR, "--confirm must be able to put back the ruleset in the kernel "
 		"now, and natgw has no verified record of it (table inet %s was changed by "
 		"another program, or made by another natgw); nothing was applied. Apply once "
-		"without --confirm, then try again.\n", table);
-	return EXIT_SYSTEM;
+		"without --confirm, then try again.", table);
+	return NGW_FAILED;
 }
 
-int apply_lock(const char *table, int *fd)
+int apply_lock(const char *table, int *fd, struct ngw_diags *msgs)
 {
 	char why[600];
 	bool waited = false;
@@ -194,28 +193,28 @@ int apply_lock(const char *table, int *fd)
 
 	*fd = -1;
 	if (r < 0) {
-		fprintf(stderr, "natgw: %s%s; nothing was applied\n", why,
+		diags_add_system(msgs, NGW_ERROR, "%s%s; nothing was applied", why,
 			r == -EACCES && geteuid() ? ": natgw needs root (CAP_NET_ADMIN)" : "");
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
 	r = rundir_lock(table, 0, &waited);
 	if (r == -EWOULDBLOCK) {
-		fprintf(stderr, "natgw: waiting for another natgw applying to table inet %s\n",
+		diags_add_system(msgs, NGW_NOTE, "waiting for another natgw applying to table inet %s",
 			table);
 		r = rundir_lock(table, APPLY_LOCK_WAIT_MS, &waited);
 	}
 	if (r == -EWOULDBLOCK) {
-		fprintf(stderr, "natgw: another natgw has been applying to table inet %s for %u s; "
-			"nothing was applied\n", table, APPLY_LOCK_WAIT_MS / 1000);
-		return EXIT_SYSTEM;
+		diags_add_system(msgs, NGW_ERROR, "another natgw has been applying to table inet %s for %u s; "
+			"nothing was applied", table, APPLY_LOCK_WAIT_MS / 1000);
+		return NGW_FAILED;
 	}
 	if (r < 0) {
-		fprintf(stderr, "natgw: cannot take the apply lock of table inet %s in %s: %s; "
-			"nothing was applied\n", table, rundir(), strerror(-r));
-		return EXIT_SYSTEM;
+		diags_add_system(msgs, NGW_ERROR, "cannot take the apply lock of table inet %s in %s: %s; "
+			"nothing was applied", table, rundir(), strerror(-r));
+		return NGW_FAILED;
 	}
 	*fd = r;
-	return EXIT_OK;
+	return NGW_OK;
 }
 
 /* After the kernel refused a transaction because the ruleset's generation
@@ -250,8 +249,7 @@ static bool only_others_committed(struct nftev *ev, struct nl *nl, const char *t
  * that program touched other tables only, the same plan is sent again
  * against the new generation; if it touched natgw's table, natgw plans
  * again. A few times each. */
-static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
-			  const struct apply_opts *o, struct apply_run *a, bool *changes)
+static void plan_and_send(const struct ngw_ruleset *rs, const struct apply_opts *o, struct apply_run *a, bool *changes)
 {
 	const char *table = rs->gateway.table;
 	struct nftev *ev = nftev_open();	/* before the plan's generation is read */
@@ -263,20 +261,20 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 			plan = false;
 			plans++;
 			sends = 0;
-			a->status = session_open(&a->s);	/* zeroes a->s */
+			a->status = session_open(&a->s, a->msgs);	/* zeroes a->s */
 			a->s.full_read = o->full_read;
 			a->s.exact_sizes = o->rollback;
-			if (a->status == EXIT_OK)
+			if (a->status == NGW_OK)
 				a->status = session_plan(&a->s, rs);
-			if (a->status == EXIT_OK && o->keep_previous)
+			if (a->status == NGW_OK && o->keep_previous)
 				a->status = keep_previous(a, table);
-			if (a->status != EXIT_OK)
+			if (a->status != NGW_OK)
 				break;
 			*changes = !kplan_empty(&a->s.plan);
 		}
 		if (*changes && a->s.plan.rebuild)
 			snapshot_mappings(a, table);
-		if (!*changes || send_plan(a, file) != -ERESTART)
+		if (!*changes || send_plan(a) != -ERESTART)
 			break;
 		refused++;
 		uint32_t now;
@@ -284,21 +282,21 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 		    only_others_committed(ev, &a->s.nl, table, &now, &ours)) {
 			/* another natgw table may be among them: its marks */
 			a->status = session_check_peers(&a->s, table);
-			if (a->status != EXIT_OK)
+			if (a->status != NGW_OK)
 				break;
 			a->s.genid = now;	/* the plan holds: send it again */
 			continue;
 		}
 		if (plans == APPLY_ATTEMPTS) {
 			if (!ours)	/* other tables, or no telling which */
-				fprintf(stderr, "natgw: other programs committed to nftables %d times "
+				diags_add_system(a->msgs, NGW_ERROR, "other programs committed to nftables %d times "
 					"while natgw was applying to table inet %s; nothing was "
-					"applied. Run it again.\n", refused, table);
+					"applied. Run it again.", refused, table);
 			else
-				fprintf(stderr, "natgw: table inet %s was changed by another program "
+				diags_add_system(a->msgs, NGW_ERROR, "table inet %s was changed by another program "
 					"while natgw was applying, %d times in a row; nothing was "
-					"applied. Run it again.\n", table, APPLY_ATTEMPTS);
-			a->status = EXIT_SYSTEM;
+					"applied. Run it again.", table, APPLY_ATTEMPTS);
+			a->status = NGW_FAILED;
 			break;
 		}
 		plan = true;
@@ -310,35 +308,35 @@ static void plan_and_send(const struct ngw_ruleset *rs, const char *file,
 	nftev_close(ev);
 }
 
-int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct apply_opts *o,
-		  struct apply_run *a)
+int apply_ruleset(const struct ngw_ruleset *rs, const struct apply_opts *o, struct apply_run *a)
 {
 	double start = session_now_ms();
 	bool changes = false;
 	int lock;
 
 	memset(a, 0, sizeof(*a));
+	a->msgs = o->msgs;
 	/* one apply per table and namespace at a time: the loser waits, then
 	 * plans against what the winner left */
-	a->status = apply_lock(rs->gateway.table, &lock);
-	if (a->status != EXIT_OK)
+	a->status = apply_lock(rs->gateway.table, &lock, a->msgs);
+	if (a->status != NGW_OK)
 		return a->status;
-	plan_and_send(rs, file, o, a, &changes);
-	if (a->status != EXIT_OK) {
+	plan_and_send(rs, o, a, &changes);
+	if (a->status != NGW_OK) {
 		close(lock);
 		return a->status;
 	}
 	a->planned = true;
 	struct applied_draft draft;
 	applied_draft_start(&draft, rs);
-	if (a->status == EXIT_OK && changes && rs->gateway.flush_on_change)
+	if (a->status == NGW_OK && changes && rs->gateway.flush_on_change)
 		flush_changed(a);
-	if (a->status == EXIT_OK && changes)
+	if (a->status == NGW_OK && changes)
 		settle_full_cone(a, rs);
-	if (a->status == EXIT_OK && a->s.plan.n_remark)
+	if (a->status == NGW_OK && a->s.plan.n_remark)
 		remark_moved(a);
 	a->ms = session_now_ms() - start;
-	if (a->status == EXIT_OK) {
+	if (a->status == NGW_OK) {
 		/* the record may name the generation only when this apply was
 		 * the one commit since the plan began (or there was none), and
 		 * none came after it (withdrawing mappings is one too) */
@@ -349,8 +347,8 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 			genid = 0;
 		int r = applied_save(a->s.m.table, &draft, &a->s.m, genid);
 		if (r < 0)
-			fprintf(stderr, "natgw: warning: cannot record this apply in %s: %s; the "
-				"next apply reads the table back in full\n", rundir(),
+			diags_add_system(a->msgs, NGW_WARNING, "cannot record this apply in %s: %s; the "
+				"next apply reads the table back in full", rundir(),
 				strerror(-r));
 	} else {
 		applied_draft_drop(&draft);
@@ -360,18 +358,18 @@ int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct a
 	return a->status;
 }
 
-int apply_remove_table(const char *table, bool *removed)
+int apply_remove_table(const char *table, bool *removed, struct ngw_diags *msgs)
 {
 	struct session s;
-	int lock, status = apply_lock(table, &lock);
+	int lock, status = apply_lock(table, &lock, msgs);
 
 	*removed = false;
-	if (status != EXIT_OK)
+	if (status != NGW_OK)
 		return status;
-	status = session_open(&s);
-	if (status == EXIT_OK)
+	status = session_open(&s, msgs);
+	if (status == NGW_OK)
 		status = session_read(&s, table, 0);
-	if (status == EXIT_OK && s.st.exists) {
+	if (status == NGW_OK && s.st.exists) {
 		struct kmodel m = { 0 };
 		struct kbatch kb;
 		struct nl_error err;
@@ -382,10 +380,10 @@ int apply_remove_table(const char *table, bool *removed)
 		kbatch_table_del(&kb, table);
 		int r = nl_batch_send(&s.nl, &kb.nb, &err, 1, &n_errs);
 		if (r < 0) {
-			fprintf(stderr, "natgw: removing table inet %s: %s%s%s\n", table,
+			diags_add_system(msgs, NGW_ERROR, "removing table inet %s: %s%s%s", table,
 				strerror(-r), n_errs && err.text[0] ? ": " : "",
 				n_errs ? err.text : "");
-			status = EXIT_SYSTEM;
+			status = NGW_FAILED;
 		} else {
 			applied_remove(table);
 			*removed = true;

@@ -10,9 +10,12 @@
 #include <stddef.h>
 
 #include "session.h"
+#include "status.h"
 #include "xlat.h"
 
 struct apply_opts {
+	struct ngw_diags *msgs;		/* why it stopped, warnings, progress; a
+					 * kernel refusal at its rule's position */
 	bool full_read;			/* do not trust the record of the last apply:
 					 * read every element back (after another
 					 * program touched the table) */
@@ -22,8 +25,9 @@ struct apply_opts {
 };
 
 struct apply_run {
+	struct ngw_diags *msgs;		/* apply_opts' */
 	struct session s;		/* the plan applied (or refused) */
-	int status;			/* EXIT_* */
+	int status;			/* enum ngw_status */
 	bool planned;			/* got as far as a plan (and a transaction) */
 	int err;			/* positive errno of a kernel refusal; 0 */
 	size_t flushed;			/* mappings deleted by flush_on_change */
@@ -53,22 +57,22 @@ struct apply_run {
 #define APPLY_RESENDS 20		/* of one plan, when other tables did */
 
 /* Takes the apply lock of table (rundir.h), waiting for another natgw's
- * apply: EXIT_OK with *fd (close it to release), or EXIT_SYSTEM after a
- * message (the runtime directory is not trusted, or the wait ran out). */
-int apply_lock(const char *table, int *fd);
+ * apply (a note in msgs says so): NGW_OK with *fd (close it to release),
+ * or NGW_FAILED after a message (the runtime directory is not trusted, or
+ * the wait ran out). */
+int apply_lock(const char *table, int *fd, struct ngw_diags *msgs);
 
-/* Applies rs. Kernel refusals are printed to stderr, each attributed to the
- * rule (at file:line:col, file being the name diagnostics use) that caused
- * it. With keep_previous, the ruleset in the kernel is known exactly (the
- * verified record of the last apply) or there is no table, else nothing is
- * applied (EXIT_SYSTEM after a message). Always call apply_run_free(). */
-int apply_ruleset(const struct ngw_ruleset *rs, const char *file, const struct apply_opts *o,
-		  struct apply_run *a);
+/* Applies rs. Kernel refusals go to o->msgs, each at the position of the
+ * rule that caused it. With keep_previous, the ruleset in the kernel is
+ * known exactly (the verified record of the last apply) or there is no
+ * table, else nothing is applied (NGW_FAILED after a message). Always call
+ * apply_run_free(). */
+int apply_ruleset(const struct ngw_ruleset *rs, const struct apply_opts *o, struct apply_run *a);
 
 /* Removes table inet <table> and its record: natgw down, and rolling back
- * to "no table". EXIT_OK (also when there was none) or EXIT_SYSTEM after a
+ * to "no table". NGW_OK (also when there was none) or NGW_FAILED after a
  * message. *removed: whether there was one. */
-int apply_remove_table(const char *table, bool *removed);
+int apply_remove_table(const char *table, bool *removed, struct ngw_diags *msgs);
 
 void apply_run_free(struct apply_run *a);
 

@@ -6,23 +6,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "natgw/diag.h"
+#include "diag_print.h"
+#include "status.h"
+
 #define NATGW_DEFAULT_CONFIG "/etc/natgw/natgw.yaml"
 
-/* SPEC section 1. */
+/* SPEC section 1: the exit status of each outcome (status.h). */
 enum {
-	EXIT_OK = 0,
-	EXIT_INVALID = 1,	/* the configuration is invalid; nothing was applied */
-	EXIT_USAGE = 2,
-	EXIT_SYSTEM = 3,	/* permission, netlink or kernel error; nothing applied */
+	EXIT_OK = NGW_OK,
+	EXIT_INVALID = NGW_INVALID,	/* the configuration is invalid; nothing was applied */
+	EXIT_USAGE = NGW_USAGE,
+	EXIT_SYSTEM = NGW_FAILED,	/* permission, netlink or kernel error; nothing applied */
 };
 
 struct cli {
 	const char *config;	/* -c FILE; NULL: not given */
 	bool json;
 	int verbosity;		/* -q: -1, default 0, -v: 1 and more */
-	const char *table;	/* the daemon, answering a client: its table,
-				 * so no config is read to find it, and the
-				 * request is never forwarded to a daemon */
 };
 
 /* Handles a global option seen by any getopt loop; false if c is not one. */
@@ -47,15 +48,26 @@ int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
 __attribute__((format(printf, 2, 3)))
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
-struct apply_run;
-/* What apply prints about an apply_run (the CLI, and the daemon for it). */
-void cmd_apply_report(const struct cli *cli, const struct apply_run *a, unsigned confirm);
-/* When the ruleset was applied but what follows the transaction did not
- * all happen: flush_on_change left mappings of changed rules ("applied,
- * but N mappings ... could not be deleted: reason; how to flush them"), or
- * live connections of a rule whose ct mark moved kept the old mark. The
- * message in buf, and true (an error: exit status 3). */
-bool cmd_apply_partial_failure(const struct apply_run *a, char *buf, size_t size);
+/* The messages of the library code a command calls (struct ngw_diags),
+ * shown on stderr as they come: what it waits for, warnings, why it
+ * stopped. file names the configuration kernel refusals point into. */
+struct cli_msgs {
+	struct ngw_diags d;
+	struct diag_sink sink;
+};
+
+void cli_msgs_init(struct cli_msgs *m, const char *file);
+void cli_msgs_free(struct cli_msgs *m);
+
+/* Which table a command about the table alone (show, down, flush...)
+ * means: the one -c's file names, or the default file's if there is one,
+ * else "natgw". EXIT_OK, or the status after a message. */
+int cli_table_name(const struct cli *cli, char *table, size_t size);
+
+struct session;
+/* cli_table_name(), session_open() and session_read(). */
+int cli_open_table(struct session *s, struct ngw_diags *msgs, const struct cli *cli,
+		   unsigned sets_mask, char *table, size_t size);
 
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);

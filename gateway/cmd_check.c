@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "config_load.h"
 #include "diag_print.h"
 #include "natgw/rules.h"
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "confirm.h"
+#include "confirm_timer.h"
 #include "ctl.h"
 #include "session.h"
 
@@ -41,10 +41,10 @@ int cmd_confirm(struct cli *cli, int argc, char **argv)
 	/* the daemon keeps the timer when it runs */
 	if (ctl_daemon_request(&req, &status))
 		return status;
-	status = session_table_name(cli, table, sizeof(table));
+	status = cli_table_name(cli, table, sizeof(table));
 	if (status != EXIT_OK)
 		return status;
-	int fd = confirm_socket_path(table, path, sizeof(path));
+	int fd = confirm_timer_socket_path(table, path, sizeof(path));
 	if (fd == 0)
 		fd = ctl_connect(path);
 	if (fd == -ENOENT || fd == -ECONNREFUSED) {

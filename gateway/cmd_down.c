@@ -6,7 +6,7 @@
 
 #include "apply.h"
 #include "cli.h"
-#include "confirm.h"
+#include "confirm_timer.h"
 #include "ctl.h"
 #include "session.h"
 
@@ -32,7 +32,7 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("down", "unexpected argument '%s'", argv[optind]);
-	status = session_table_name(cli, table, sizeof(table));
+	status = cli_table_name(cli, table, sizeof(table));
 	if (status != EXIT_OK)
 		return status;
 	if (ctl_daemon_running()) {
@@ -41,13 +41,16 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 			ctl_socket_display(), table);
 		return EXIT_SYSTEM;
 	}
-	if (confirm_pending(table)) {	/* its timer would put a table back */
+	if (confirm_timer_pending(table)) {	/* its timer would put a table back */
 		fprintf(stderr, "natgw: an apply --confirm of table inet %s is waiting for `natgw "
 			"confirm`; confirm it (or let it roll back) first. Nothing was removed.\n",
 			table);
 		return EXIT_SYSTEM;
 	}
-	status = apply_remove_table(table, &removed);
+	struct cli_msgs msgs;
+	cli_msgs_init(&msgs, NULL);
+	status = apply_remove_table(table, &removed, &msgs.d);
+	cli_msgs_free(&msgs);
 	if (status == EXIT_OK && cli->verbosity >= 0)
 		printf(removed ? "natgw: removed table inet %s\n"
 			       : "natgw: there is no table inet %s; nothing to remove\n", table);

@@ -60,9 +60,11 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 
 	char table[NGW_TABLE_MAX + 1];
 	struct session s;
+	struct cli_msgs msgs;
 	struct rule_index ri = { 0 };
 	const struct rule_entry *r = NULL;
-	int status = session_open_table(&s, cli, 0, table, sizeof(table));
+	cli_msgs_init(&msgs, NULL);
+	int status = cli_open_table(&s, &msgs.d, cli, 0, table, sizeof(table));
 	if (status == EXIT_OK && rule) {
 		rule_index_build(&ri, &s.st);
 		if (!(r = rule_index_by_name(&ri, rule)))
@@ -105,5 +107,6 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 	}
 	rule_index_free(&ri);
 	session_close(&s);
+	cli_msgs_free(&msgs);
 	return status;
 }

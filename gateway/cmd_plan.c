@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "config_load.h"
 #include "kmodel.h"
 #include "nft_script.h"
 #include "plan_print.h"
@@ -15,7 +16,9 @@
 static int plan_diff(const struct cli *cli, const struct ngw_ruleset *rs)
 {
 	struct session s;
-	int status = session_open(&s);
+	struct cli_msgs msgs;
+	cli_msgs_init(&msgs, rs->file);
+	int status = session_open(&s, &msgs.d);
 
 	if (status == EXIT_OK)
 		status = session_plan(&s, rs);
@@ -36,6 +39,7 @@ static int plan_diff(const struct cli *cli, const struct ngw_ruleset *rs)
 			       s.plan.rebuild ? " (table rebuilt)" : "");
 	}
 	session_close(&s);
+	cli_msgs_free(&msgs);
 	return status;
 }
 
@@ -85,7 +89,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		return status;
 
 	struct ngw_ruleset *rs = NULL;
-	status = config_load(file, &rs);
+	status = config_load(file, &rs, stderr);
 	if (status != EXIT_OK)
 		return status;
 	if (nft) {

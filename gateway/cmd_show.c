@@ -8,9 +8,8 @@
 
 #include "cli.h"
 #include "ctl.h"
-#include "human.h"
-#include "json.h"
 #include "session.h"
+#include "show_print.h"
 
 static void show_help(void)
 {
@@ -26,98 +25,11 @@ static void show_help(void)
 	       NATGW_DEFAULT_CONFIG);
 }
 
-static int kmark_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
-}
-
-struct show_row {
-	const char *rule;
-	const char *kind;
-	const char *what;
-	uint32_t mark;
-	uint64_t packets, bytes;
-	bool endpoint_independent;	/* has an element of ei_unmapped */
-	uint64_t unmapped;		/* its new connections the full ei_ maps left
-					 * without a mapping */
-};
-
-/* By mark: a rule keeps its mark, so it keeps its place from one show to
- * the next even when its counter was re-created. */
-static int row_cmp(const void *a, const void *b)
-{
-	uint32_t x = ((const struct show_row *)a)->mark, y = ((const struct show_row *)b)->mark;
-	return x < y ? -1 : x > y;
-}
-
-/* The two output forms, chosen once. */
-struct show_output {
-	void (*print)(const struct show_row *rows, size_t n, const char *table);
-};
-
-static void print_text(const struct show_row *rows, size_t n, const char *table)
-{
-	int w = 4;
-	char b[32];
-
-	if (n == 0) {
-		printf("natgw: table inet %s holds no rules\n", table);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(rows[i].rule) > w)
-			w = (int)strlen(rows[i].rule);
-	printf("%-*s  %-7s  %10s  %10s  %s\n", w, "RULE", "KIND", "PACKETS", "BYTES", "WHAT");
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-7s  %10llu  %10s  %s\n", w, rows[i].rule, rows[i].kind,
-		       (unsigned long long)rows[i].packets, human_bytes(rows[i].bytes, b, sizeof(b)),
-		       rows[i].what);
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].unmapped)
-			printf("%s: %llu new connection%s went out as ordinary snat, without an "
-			       "endpoint-independent mapping: the ei_ maps were full\n", rows[i].rule,
-			       (unsigned long long)rows[i].unmapped, rows[i].unmapped == 1 ? "" : "s");
-}
-
-static void print_json(const struct show_row *rows, size_t n, const char *table)
-{
-	struct json j;
-	char mark[16];
-
-	(void)table;
-	json_init(&j, stdout);
-	json_array_begin(&j);
-	for (size_t i = 0; i < n; i++) {
-		json_object_begin(&j);
-		json_key(&j, "rule");
-		json_string(&j, rows[i].rule);
-		json_key(&j, "kind");
-		json_string(&j, rows[i].kind);
-		json_key(&j, "what");
-		json_string(&j, rows[i].what);
-		json_key(&j, "mark");
-		snprintf(mark, sizeof(mark), "0x%08x", rows[i].mark);
-		json_string(&j, mark);
-		json_key(&j, "packets");
-		json_uint(&j, rows[i].packets);
-		json_key(&j, "bytes");
-		json_uint(&j, rows[i].bytes);
-		if (rows[i].endpoint_independent) {
-			json_key(&j, "unmapped");
-			json_uint(&j, rows[i].unmapped);
-		}
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_finish(&j);
-}
-
-static const struct show_output out_text = { print_text }, out_json = { print_json };
-
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	char table[NGW_TABLE_MAX + 1];
-	struct session s;
+	struct session s = { 0 };
+	struct cli_msgs msgs;
 	int status = cli_parse_plain(cli, argc, argv, "show", show_help);
 
 	if (status >= 0)
@@ -126,49 +38,15 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
 	struct ctl_request req = { .type = CTL_SHOW, .json = cli->json,
 				   .verbosity = cli->verbosity };
-	if (!cli->table && ctl_daemon_request(&req, &status))
+	if (ctl_daemon_request(&req, &status))
 		return status;	/* the daemon answered */
-	status = session_open_table(&s, cli, 1u << KSET_EI_UNMAPPED, table, sizeof(table));
-	if (status == EXIT_OK && !s.st.exists) {
-		fprintf(stderr, "natgw: there is no table inet %s (nothing applied yet?)\n", table);
-		status = EXIT_SYSTEM;
-	}
-	if (status == EXIT_OK) {
-		struct kmark *marks = NULL;
-		size_t n_marks = kstate_marks(&s.st, &marks);
-		if (n_marks)
-			qsort(marks, n_marks, sizeof(*marks), kmark_cmp);
-		struct show_row *rows = calloc(s.st.n_counters + 1, sizeof(*rows));
-		size_t n = 0;
-		if (!rows)
-			abort();
-		for (size_t i = 0; i < s.st.n_counters; i++) {
-			const struct kstate_counter *k = &s.st.counters[i];
-			if (!k->name[0])
-				continue;
-			struct show_row *r = &rows[n++];
-			const char *sp = strchr(k->comment, ' ');
-			r->rule = k->name;
-			r->kind = !strncmp(k->comment, "snat", 4) ? "snat" : "forward";
-			r->what = sp ? sp + 1 : k->comment;
-			r->packets = k->packets;
-			r->bytes = k->bytes;
-			struct kmark key = { .name = r->rule };
-			const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks,
-								    sizeof(*marks), kmark_cmp) : NULL;
-			r->mark = hit ? hit->mark : 0;
-			for (size_t u = 0; u < s.st.n_unmapped; u++) {
-				if (strcmp(s.st.unmapped[u].name, r->rule))
-					continue;
-				r->endpoint_independent = true;
-				r->unmapped = s.st.unmapped[u].packets;
-			}
-		}
-		qsort(rows, n, sizeof(*rows), row_cmp);
-		(cli->json ? &out_json : &out_text)->print(rows, n, table);
-		free(rows);
-		free(marks);
-	}
+	status = cli_table_name(cli, table, sizeof(table));
+	cli_msgs_init(&msgs, NULL);
+	if (status == EXIT_OK)
+		status = session_open_existing(&s, &msgs.d, table, 1u << KSET_EI_UNMAPPED);
+	if (status == EXIT_OK)
+		show_print(stdout, cli->json, &s.st, table);
 	session_close(&s);
+	cli_msgs_free(&msgs);
 	return status;
 }

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "apply_report.h"
+#include "config_load.h"
 #include "daemon.h"
+#include "diag_print.h"
 #include "rundir.h"
 
 void daemon_log(struct daemon *d, const char *fmt, ...)
@@ -43,36 +45,51 @@ static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
 	rule_index_from_model(&d->ri, m);
 }
 
-int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool full_read,
-		 unsigned confirm, const struct cli *report)
+/* Where an action's messages go: the client's answer, or the log. */
+static void msgs_open(struct daemon *d, struct ngw_diags *msgs, struct diag_sink *sink,
+		      const struct daemon_answer *ans, const char *file)
 {
-	struct apply_opts o = { .full_read = full_read, .rollback = d->rolling_back };
+	*sink = (struct diag_sink){ .out = ans ? ans->err : d->log, .file = file };
+	diags_init(msgs);
+	diag_sink_attach(msgs, sink);
+}
+
+/* natgw's own transactions are not another program's changes. */
+static void own_port(struct daemon *d, const struct apply_run *a)
+{
+	if (a->s.nl.portid)
+		nftev_own_port(d->nft, a->s.nl.portid);
+}
+
+int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool full_read,
+		 unsigned confirm, const struct daemon_answer *ans)
+{
+	struct ngw_diags msgs;
+	struct diag_sink sink;
 	struct apply_run a;
 	char summary[256], failure[512];
 
-	int status = apply_ruleset(rs, rs->file, &o, &a);
-	nftev_own_port(d->nft, a.s.nl.portid);
+	msgs_open(d, &msgs, &sink, ans, rs->file);
+	struct apply_opts o = { .msgs = &msgs, .full_read = full_read };
+	int status = apply_ruleset(rs, &o, &a);
+	own_port(d, &a);
 	bool changed = a.planned && !kplan_empty(&a.s.plan);
-	bool flush_failed = cmd_apply_partial_failure(&a, failure, sizeof(failure));
+	bool flush_failed = apply_partial_failure(&a, failure, sizeof(failure));
 	if (confirm && !changed)
 		confirm = 0;
-	if (report)
-		cmd_apply_report(report, &a, confirm);
-	if (status == EXIT_OK) {
+	if (ans)
+		apply_report_print(ans->out, ans->err, ans->json, ans->verbosity, &a, confirm);
+	if (status == NGW_OK) {
 		apply_summary(&a, summary, sizeof(summary));
 		daemon_log(d, "%s: %s%s", why, summary,
 			   confirm ? " (rolls back unless confirmed)" : "");
-		if (flush_failed && !report)	/* a report's stderr is logged as it is */
+		if (flush_failed && !ans)	/* an answer's stderr is logged as it is */
 			daemon_log(d, "%s: %s", why, failure);
 		remember_model(d, rs, &a.s.m);
-		if (confirm) {
-			d->confirm_pending = true;
-			d->confirm_previous = d->desired;
-			d->confirm_due = session_now_ms() + confirm * 1000.0;
-			d->confirm_seconds = confirm;
-		} else {
+		if (confirm)
+			confirm_arm(&d->confirm, d->table, d->desired, confirm);
+		else
 			ruleset_free(d->desired);
-		}
 		d->desired = rs;
 	} else {
 		daemon_log(d, "%s: failed; %s", why, d->desired ? "the running ruleset stays"
@@ -80,58 +97,64 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 		ruleset_free(rs);
 	}
 	apply_run_free(&a);
+	diags_free(&msgs);
 	/* an apply of 100,000 rules needs a few hundred MiB for a moment: give
 	 * it back, so the daemon's resident set is what it keeps */
 	malloc_trim(0);
-	return flush_failed ? EXIT_SYSTEM : status;	/* applied all the same */
+	return flush_failed ? NGW_FAILED : status;	/* applied all the same */
 }
 
-int daemon_reload(struct daemon *d, const char *why, const struct cli *report)
+int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer *ans)
 {
+	FILE *err = ans ? ans->err : d->log;
 	struct ngw_ruleset *rs = NULL;
 
-	if (d->confirm_pending) {
-		fprintf(stderr, "natgw: an apply --confirm is waiting for `natgw confirm`; the "
+	if (d->confirm.pending) {
+		fprintf(err, "natgw: an apply --confirm is waiting for `natgw confirm`; the "
 			"reload happens once it is confirmed or rolled back\n");
 		daemon_log(d, "%s: deferred until the pending apply --confirm is confirmed or "
 			   "rolled back", why);
 		d->reload_deferred = true;
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
-	int status = config_load(d->config, &rs);
-	if (status != EXIT_OK) {
+	int status = config_load(d->config, &rs, err);
+	fflush(err);
+	if (status != NGW_OK) {
 		daemon_log(d, "%s: %s is not usable; the running ruleset stays", why,
 			   config_display_name(d->config));
 		return status;
 	}
 	if (strcmp(rs->gateway.table, d->table)) {
-		fprintf(stderr, "natgw: %s now names table inet %s; this natgw run manages "
+		fprintf(err, "natgw: %s now names table inet %s; this natgw run manages "
 			"table inet %s. Restart it to move to the other table.\n",
 			config_display_name(d->config), rs->gateway.table, d->table);
 		daemon_log(d, "%s: the table name changed; the running ruleset stays", why);
 		ruleset_free(rs);
-		return EXIT_INVALID;
+		return NGW_INVALID;
 	}
-	config_warn_unsupported(rs, d->config, true);
-	return daemon_apply(d, rs, why, false, 0, report);
+	config_warn_unsupported(err, rs, d->config, true);
+	return daemon_apply(d, rs, why, false, 0, ans);
 }
 
 void daemon_restore(struct daemon *d)
 {
-	struct apply_opts o = { .full_read = d->verify_full };
+	struct ngw_diags msgs;
+	struct diag_sink sink;
 	struct apply_run a;
 	char summary[256], failure[512];
 	double started = d->verify_due;
-	bool lost = d->verify_lost;
+	bool lost = d->verify_lost, full = d->verify_full;
 
 	d->verify_due = 0;
 	d->verify_full = false;
 	d->verify_lost = false;
 	if (!d->desired)
 		return;
-	int status = apply_ruleset(d->desired, d->desired->file, &o, &a);
-	nftev_own_port(d->nft, a.s.nl.portid);
-	if (status != EXIT_OK) {
+	msgs_open(d, &msgs, &sink, NULL, d->desired->file);
+	struct apply_opts o = { .msgs = &msgs, .full_read = full };
+	int status = apply_ruleset(d->desired, &o, &a);
+	own_port(d, &a);
+	if (status != NGW_OK) {
 		daemon_log(d, "restoring table inet %s failed; trying again in 1 s", d->table);
 		d->verify_due = session_now_ms() + 1000;
 	} else if (!kplan_empty(&a.s.plan)) {
@@ -139,62 +162,65 @@ void daemon_restore(struct daemon *d)
 		daemon_log(d, "another program changed table inet %s; restored it %.0f ms after "
 			   "the change was seen: %s", d->table,
 			   session_now_ms() - started + DAEMON_VERIFY_DELAY_MS, summary);
-		if (cmd_apply_partial_failure(&a, failure, sizeof(failure)))
+		if (apply_partial_failure(&a, failure, sizeof(failure)))
 			daemon_log(d, "restoring table inet %s: %s", d->table, failure);
 		remember_model(d, d->desired, &a.s.m);
-	} else if (d->cli->verbosity > 0) {
+	} else if (d->verbosity > 0) {
 		/* lost events may have been natgw's own (a big apply's) */
 		daemon_log(d, lost ? "table inet %s checked in full: natgw's rules are intact" :
 			   "table inet %s changed by another program, but natgw's rules are intact",
 			   d->table);
 	}
 	apply_run_free(&a);
+	diags_free(&msgs);
 }
 
 void daemon_roll_back(struct daemon *d)
 {
-	char why[96];
-	struct ngw_ruleset *previous = d->confirm_previous;
+	struct ngw_diags msgs;
+	struct diag_sink sink;
+	struct apply_run a;
+	struct ngw_ruleset *restored;
+	char why[96], summary[256], failure[512];
 
 	snprintf(why, sizeof(why), "no natgw confirm within %u s: rollback",
-		 d->confirm_seconds);
-	d->confirm_pending = false;
-	d->confirm_previous = NULL;
-	if (previous) {
-		d->rolling_back = true;
-		daemon_apply(d, previous, why, false, 0, NULL);
-		d->rolling_back = false;
+		 d->confirm.seconds);
+	msgs_open(d, &msgs, &sink, NULL, d->confirm.previous ? d->confirm.previous->file : "");
+	int status = confirm_expire(&d->confirm, &msgs, &a, &restored, summary, sizeof(summary));
+	own_port(d, &a);
+	if (status != NGW_OK) {
+		daemon_log(d, "%s: failed; the running ruleset stays", why);
 	} else {
-		bool removed;
-		if (apply_remove_table(d->table, &removed) == EXIT_OK) {
-			daemon_log(d, "%s: removed table inet %s (there was none before)", why,
-				   d->table);
-			ruleset_free(d->desired);
-			d->desired = NULL;
-		}
+		daemon_log(d, "%s: %s", why, summary);
+		if (apply_partial_failure(&a, failure, sizeof(failure)))
+			daemon_log(d, "%s: %s", why, failure);
+		if (restored)
+			remember_model(d, restored, &a.s.m);
+		ruleset_free(d->desired);
+		d->desired = restored;	/* NULL: the table was removed */
 	}
+	apply_run_free(&a);
+	diags_free(&msgs);
+	malloc_trim(0);
 	if (d->reload_deferred) {
 		d->reload_deferred = false;
 		daemon_reload(d, "reload (deferred)", NULL);
 	}
 }
 
-int daemon_confirm(struct daemon *d)
+int daemon_confirm(struct daemon *d, const struct daemon_answer *ans)
 {
-	if (!d->confirm_pending) {
-		fprintf(stderr, "natgw: no apply of table inet %s is waiting for confirmation "
-			"(already confirmed, or rolled back)\n", d->table);
-		return EXIT_SYSTEM;
-	}
-	d->confirm_pending = false;
-	ruleset_free(d->confirm_previous);
-	d->confirm_previous = NULL;
-	printf("natgw: confirmed; table inet %s keeps the ruleset just applied\n", d->table);
+	char answer[160];
+	int status = confirm_accept(&d->confirm, answer, sizeof(answer));
+
+	fprintf(status == NGW_OK ? ans->out : ans->err, "natgw: %s\n", answer);
+	if (status != NGW_OK)
+		return status;
 	daemon_log(d, "natgw confirm: table inet %s keeps the ruleset applied", d->table);
 	if (d->reload_deferred) {
 		d->reload_deferred = false;
 		d->reload_due = session_now_ms();
 		d->reload_why = "reload (deferred)";
 	}
-	return EXIT_OK;
+	return NGW_OK;
 }

@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's side of the control socket: one request per connection,
  * from root only, length-checked before it is read, answered with what the
- * command would have printed had it run directly. */
+ * command would have printed had it run directly, rendered in memory. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "config.h"
+#include "config_load.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "diag_print.h"
 #include "ei.h"
-#include "grow.h"
 #include "layout.h"
 #include "mappings.h"
+#include "mappings_print.h"
+#include "show_print.h"
 
 static void reply(int fd, const char *err, size_t err_len, const char *out, size_t out_len,
 		  int status)
@@ -42,132 +41,119 @@ static void refuse(struct daemon *d, int fd, const char *what, int status)
 	reply(fd, text, strlen(text), NULL, 0, status);
 }
 
-/* ---- requests (stdout and stderr are the client's here) ----------------- */
+/* ---- requests ----------------------------------------------------------- */
 
-struct collect {
-	const struct mappings_filter *f;
-	bool count_only;		/* count, keep nothing */
-	struct xlat_mapping *v;
-	size_t n, cap;
-};
-
-static void collect_one(const struct xlat_mapping *m, void *arg)
-{
-	struct collect *c = arg;
-
-	if (!mappings_wanted(c->f, m))
-		return;
-	if (c->count_only) {
-		c->n++;
-		return;
-	}
-	c->v = grow(c->v, &c->cap, c->n, sizeof(*c->v));
-	c->v[c->n++] = *m;
-}
-
-static int serve_mappings(struct daemon *d, const struct ctl_request *req)
+static int serve_mappings(struct daemon *d, const struct ctl_request *req,
+			  const struct daemon_answer *ans)
 {
 	struct mappings_filter f = { .ri = &d->ri, .l4 = req->l4, .scope = d->scope };
 
-	if (req->rule[0] && !(f.rule = rule_index_by_name(&d->ri, req->rule)))
-		return cli_usage_error("mappings", "there is no rule '%s' in table inet %s",
-				       req->rule, d->table);
+	if (req->rule[0] && !(f.rule = rule_index_by_name(&d->ri, req->rule))) {
+		fprintf(ans->err, "natgw: there is no rule '%s' in table inet %s\n"
+			"Try 'natgw mappings --help'.\n", req->rule, d->table);
+		return NGW_USAGE;
+	}
 	/* events keep the table's mappings; counters and time left move
 	 * without events, so the answer is the dump that refreshes the table,
 	 * unless the table as the events left it is asked for (--cached) */
-	struct collect c = { .f = &f, .count_only = req->count };
+	struct mappings l = { .f = &f, .count_only = req->count };
 	int r = 0;
 	if (req->cached)
-		xlat_foreach(d->x, collect_one, &c);
+		xlat_foreach(d->ct.x, mappings_add, &l);
 	else
-		r = daemon_resync(d, collect_one, &c);
+		r = ct_follow_resync(&d->ct, mappings_add, &l);
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
-		free(c.v);
-		return EXIT_SYSTEM;
+		fprintf(ans->err, "natgw: reading conntrack: %s\n", strerror(-r));
+		mappings_free(&l);
+		return NGW_FAILED;
 	}
 	struct nl nl;
 	r = nl_open(&nl);
 	if (r == 0) {
-		r = ei_read(&nl, d->table, collect_one, &c);
+		r = ei_read(&nl, d->table, mappings_add, &l);
 		nl_close(&nl);
 	}
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading the endpoint-independent mappings: %s\n",
+		fprintf(ans->err, "natgw: reading the endpoint-independent mappings: %s\n",
 			strerror(-r));
-		free(c.v);
-		return EXIT_SYSTEM;
+		mappings_free(&l);
+		return NGW_FAILED;
 	}
 	if (req->count)
-		mappings_print_count(req->json, c.n);
+		mappings_print_count(ans->out, req->json, l.n);
 	else
-		mappings_print(req->json, &f, c.v, c.n);
-	free(c.v);
-	return EXIT_OK;
+		mappings_print(ans->out, req->json, &f, l.v, l.n);
+	mappings_free(&l);
+	return NGW_OK;
 }
 
-static int serve_show(struct daemon *d, const struct ctl_request *req)
+static int serve_show(struct daemon *d, const struct daemon_answer *ans)
 {
-	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
-	char *argv[] = { "show", NULL };
+	struct ngw_diags msgs;
+	struct diag_sink sink = { .out = ans->err, .file = d->config };
+	struct session s = { 0 };
 
-	optind = 0;
-	return cmd_show(&cli, 1, argv);
+	diags_init(&msgs);
+	diag_sink_attach(&msgs, &sink);
+	int status = session_open_existing(&s, &msgs, d->table, 1u << KSET_EI_UNMAPPED);
+	if (status == NGW_OK)
+		show_print(ans->out, ans->json, &s.st, d->table);
+	session_close(&s);
+	diags_free(&msgs);
+	return status;
 }
 
-static int serve_apply(struct daemon *d, const struct ctl_request *req)
+static int serve_apply(struct daemon *d, const struct ctl_request *req,
+		       const struct daemon_answer *ans)
 {
-	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
 	struct ngw_ruleset *rs = NULL;
 	struct ngw_diags diags;
 	char why[320];
 
 	diags_init(&diags);
 	rules_load_buffer(req->name, req->content, req->content_len, &rs, &diags);
-	diag_print_text(stderr, req->name, &diags);
+	diag_print_text(ans->err, req->name, &diags);
 	diags_free(&diags);
 	if (!rs)
-		return EXIT_INVALID;
+		return NGW_INVALID;
 	if (strcmp(rs->gateway.table, d->table)) {
-		fprintf(stderr, "natgw: natgw run manages table inet %s, and %s names table "
+		fprintf(ans->err, "natgw: natgw run manages table inet %s, and %s names table "
 			"inet %s; nothing was applied\n", d->table, req->name, rs->gateway.table);
 		ruleset_free(rs);
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
-	if (d->confirm_pending) {
-		fprintf(stderr, "natgw: an earlier apply --confirm of table inet %s is waiting "
+	if (d->confirm.pending) {
+		fprintf(ans->err, "natgw: an earlier apply --confirm of table inet %s is waiting "
 			"for `natgw confirm`; confirm it (or let it roll back) first. Nothing "
 			"was applied.\n", d->table);
 		ruleset_free(rs);
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
-	config_warn_unsupported(rs, req->name, true);
+	config_warn_unsupported(ans->err, rs, req->name, true);
 	snprintf(why, sizeof(why), "natgw apply %s%s", req->name,
 		 req->confirm ? " --confirm" : "");
-	int status = daemon_apply(d, rs, why, false, req->confirm, &cli);
-	if (status == EXIT_OK && req->confirm && !d->confirm_pending && !req->json &&
+	int status = daemon_apply(d, rs, why, false, req->confirm, ans);
+	if (status == NGW_OK && req->confirm && !d->confirm.pending && !req->json &&
 	    req->verbosity >= 0)
-		printf("natgw: nothing changed, so there is nothing to confirm\n");
+		fprintf(ans->out, "natgw: nothing changed, so there is nothing to confirm\n");
 	return status;
 }
 
-static int serve(struct daemon *d, const struct ctl_request *req)
+static int serve(struct daemon *d, const struct ctl_request *req, const struct daemon_answer *ans)
 {
-	struct cli cli = { .json = req->json, .verbosity = req->verbosity, .table = d->table };
-
 	switch (req->type) {
 	case CTL_SHOW:
-		return serve_show(d, req);
+		return serve_show(d, ans);
 	case CTL_MAPPINGS:
-		return serve_mappings(d, req);
+		return serve_mappings(d, req, ans);
 	case CTL_RELOAD:
-		return daemon_reload(d, "reload (natgw reload)", &cli);
+		return daemon_reload(d, "reload (natgw reload)", ans);
 	case CTL_APPLY:
-		return serve_apply(d, req);
+		return serve_apply(d, req, ans);
 	case CTL_CONFIRM:
-		return daemon_confirm(d);
+		return daemon_confirm(d, ans);
 	default:
-		return EXIT_USAGE;	/* ctl_parse_request() lets no other through */
+		return NGW_USAGE;	/* ctl_parse_request() lets no other through */
 	}
 }
 
@@ -183,7 +169,7 @@ static void handle(struct daemon *d, int fd)
 	/* the socket is 0600 root; this holds even if its mode is changed,
 	 * and a client of another network namespace is never served */
 	if (ctl_peer_check(fd, true, what, sizeof(what)) < 0) {
-		refuse(d, fd, what, EXIT_SYSTEM);
+		refuse(d, fd, what, NGW_FAILED);
 		return;
 	}
 	/* `natgw down` and others only look whether a daemon answers */
@@ -194,7 +180,7 @@ static void handle(struct daemon *d, int fd)
 		r = ctl_check_request_header(&h);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "a malformed request (%s)", strerror(-r));
-		refuse(d, fd, what, EXIT_USAGE);
+		refuse(d, fd, what, NGW_USAGE);
 		return;
 	}
 	void *payload = malloc(h.length);
@@ -205,7 +191,7 @@ static void handle(struct daemon *d, int fd)
 		r = ctl_parse_request(&h, payload, &req);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "a malformed request (%s)", strerror(-r));
-		refuse(d, fd, what, EXIT_USAGE);
+		refuse(d, fd, what, NGW_USAGE);
 		free(payload);
 		return;
 	}
@@ -214,23 +200,32 @@ static void handle(struct daemon *d, int fd)
 		[CTL_SHOW] = "show", [CTL_MAPPINGS] = "mappings", [CTL_RELOAD] = "reload",
 		[CTL_APPLY] = "apply", [CTL_CONFIRM] = "confirm",
 	};
-	if (d->cli->verbosity > 0) {
+	if (d->verbosity > 0) {
 		struct ucred cred = { 0 };
 		socklen_t len = sizeof(cred);
 		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
 		daemon_log(d, "control socket: %s (pid %d)", names[req.type], (int)cred.pid);
 	}
 
-	struct capture c;
 	char *out = NULL, *err = NULL;
 	size_t out_len = 0, err_len = 0;
-	if (capture_begin(&c) < 0) {
-		refuse(d, fd, "a request: cannot capture its output", EXIT_SYSTEM);
+	struct daemon_answer ans = { .out = open_memstream(&out, &out_len),
+				     .err = open_memstream(&err, &err_len),
+				     .json = req.json, .verbosity = req.verbosity };
+	if (!ans.out || !ans.err) {
+		if (ans.out)
+			fclose(ans.out);
+		if (ans.err)
+			fclose(ans.err);
+		free(out);
+		free(err);
+		refuse(d, fd, "a request: no memory for its answer", NGW_FAILED);
 		free(payload);
 		return;
 	}
-	int status = serve(d, &req);
-	capture_end(&c, &out, &out_len, &err, &err_len);
+	int status = serve(d, &req, &ans);
+	fclose(ans.out);
+	fclose(ans.err);
 	if (req.type == CTL_APPLY || req.type == CTL_RELOAD)
 		daemon_log_text(d, err, err_len);	/* its diagnostics, in the log too */
 	reply(fd, err, err_len, out, out_len, status);

@@ -7,17 +7,41 @@ static void count(FILE *out, size_t n, const char *what, const char *sep)
 		fprintf(out, "%s%zu %s%s", sep, n, what, n == 1 ? "" : "s");
 }
 
+void diag_print_one(FILE *out, const char *file, const struct ngw_diag *g)
+{
+	if (g->system)		/* natgw's own voice: an error needs no label */
+		fprintf(out, "natgw: %s%s\n", g->severity == NGW_WARNING ? "warning: " : "",
+			g->message);
+	else if (g->pos.line)
+		fprintf(out, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col,
+			diag_severity_name(g->severity), g->message);
+	else
+		fprintf(out, "%s: %s: %s\n", file, diag_severity_name(g->severity), g->message);
+}
+
+void diag_print_lines(FILE *out, const char *file, const struct ngw_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		diag_print_one(out, file, &d->v[i]);
+}
+
+static void sink_added(const struct ngw_diag *g, void *arg)
+{
+	const struct diag_sink *s = arg;
+
+	diag_print_one(s->out, s->file, g);
+	fflush(s->out);
+}
+
+void diag_sink_attach(struct ngw_diags *d, struct diag_sink *s)
+{
+	d->added = sink_added;
+	d->added_arg = s;
+}
+
 void diag_print_text(FILE *out, const char *file, const struct ngw_diags *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const struct ngw_diag *g = &d->v[i];
-		if (g->pos.line)
-			fprintf(out, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col,
-				diag_severity_name(g->severity), g->message);
-		else
-			fprintf(out, "%s: %s: %s\n", file, diag_severity_name(g->severity),
-				g->message);
-	}
+	diag_print_lines(out, file, d);
 	if (d->n == 0)
 		return;
 	count(out, d->errors, "error", "");

@@ -9,6 +9,23 @@
 #include "json.h"
 #include "natgw/diag.h"
 
+/* One diagnostic: "file:line:col: error: message", or "natgw: message" for
+ * one about the system ("natgw: warning: message"). */
+void diag_print_one(FILE *out, const char *file, const struct ngw_diag *g);
+
+/* Each diagnostic of d, one line each. */
+void diag_print_lines(FILE *out, const char *file, const struct ngw_diags *d);
+
+/* Where a list's diagnostics are shown as they come (diags->added): a
+ * terminal, the daemon's log, or a client's answer in memory. file names
+ * the configuration the positions are in. */
+struct diag_sink {
+	FILE *out;
+	const char *file;
+};
+
+void diag_sink_attach(struct ngw_diags *d, struct diag_sink *s);
+
 /* "file:line:col: error: message" per diagnostic, then "2 errors, 1 warning". */
 void diag_print_text(FILE *out, const char *file, const struct ngw_diags *d);
 

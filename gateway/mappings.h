@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Printing mappings, the same whether `natgw mappings` read conntrack itself
- * or the daemon answers from its translation table. */
+/* Which mappings a request wants (one table's, one rule's, one protocol's),
+ * and the list they are collected in: the same whether `natgw mappings`
+ * reads conntrack itself or the daemon answers from its translation
+ * table. */
 #ifndef NATGW_MAPPINGS_H
 #define NATGW_MAPPINGS_H
 
@@ -8,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ct.h"
 #include "rule_index.h"
 #include "xlat.h"
 
@@ -20,12 +23,17 @@ struct mappings_filter {
 
 bool mappings_wanted(const struct mappings_filter *f, const struct xlat_mapping *m);
 
-/* Sorts v (by rule, protocol, remote) and prints it to stdout: an aligned
- * table, or with json one JSON array with SPEC section 4's keys. */
-void mappings_print(bool json, const struct mappings_filter *f, struct xlat_mapping *v,
-		    size_t n);
+struct mappings {
+	const struct mappings_filter *f;
+	bool count_only;		/* count them, keep none */
+	struct xlat_mapping *v;
+	size_t n, cap;
+};
 
-/* With count: only how many, as "N mappings" or {"count":N}. */
-void mappings_print_count(bool json, size_t n);
+/* Callbacks adding one mapping, or one conntrack entry's mapping, to the
+ * list (arg) when the filter wants it. */
+void mappings_add(const struct xlat_mapping *m, void *arg);
+void mappings_add_entry(const struct ct_entry *e, void *arg);
+void mappings_free(struct mappings *l);
 
 #endif

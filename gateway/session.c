@@ -5,12 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "config.h"
 #include "applied.h"
 #include "name_map.h"
 #include "rundir.h"
 #include "session.h"
+#include "status.h"
 
 double session_now_ms(void)
 {
@@ -19,21 +18,22 @@ double session_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int session_open(struct session *s)
+int session_open(struct session *s, struct ngw_diags *msgs)
 {
 	memset(s, 0, sizeof(*s));
+	s->msgs = msgs;
 	int r = nl_open(&s->nl);
 	if (r == -EPERM || r == -EACCES) {
-		fprintf(stderr, "natgw: netlink: %s: natgw needs root (CAP_NET_ADMIN)\n",
+		diags_add_system(s->msgs, NGW_ERROR, "netlink: %s: natgw needs root (CAP_NET_ADMIN)",
 			strerror(-r));
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
 	if (r < 0) {
-		fprintf(stderr, "natgw: netlink: %s%s\n", strerror(-r),
+		diags_add_system(s->msgs, NGW_ERROR, "netlink: %s%s", strerror(-r),
 			r == -EPROTONOSUPPORT ? ": this kernel has no nf_tables" : "");
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
-	return EXIT_OK;
+	return NGW_OK;
 }
 
 int session_read(struct session *s, const char *table, unsigned sets_mask)
@@ -43,21 +43,21 @@ int session_read(struct session *s, const char *table, unsigned sets_mask)
 
 	s->read_ms = session_now_ms() - start;
 	if (r == -EPERM) {
-		fprintf(stderr, "natgw: reading table inet %s: %s: natgw needs root "
-			"(CAP_NET_ADMIN)\n", table, strerror(-r));
-		return EXIT_SYSTEM;
+		diags_add_system(s->msgs, NGW_ERROR, "reading table inet %s: %s: natgw needs root "
+			"(CAP_NET_ADMIN)", table, strerror(-r));
+		return NGW_FAILED;
 	}
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
-		return EXIT_SYSTEM;
+		diags_add_system(s->msgs, NGW_ERROR, "reading table inet %s: %s", table, strerror(-r));
+		return NGW_FAILED;
 	}
 	if (s->st.exists && !s->st.ours) {
-		fprintf(stderr, "natgw: table inet %s exists and was not made by natgw; natgw "
+		diags_add_system(s->msgs, NGW_ERROR, "table inet %s exists and was not made by natgw; natgw "
 			"does not touch other tables. Set gateway.table to another name, or "
-			"remove it yourself (nft delete table inet %s).\n", table, table);
-		return EXIT_SYSTEM;
+			"remove it yourself (nft delete table inet %s).", table, table);
+		return NGW_FAILED;
 	}
-	return EXIT_OK;
+	return NGW_OK;
 }
 
 /* Whether the record of the last apply, compiled as old, is what the kernel
@@ -142,8 +142,9 @@ static bool slot_taken(const struct kstate *st, unsigned slot)
 }
 
 /* Another natgw table in this namespace whose marks would be this one's
- * (mark.h): refused, with a name that would do. EXIT_OK or EXIT_SYSTEM. */
-static int refuse_shared_marks(const struct kstate *st, const char *table)
+ * (mark.h): refused, with a name that would do. NGW_OK or NGW_FAILED. */
+static int refuse_shared_marks(const struct kstate *st, const char *table,
+			       struct ngw_diags *msgs)
 {
 	unsigned slot = mark_table_slot(table);
 	const char *peer = NULL;
@@ -153,7 +154,7 @@ static int refuse_shared_marks(const struct kstate *st, const char *table)
 		if (mark_table_slot(st->peers[i]) == slot)
 			peer = st->peers[i];
 	if (!peer)
-		return EXIT_OK;
+		return NGW_OK;
 	for (unsigned n = 2; n < 1000; n++) {
 		char base[NGW_TABLE_MAX + 1];
 		snprintf(base, sizeof(base), "%.*s", NGW_TABLE_MAX - 4, table);
@@ -161,12 +162,12 @@ static int refuse_shared_marks(const struct kstate *st, const char *table)
 		if (!slot_taken(st, mark_table_slot(other)))
 			break;
 	}
-	fprintf(stderr, "natgw: table inet %s would share its connections' ct marks with natgw's "
-		"table inet %s in this network namespace (both names hash to mark slot %u of "
+	diags_add_system(msgs, NGW_ERROR, "table inet %s would share its connections' ct marks "
+		"with natgw's table inet %s in this network namespace (both names hash to mark slot %u of "
 		"%u), so each would count, list and flush the other's connections; nothing was "
-		"applied. Give gateway.table another name (\"%s\" would do).\n", table, peer,
+		"applied. Give gateway.table another name (\"%s\" would do).", table, peer,
 		slot, MARK_TABLE_SLOTS, other);
-	return EXIT_SYSTEM;
+	return NGW_FAILED;
 }
 
 int session_check_peers(struct session *s, const char *table)
@@ -175,11 +176,11 @@ int session_check_peers(struct session *s, const char *table)
 	int r = kstate_read_tables(&s->nl, table, &st);
 
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading the tables of this namespace: %s\n", strerror(-r));
+		diags_add_system(s->msgs, NGW_ERROR, "reading the tables of this namespace: %s", strerror(-r));
 		kstate_free(&st);
-		return EXIT_SYSTEM;
+		return NGW_FAILED;
 	}
-	int status = refuse_shared_marks(&st, table);
+	int status = refuse_shared_marks(&st, table, s->msgs);
 	kstate_free(&st);
 	return status;
 }
@@ -194,8 +195,8 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 
 	/* the record is read from the runtime directory only when it is root's */
 	if (rundir_check(why, sizeof(why)) == -EPERM) {
-		fprintf(stderr, "natgw: %s\n", why);
-		return EXIT_SYSTEM;
+		diags_add_system(s->msgs, NGW_ERROR, "%s", why);
+		return NGW_FAILED;
 	}
 
 	int status, r = 0;
@@ -206,9 +207,9 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 		bool unchanged = !s->full_read && applied_current(table, s->genid);
 		status = session_read(s, table, (1u << KSET_LAN) |
 				      (unchanged ? KSTATE_NO_COUNTERS : 0));
-		if (status == EXIT_OK)
-			status = refuse_shared_marks(&s->st, table);
-		if (status == EXIT_OK && s->st.exists) {
+		if (status == NGW_OK)
+			status = refuse_shared_marks(&s->st, table, s->msgs);
+		if (status == NGW_OK && s->st.exists) {
 			if (!s->full_read && s->st.same_layout &&
 			    applied_load(table, &old, &meta) < 0)
 				old = NULL;
@@ -219,7 +220,7 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 		old = NULL;
 		applied_meta_free(&meta);
 		/* another program committed while the elements were read */
-		if (status == EXIT_OK && r == -EINTR && attempt < KSTATE_READ_ATTEMPTS) {
+		if (status == NGW_OK && r == -EINTR && attempt < KSTATE_READ_ATTEMPTS) {
 			kstate_free(&s->st);
 			s->from_record = s->record_unchanged = false;
 			r = 0;
@@ -227,23 +228,23 @@ int session_plan(struct session *s, const struct ngw_ruleset *rs)
 		}
 		break;
 	}
-	if (status == EXIT_OK && r < 0) {
-		fprintf(stderr, "natgw: reading table inet %s: %s\n", table, strerror(-r));
-		status = EXIT_SYSTEM;
+	if (status == NGW_OK && r < 0) {
+		diags_add_system(s->msgs, NGW_ERROR, "reading table inet %s: %s", table, strerror(-r));
+		status = NGW_FAILED;
 	}
-	if (status != EXIT_OK)
+	if (status != NGW_OK)
 		return status;
 	s->read_ms = session_now_ms() - start;
 
 	start = session_now_ms();
 	r = kmodel_compile(rs, &s->m);
 	if (r < 0) {
-		fprintf(stderr, "natgw: more rules than ct mark ids (%u)\n", MARK_ID_MAX);
-		return EXIT_INVALID;
+		diags_add_system(s->msgs, NGW_ERROR, "more rules than ct mark ids (%u)", MARK_ID_MAX);
+		return NGW_INVALID;
 	}
 	kplan_compute(&s->st, &s->m, s->exact_sizes, &s->plan);
 	s->compile_ms = session_now_ms() - start;
-	return EXIT_OK;
+	return NGW_OK;
 }
 
 void session_close(struct session *s)
@@ -254,47 +255,17 @@ void session_close(struct session *s)
 	nl_close(&s->nl);
 }
 
-int session_table_name(const struct cli *cli, char *table, size_t size)
+int session_open_existing(struct session *s, struct ngw_diags *msgs, const char *table,
+			  unsigned sets_mask)
 {
-	const char *config = cli->config ? cli->config : NATGW_DEFAULT_CONFIG;
-	bool config_given = cli->config != NULL;
-	struct ngw_ruleset *rs = NULL;
-	struct ngw_diags d;
+	int status = session_open(s, msgs);
 
-	snprintf(table, size, "natgw");
-	diags_init(&d);
-	int r = rules_load(config, &rs, &d);
-	diags_free(&d);
-	if (r == -ENOENT && !config_given)
-		return EXIT_OK;		/* no config installed: the default name */
-	if (r < 0) {
-		fprintf(stderr, "natgw: cannot read %s: %s\n", config, strerror(-r));
-		return EXIT_SYSTEM;
-	}
-	if (!rs) {
-		fprintf(stderr, "natgw: %s is not valid (see natgw check); cannot tell which "
-			"table it names\n", config_display_name(config));
-		return EXIT_INVALID;
-	}
-	snprintf(table, size, "%s", rs->gateway.table);
-	ruleset_free(rs);
-	return EXIT_OK;
-}
-
-int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
-		       char *table, size_t size)
-{
-	int status = EXIT_OK;
-
-	if (cli->table)
-		snprintf(table, size, "%s", cli->table);
-	else
-		status = session_table_name(cli, table, size);
-
-	memset(s, 0, sizeof(*s));
-	if (status == EXIT_OK)
-		status = session_open(s);
-	if (status == EXIT_OK)
+	if (status == NGW_OK)
 		status = session_read(s, table, sets_mask);
+	if (status == NGW_OK && !s->st.exists) {
+		diags_add_system(msgs, NGW_ERROR, "there is no table inet %s (nothing applied yet?)",
+				 table);
+		status = NGW_FAILED;
+	}
 	return status;
 }

@@ -4,13 +4,14 @@
 #ifndef NATGW_SESSION_H
 #define NATGW_SESSION_H
 
-#include "cli.h"
+#include "natgw/diag.h"
 #include "kdiff.h"
 #include "kmodel.h"
 #include "kread.h"
 #include "nl.h"
 
 struct session {
+	struct ngw_diags *msgs;		/* why it stopped, and warnings */
 	struct nl nl;
 	struct kstate st;
 	struct kmodel m;
@@ -26,34 +27,31 @@ struct session {
 	uint32_t genid;			/* nftables' generation when the plan began */
 };
 
-/* Opens netlink. EXIT_OK, or EXIT_SYSTEM after saying why on stderr. */
-int session_open(struct session *s);
+/* Opens netlink. NGW_OK, or NGW_FAILED after saying why in msgs (kept
+ * for the session's later messages too). */
+int session_open(struct session *s, struct ngw_diags *msgs);
 
 /* Reads table (sets_mask as kstate_read) and refuses a foreign table.
- * EXIT_OK or EXIT_SYSTEM after a message. */
+ * NGW_OK or NGW_FAILED after a message. */
 int session_read(struct session *s, const char *table, unsigned sets_mask);
 
 /* Everything plan and apply need: read, compile rs, diff. */
 int session_plan(struct session *s, const struct ngw_ruleset *rs);
 
-/* Refuses (EXIT_SYSTEM, after a message) when another natgw table in this
- * namespace would share table's ct marks (mark.h); EXIT_OK otherwise.
+/* Refuses (NGW_FAILED, after a message) when another natgw table in this
+ * namespace would share table's ct marks (mark.h); NGW_OK otherwise.
  * session_plan() checks it; an apply checks again before it sends a plan
  * once more. */
 int session_check_peers(struct session *s, const char *table);
 
+/* session_open() and session_read(), for what needs the table to exist
+ * (show, mappings): NGW_FAILED when it does not. */
+int session_open_existing(struct session *s, struct ngw_diags *msgs, const char *table,
+			  unsigned sets_mask);
+
+/* Also after a failed or no session_open() of a zeroed s. */
 void session_close(struct session *s);
 
 double session_now_ms(void);
-
-/* For commands about the table alone (show, down): which table (-c's file
- * names it, or the default file's if there is one, else "natgw"), then
- * session_open() and session_read(). */
-/* Which table: the one -c's file names, or the default file's if there is
- * one, else "natgw". EXIT_OK, or the status after a message. */
-int session_table_name(const struct cli *cli, char *table, size_t size);
-
-int session_open_table(struct session *s, const struct cli *cli, unsigned sets_mask,
-		       char *table, size_t size);
 
 #endif

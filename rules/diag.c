@@ -20,26 +20,44 @@ void diags_free(struct ngw_diags *d)
 	diags_init(d);
 }
 
-void diags_add(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos pos,
-	       const char *fmt, ...)
+static void append(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos pos, bool system,
+		   const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		xalloc_die();
-	va_end(ap);
-
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
 	}
-	d->v[d->n++] = (struct ngw_diag){ .severity = sev, .pos = pos, .message = msg };
+	d->v[d->n++] = (struct ngw_diag){ .severity = sev, .pos = pos, .system = system,
+					  .message = msg };
 	if (sev == NGW_ERROR)
 		d->errors++;
-	else
+	else if (sev == NGW_WARNING)
 		d->warnings++;
+	if (d->added)
+		d->added(&d->v[d->n - 1], d->added_arg);
+}
+
+void diags_add(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos pos,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	append(d, sev, pos, false, fmt, ap);
+	va_end(ap);
+}
+
+void diags_add_system(struct ngw_diags *d, enum ngw_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	append(d, sev, (struct ngw_pos){ 0, 0 }, true, fmt, ap);
+	va_end(ap);
 }
 
 static int pos_before(const struct ngw_pos *a, const struct ngw_pos *b)
@@ -81,5 +99,5 @@ void diags_sort(struct ngw_diags *d)
 
 const char *diag_severity_name(enum ngw_severity sev)
 {
-	return sev == NGW_ERROR ? "error" : "warning";
+	return sev == NGW_ERROR ? "error" : sev == NGW_WARNING ? "warning" : "note";
 }

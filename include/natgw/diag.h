@@ -6,6 +6,7 @@
 #ifndef NATGW_DIAG_H
 #define NATGW_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,11 +19,15 @@ struct ngw_pos {
 enum ngw_severity {
 	NGW_ERROR,
 	NGW_WARNING,
+	NGW_NOTE,		/* what the operator should know meanwhile
+				 * ("waiting for another natgw"): not a problem */
 };
 
 struct ngw_diag {
 	enum ngw_severity severity;
 	struct ngw_pos pos;
+	bool system;		/* about the system (netlink, the kernel, the
+				 * runtime directory), not a place in the file */
 	char *message;
 };
 
@@ -32,6 +37,10 @@ struct ngw_diags {
 	size_t cap;
 	size_t errors;
 	size_t warnings;
+	/* Handed each diagnostic as it is added, when set: a command shows
+	 * progress and problems while it works, not only at its end. */
+	void (*added)(const struct ngw_diag *g, void *arg);
+	void *added_arg;
 };
 
 void diags_init(struct ngw_diags *d);
@@ -41,6 +50,10 @@ void diags_free(struct ngw_diags *d);
 __attribute__((format(printf, 4, 5)))
 void diags_add(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos pos,
 	       const char *fmt, ...);
+
+/* Appends one diagnostic about the system (no position). */
+__attribute__((format(printf, 3, 4)))
+void diags_add_system(struct ngw_diags *d, enum ngw_severity sev, const char *fmt, ...);
 
 /* Sorts by position, keeping the order of discovery for equal positions,
  * so output reads top to bottom like the file. */
