@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* natgw: the command-line front end. Global options, then a subcommand. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "natgw/version.h"
@@ -101,6 +104,23 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* A caller may start natgw with stdin, stdout or stderr closed (a daemon
+ * manager, `natgw run >&-`): then the first socket natgw opens would take
+ * that number, and a message meant for the terminal would go into a
+ * netlink socket. They are parked on /dev/null instead. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {	/* a lower one was closed too */
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -111,6 +131,7 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	int c;
 
+	std_fds_open();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
 		if (cli_global_option(&cli, c, optarg))

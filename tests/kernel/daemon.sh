@@ -55,8 +55,11 @@ now_ms() { date +%s%3N; }
 listing() { on router nft -s list table inet natgw; }
 rule_counters() { on router nft -s list set inet natgw rule_counters; }
 
-start_daemon() {	# a small event buffer, so the test can overflow it
-	bg router env NATGW_EVENT_BUFFER=65536 "$NGW_BIN" run -v -c "$C" 2>>"$LOG"
+# A small event buffer, so the test can overflow it. Its stdout is closed:
+# natgw parks it on /dev/null, so no socket takes its number, and the daemon
+# answers clients from memory, never through fds 1 and 2.
+start_daemon() {
+	bg router env NATGW_EVENT_BUFFER=65536 "$NGW_BIN" run -v -c "$C" 2>>"$LOG" >&-
 	DPID=${NGW_PIDS[-1]}
 }
 
@@ -70,6 +73,11 @@ check_output "and nothing else in its bounding set" '^CapBnd:[[:space:]]+0000000
 	cat "/proc/$DPID/status"
 check_output "its socket is root's alone" '^srw------- root root$' \
 	stat -c '%A %U %G' "$SOCK"
+check_output "started with its stdout closed, it parks it on /dev/null" '^/dev/null$' \
+	readlink "/proc/$DPID/fd/1"
+check_output "and answers natgw show all the same" '^web +forward' natgw show
+check_output "its stdout is still /dev/null after the answer" '^/dev/null$' \
+	readlink "/proc/$DPID/fd/1"
 
 bg client "$NGW_PROBE" churn tcp 203.0.113.5 443 --seconds 120 --interval 20 >"$NGW_TMP/churn"
 CHURN=${NGW_PIDS[-1]}
