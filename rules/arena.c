@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 #define CHUNK_SIZE (256u << 10)
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "natgw/diag.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 void diags_init(struct ngw_diags *d)
 {
@@ -27,10 +27,7 @@ static void append(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos po
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		xalloc_die();
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 16;
-		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
-	}
+	d->v = grow(d->v, &d->cap, d->n, sizeof(*d->v));
 	d->v[d->n++] = (struct ngw_diag){ .severity = sev, .pos = pos, .system = system,
 					  .message = msg };
 	if (sev == NGW_ERROR)

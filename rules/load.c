@@ -10,7 +10,7 @@
 #include "load_forward.h"
 #include "load_snat.h"
 #include "schema.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 static const char *const top_keys[] = { "version", "gateway", "forwards", "snat" };
 enum { T_VERSION, T_GATEWAY, T_FORWARDS, T_SNAT };

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "load_forward.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 static const char *const forward_keys[] = { "name", "proto", "port", "to", "from", "in",
 					    "address", "hairpin", "enabled", "comment" };

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "load_rule.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 void ifaces_copy(struct ngw_ifaces *dst, const struct ngw_ifaces *src)
 {

@@ -8,7 +8,7 @@
 
 #include "load_snat.h"
 #include "suggest.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 static const char *const snat_keys[] = { "name", "from", "out", "proto", "to", "ports",
 					 "mode", "endpoint_independent", "idle_timeout",

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "validate.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 #define ANY 0u		/* interface or address id of "every one" */
 
@@ -226,10 +226,7 @@ static void clash_add(struct detector *D, const struct atom *a, const struct ato
 {
 	if (a->rule == b->rule)
 		return;
-	if (D->n_clashes == D->cap_clashes) {
-		D->cap_clashes = D->cap_clashes ? 2 * D->cap_clashes : 16;
-		D->clashes = xreallocarray(D->clashes, D->cap_clashes, sizeof(*D->clashes));
-	}
+	D->clashes = grow(D->clashes, &D->cap_clashes, D->n_clashes, sizeof(*D->clashes));
 	D->clashes[D->n_clashes++] = (struct clash){
 		.later = a->rule > b->rule ? a->rule : b->rule,
 		.earlier = a->rule > b->rule ? b->rule : a->rule,

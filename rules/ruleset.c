@@ -13,7 +13,7 @@
 
 #include "load.h"
 #include "validate.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 #include "yaml_tree.h"
 
 /* Reads all of fd, refusing more than NGW_FILE_MAX bytes: it reads one byte

@@ -6,7 +6,7 @@
 
 #include "schema.h"
 #include "suggest.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 __attribute__((format(printf, 4, 0)))
 static void lvadd(struct loader *L, enum ngw_severity sev, struct ngw_pos pos,

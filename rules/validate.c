@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "validate.h"
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 
 struct named {
 	const char *name;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "xalloc.h"
+#include "natgw/xalloc.h"
 #include "yaml_tree.h"
 
 /* An open sequence or mapping while its children are being read. */
@@ -116,10 +116,7 @@ static void attach(struct builder *b, struct ynode *n)
 		return;
 	}
 	struct frame *f = &b->stack[b->depth - 1];
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 8;
-		f->kids = xreallocarray(f->kids, f->cap, sizeof(*f->kids));
-	}
+	f->kids = grow(f->kids, &f->cap, f->n, sizeof(*f->kids));
 	f->kids[f->n++] = n;
 }
 

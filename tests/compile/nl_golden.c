@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbatch.h"
-#include "kdiff.h"
-#include "kmodel.h"
-#include "kread.h"
+#include "kernel/kbatch.h"
+#include "kernel/kplan_emit.h"
+#include "compile/kplan.h"
+#include "compile/kmodel.h"
+#include "kernel/kstate_read.h"
 
 static char text[1 << 20];
 static char copy[1 << 17];

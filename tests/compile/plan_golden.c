@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kbatch.h"
-#include "kdiff.h"
-#include "kmodel.h"
-#include "plan_print.h"
+#include "kernel/kbatch.h"
+#include "kernel/kplan_emit.h"
+#include "compile/kplan.h"
+#include "kernel/kstate_read.h"
+#include "compile/kmodel.h"
+#include "out/plan_print.h"
 
 static int load(const char *path, struct ngw_ruleset **rs, struct kmodel *m)
 {

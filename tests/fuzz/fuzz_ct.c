@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ct.h"
-#include "xlat.h"
+#include "conntrack/ct.h"
+#include "conntrack/xlat.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctl/ctl.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmodel.h"
+#include "compile/kmodel.h"
 #include "natgw/diag.h"
 #include "natgw/rules.h"
-#include "nft_script.h"
+#include "compile/nft_script.h"
 
 static char *print(const struct ngw_ruleset *rs, size_t *len)
 {

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "ct.h"
-#include "ct_watch.h"
-#include "xlat.h"
+#include "conntrack/ct.h"
+#include "conntrack/ct_watch.h"
+#include "conntrack/xlat.h"
 
 struct spec {
 	uint32_t src, dst, rsrc, rdst;	/* network order */

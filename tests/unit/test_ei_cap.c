@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ei_cap.h"
+#include "conntrack/ei_cap.h"
 
 #define RULE_A 0x4e580001u
 #define RULE_B 0x4e580002u

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "ct.h"
-#include "flush.h"
-#include "layout.h"
+#include "conntrack/ct.h"
+#include "conntrack/flush.h"
+#include "compile/layout.h"
 
 #define SCOPE (MARK_TAG | (3u << MARK_TABLE_SHIFT))
 #define RULE_A (SCOPE | 1)

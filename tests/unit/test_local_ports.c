@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "local_ports.h"
+#include "daemon/local_ports.h"
 
 static size_t parse(const char *text, uint16_t **v, int *r)
 {

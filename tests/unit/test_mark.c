@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "mark.h"
+#include "compile/mark.h"
 
 #define N_BIG 100000
 
