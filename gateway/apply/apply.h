@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* One apply: make the kernel's table what a validated ruleset says, in one
+/* gateway/apply/: one apply session (read, compile, diff, commit), the
+ * record of the last apply, and commit-confirm. What happens is said in a
+ * diagnostics list and an outcome (status.h); the caller renders them.
+ * Uses conntrack/, kernel/, compile/ and ctl/.
+ *
+ * One apply: make the kernel's table what a validated ruleset says, in one
  * transaction, then flush the mappings of changed rules (flush_on_change)
  * and record what was applied. Shared by `natgw apply`, the daemon's
  * reloads and table restorations, and commit-confirm rollbacks. */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What every subcommand shares: global options, exit codes, usage errors. */
+/* gateway/cli/: the natgw command: main, options, one cmd_*.c per
+ * subcommand, talking to the daemon, and exit codes, the only place that
+ * picks them. Uses everything.
+ *
+ * What every subcommand shares: global options, exit codes, usage errors. */
 #ifndef NATGW_CLI_H
 #define NATGW_CLI_H
 

@@ -13,127 +13,6 @@
 #include "name_map.h"
 #include "natgw/xalloc.h"
 
-/* ---- set elements ------------------------------------------------------ */
-
-struct key_builder {
-	uint8_t *p;
-	uint8_t len;
-};
-
-static void put(struct key_builder *k, const void *v, unsigned n, unsigned padded)
-{
-	memset(k->p + k->len, 0, padded);
-	memcpy(k->p + k->len, v, n);
-	k->len = (uint8_t)(k->len + padded);
-}
-
-static void put_ifname(struct key_builder *k, const char *name)
-{
-	put(k, name, (unsigned)strnlen(name, NGW_IFNAMSIZ - 1), 16);
-}
-
-static void put_u8(struct key_builder *k, uint8_t v)
-{
-	put(k, &v, 1, 4);
-}
-
-static void put_port(struct key_builder *k, uint16_t port)
-{
-	uint16_t be = htons(port);
-	put(k, &be, 2, 4);
-}
-
-static void put_addr(struct key_builder *k, const struct ngw_addr *a)
-{
-	unsigned n = a->family == NGW_FAMILY_IPV4 ? 4 : 16;
-	put(k, a->b, n, n);
-}
-
-static void put_mark(struct key_builder *k, uint32_t mark)
-{
-	put(k, &mark, 4, 4);
-}
-
-static void put_mark_be(struct key_builder *k, uint32_t mark)
-{
-	uint32_t be = htonl(mark);
-	put(k, &be, 4, 4);
-}
-
-/* The first or the last address of a prefix. */
-static void put_prefix_end(struct key_builder *k, const struct ngw_prefix *p, bool last)
-{
-	struct ngw_addr a = p->addr;
-	unsigned bits = a.family == NGW_FAMILY_IPV4 ? 32 : 128;
-
-	for (unsigned bit = p->len; last && bit < bits; bit++)
-		a.b[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
-	put_addr(k, &a);
-}
-
-static struct kelem *km_elem(struct kmodel *m, enum kset set, uint32_t rule)
-{
-	m->elems = grow(m->elems, &m->cap_elems, m->n_elems, sizeof(*m->elems));
-	struct kelem *e = &m->elems[m->n_elems++];
-	memset(e, 0, sizeof(*e));
-	e->set = (uint8_t)set;
-	e->rule = rule;
-	return e;
-}
-
-struct kelem *km_elem_mark(struct kmodel *m, enum kset set, uint32_t rule, uint32_t mark)
-{
-	struct kelem *e = km_elem(m, set, rule);
-	struct key_builder k = { e->key, 0 };
-	put_mark(&k, mark);
-	e->key_len = k.len;
-	return e;
-}
-
-static void elem_data_mark(struct kelem *e, uint32_t mark)
-{
-	memcpy(e->data, &mark, 4);
-	e->data_len = 4;
-}
-
-/* ---- chain rules ------------------------------------------------------- */
-
-struct krule *km_rule(struct kmodel *m, uint32_t chain, uint32_t owner)
-{
-	m->chain_rules = grow(m->chain_rules, &m->cap_chain_rules, m->n_chain_rules,
-			      sizeof(*m->chain_rules));
-	struct krule *r = &m->chain_rules[m->n_chain_rules++];
-	memset(r, 0, sizeof(*r));
-	r->chain = chain;
-	r->owner = owner;
-	return r;
-}
-
-struct kop *km_op(struct krule *r, enum kop_kind kind)
-{
-	if (r->n_ops == KRULE_OPS_MAX)
-		abort();	/* a bug in this file: no rule has that many ops */
-	struct kop *o = &r->ops[r->n_ops++];
-	memset(o, 0, sizeof(*o));
-	o->kind = kind;
-	return o;
-}
-
-struct kop *km_op_set(struct krule *r, enum kop_kind kind, enum kset set, uint32_t mask)
-{
-	struct kop *o = km_op(r, kind);
-	o->set = set;
-	o->mask = mask;
-	return o;
-}
-
-void km_op_mark(struct krule *r, enum kop_kind kind, uint32_t mask, uint32_t val)
-{
-	struct kop *o = km_op(r, kind);
-	o->mask = mask;
-	o->val = val;
-}
-
 /* prerouting: classify a new connection (ct mark = its forward), then
  * translate it; postrouting: hairpin masquerade first; count: per rule. */
 static void fixed_rules_head(struct kmodel *m, bool any_ei)
@@ -251,15 +130,15 @@ static void classify_elem(struct kmodel *m, enum kset set, uint32_t rule, const 
 	struct key_builder k = { e->key, 0 };
 
 	if (iface)
-		put_ifname(&k, iface);
+		km_put_ifname(&k, iface);
 	if (f->address.family)
-		put_addr(&k, &f->address);
+		km_put_addr(&k, &f->address);
 	else
-		put_u8(&k, f->to.family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
-	put_u8(&k, l4);
-	put_port(&k, port);
+		km_put_u8(&k, f->to.family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	km_put_u8(&k, l4);
+	km_put_port(&k, port);
 	e->key_len = k.len;
-	elem_data_mark(e, mark);
+	km_elem_data_mark(e, mark);
 }
 
 static enum kset classify_set(const struct ngw_forward *f, bool iface, bool hairpin)
@@ -318,18 +197,18 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 	for (uint32_t p = f->port.lo; p <= f->port.hi; p++) {
 		struct kelem *e = km_elem(m, v4 ? KSET_TARGET4 : KSET_TARGET6, idx);
 		struct key_builder k = { e->key, 0 }, d = { e->data, 0 };
-		put_mark(&k, mark);
-		put_port(&k, (uint16_t)p);
+		km_put_mark(&k, mark);
+		km_put_port(&k, (uint16_t)p);
 		e->key_len = k.len;
-		put_addr(&d, &f->to);
-		put_port(&d, target_port(f, (uint16_t)p));
+		km_put_addr(&d, &f->to);
+		km_put_port(&d, target_port(f, (uint16_t)p));
 		e->data_len = d.len;
 	}
 
 	if (f->from.n) {
 		struct kelem *e = km_elem(m, KSET_SOURCE_CHECKED, idx);
 		struct key_builder k = { e->key, 0 };
-		put_mark(&k, mark);
+		km_put_mark(&k, mark);
 		e->key_len = k.len;
 		for (size_t i = 0; i < f->from.n; i++) {
 			const struct ngw_prefix *p = &f->from.v[i];
@@ -337,8 +216,8 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 				     KSET_SOURCE6, idx);
 			k = (struct key_builder){ e->key, 0 };
 			for (int last = 0; last <= 1; last++) {
-				put_mark_be(&k, mark);
-				put_prefix_end(&k, p, last);
+				km_put_mark_be(&k, mark);
+				km_put_prefix_end(&k, p, last);
 			}
 			e->key_len = k.len;
 		}
@@ -346,29 +225,12 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 	if (!f->hairpin && f->in.n == 0) {
 		struct kelem *e = km_elem(m, KSET_NO_HAIRPIN, idx);
 		struct key_builder k = { e->key, 0 };
-		put_mark(&k, mark);
+		km_put_mark(&k, mark);
 		e->key_len = k.len;
 	}
 }
 
 /* ---- snat rules -------------------------------------------------------- */
-
-void km_snat_matches(struct krule *r, const struct ngw_snat *s, const char *out,
-			 const struct ngw_prefix *from, uint8_t l4)
-{
-	if (out)
-		snprintf(km_op(r, KOP_OIFNAME)->ifname, NGW_IFNAMSIZ, "%s", out);
-	struct kop *o = km_op(r, KOP_SADDR);
-	o->family = from->addr.family;
-	o->prefix = *from;
-	if (s->from_port.lo) {
-		o = km_op(r, KOP_SPORT);
-		o->l4 = l4;
-		o->port = s->from_port.lo;
-	} else if (l4) {
-		km_op(r, KOP_L4PROTO)->l4 = l4;
-	}
-}
 
 /* One snat rule becomes, per egress interface, source prefix and protocol,
  * two nft rules: the first stamps its mark unless a forward already did,
@@ -626,7 +488,7 @@ int kmodel_compile(const struct ngw_ruleset *rs, struct kmodel *m)
 	for (size_t i = 0; i < rs->gateway.lan.n; i++) {
 		struct kelem *e = km_elem(m, KSET_LAN, KRULE_NO_OWNER);
 		struct key_builder k = { e->key, 0 };
-		put_ifname(&k, rs->gateway.lan.name[i]);
+		km_put_ifname(&k, rs->gateway.lan.name[i]);
 		e->key_len = k.len;
 	}
 	bool any_ei = false;

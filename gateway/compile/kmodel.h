@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Stage 4: the validated ruleset compiled into what natgw's table must
+/* gateway/compile/: the compiler, from a validated ruleset to the nftables
+ * table natgw keeps, and the plan from the table the kernel holds to that
+ * one. Pure: no netlink, no system calls; `plan --nft`, the golden tests
+ * and the fuzzer use it without a kernel. Uses rules/ only.
+ *
+ * Stage 4: the validated ruleset compiled into what natgw's table must
  * hold — set elements in netlink layout (a counted one per rule), chain
- * rules as kir ops. Both the apply (libnftnl) and `plan --nft` (text) are
+ * rules as krule ops. Both the apply (libnftnl) and `plan --nft` (text) are
  * rendered from this, and an apply diffs it against what the kernel has. */
 #ifndef NATGW_KMODEL_H
 #define NATGW_KMODEL_H

@@ -1,10 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the parts of the compiler (kmodel.c, kmodel_ei.c) build a model
- * with: chain rules op by op, and set elements. */
+ * with (kmodel_build.c): set elements byte by byte, chain rules op by op. */
 #ifndef NATGW_KMODEL_BUILD_H
 #define NATGW_KMODEL_BUILD_H
 
 #include "kmodel.h"
+
+/* A key or data being written into an element, field by field, each
+ * padded to the 4-byte registers nft uses. */
+struct key_builder {
+	uint8_t *p;
+	uint8_t len;
+};
+
+void km_put(struct key_builder *k, const void *v, unsigned n, unsigned padded);
+void km_put_ifname(struct key_builder *k, const char *name);
+void km_put_u8(struct key_builder *k, uint8_t v);
+void km_put_port(struct key_builder *k, uint16_t port);
+void km_put_addr(struct key_builder *k, const struct ngw_addr *a);
+void km_put_mark(struct key_builder *k, uint32_t mark);
+void km_put_mark_be(struct key_builder *k, uint32_t mark);
+/* The first or the last address of a prefix. */
+void km_put_prefix_end(struct key_builder *k, const struct ngw_prefix *p, bool last);
+
+/* A new element of set owned by rule (or KRULE_NO_OWNER). */
+struct kelem *km_elem(struct kmodel *m, enum kset set, uint32_t rule);
+/* Its data: a mark. */
+void km_elem_data_mark(struct kelem *e, uint32_t mark);
 
 struct krule *km_rule(struct kmodel *m, uint32_t chain, uint32_t owner);
 struct kop *km_op(struct krule *r, enum kop_kind kind);

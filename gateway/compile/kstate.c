@@ -36,6 +36,7 @@ void kstate_adopt_counters(struct kstate *st, const struct kmodel *m)
 		snprintf(c->comment, sizeof(c->comment), "%s", m->rules[i].desc);
 		c->digest = m->rules[i].digest;
 		c->mark = m->rules[i].mark;
+		c->snat = m->rules[i].snat;
 	}
 }
 
@@ -50,13 +51,7 @@ void kstate_free(struct kstate *st)
 	memset(st, 0, sizeof(*st));
 }
 
-size_t kstate_marks(const struct kstate *st, struct kmark **out)
+bool kcounter_is_snat(const char *comment)
 {
-	size_t n = 0;
-
-	*out = xcalloc(st->n_counters + 1, sizeof(**out));
-	for (size_t i = 0; i < st->n_counters; i++)
-		if (st->counters[i].name[0])
-			(*out)[n++] = (struct kmark){ st->counters[i].name, st->counters[i].mark };
-	return n;
+	return !strncmp(comment, "snat", 4) && (comment[4] == ' ' || !comment[4]);
 }

@@ -28,6 +28,7 @@ struct kstate_counter {
 	char comment[KDESC_MAX + 1];	/* what it does; "" when not written by natgw */
 	uint64_t digest;		/* 0 when not written by this natgw */
 	uint32_t mark;			/* the element's key */
+	bool snat;			/* its kind, decoded once from comment */
 	uint64_t packets, bytes;
 };
 
@@ -86,8 +87,9 @@ void kstate_adopt_counters(struct kstate *st, const struct kmodel *m);
 
 void kstate_free(struct kstate *st);
 
-/* The (rule name, mark) pairs of rule_counters: what marks rules have now. */
-size_t kstate_marks(const struct kstate *st, struct kmark **out);
+/* Whether a rule_counters comment (what a rule does, as natgw wrote it)
+ * is an snat rule's: its first word. */
+bool kcounter_is_snat(const char *comment);
 
 /* The udata TLV types natgw adds to nft's comment (nft ignores them): a
  * chain rule's fingerprint; with a rule's counter, its digest and what it

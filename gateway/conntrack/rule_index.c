@@ -13,48 +13,44 @@ static int by_mark(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct named_kind {
-	const char *name;
-	bool snat;
-};
-
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct named_kind *)a)->name, ((const struct named_kind *)b)->name);
+	return strcmp((*(const struct rule_entry *const *)a)->name,
+		      (*(const struct rule_entry *const *)b)->name);
+}
+
+/* Sorted by mark, and the names sorted beside. */
+static void index_sort(struct rule_index *ri)
+{
+	qsort(ri->v, ri->n, sizeof(*ri->v), by_mark);
+	ri->by_name = xcalloc(ri->n + 1, sizeof(*ri->by_name));
+	for (size_t i = 0; i < ri->n; i++)
+		ri->by_name[i] = &ri->v[i];
+	qsort(ri->by_name, ri->n, sizeof(*ri->by_name), by_name);
 }
 
 void rule_index_build(struct rule_index *ri, const struct kstate *st)
 {
-	struct kmark *marks = NULL;
-	size_t n = kstate_marks(st, &marks), nk = 0;
-	struct named_kind *kinds = xcalloc(st->n_counters + 1, sizeof(*kinds));
-
-	ri->v = xcalloc(n + 1, sizeof(*ri->v));
-	/* a rule's kind is the first word of what it does */
-	for (size_t c = 0; c < st->n_counters; c++)
-		if (st->counters[c].name[0])
-			kinds[nk++] = (struct named_kind){
-				st->counters[c].name, !strncmp(st->counters[c].comment, "snat", 4) };
-	qsort(kinds, nk, sizeof(*kinds), by_name);
+	ri->v = xcalloc(st->n_counters + 1, sizeof(*ri->v));
 	ri->n = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t c = 0; c < st->n_counters; c++) {
+		const struct kstate_counter *k = &st->counters[c];
+		if (!k->name[0])
+			continue;	/* not natgw's: no rule */
 		struct rule_entry *r = &ri->v[ri->n++];
-		struct named_kind key = { marks[i].name, false };
-		const struct named_kind *k = nk ? bsearch(&key, kinds, nk, sizeof(*kinds), by_name)
-					      : NULL;
-		r->mark = marks[i].mark & MARK_RULE_MASK;
-		snprintf(r->name, sizeof(r->name), "%s", marks[i].name);
-		r->snat = k && k->snat;
+		r->mark = k->mark & MARK_RULE_MASK;
+		r->snat = k->snat;
+		snprintf(r->name, sizeof(r->name), "%s", k->name);
 	}
-	free(kinds);
-	free(marks);
-	qsort(ri->v, ri->n, sizeof(*ri->v), by_mark);
+	index_sort(ri);
 }
 
 void rule_index_free(struct rule_index *ri)
 {
 	free(ri->v);
+	free(ri->by_name);
 	ri->v = NULL;
+	ri->by_name = NULL;
 	ri->n = 0;
 }
 
@@ -66,10 +62,15 @@ const struct rule_entry *rule_index_by_mark(const struct rule_index *ri, uint32_
 
 const struct rule_entry *rule_index_by_name(const struct rule_index *ri, const char *name)
 {
-	for (size_t i = 0; i < ri->n; i++)
-		if (!strcmp(ri->v[i].name, name))
-			return &ri->v[i];
-	return NULL;
+	struct rule_entry key;
+	const struct rule_entry *k = &key;
+
+	if (!ri->n || strlen(name) > NGW_NAME_MAX)
+		return NULL;
+	memcpy(key.name, name, strlen(name) + 1);
+	const struct rule_entry *const *hit = bsearch(&k, ri->by_name, ri->n,
+						      sizeof(*ri->by_name), by_name);
+	return hit ? *hit : NULL;
 }
 
 bool rule_index_kind(uint32_t mark, bool *snat, void *arg)
@@ -89,5 +90,5 @@ void rule_index_from_model(struct rule_index *ri, const struct kmodel *m)
 		ri->v[i].snat = m->rules[i].snat;
 		snprintf(ri->v[i].name, sizeof(ri->v[i].name), "%s", m->rules[i].name);
 	}
-	qsort(ri->v, ri->n, sizeof(*ri->v), by_mark);
+	index_sort(ri);
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which rule a ct mark names, as natgw's table in the kernel says (not the
- * YAML, which may have changed since the last apply). */
+ * YAML, which may have changed since the last apply): each rule's name,
+ * mark and kind, decoded once from the table read back (or from the model
+ * just applied). The one owner of them: the translation table, the
+ * listings and the daemon's full-cone guard look rules up here. */
 #ifndef NATGW_RULE_INDEX_H
 #define NATGW_RULE_INDEX_H
 
@@ -19,6 +22,7 @@ struct rule_entry {
 
 struct rule_index {
 	struct rule_entry *v;		/* by mark */
+	const struct rule_entry **by_name;	/* the same, by name */
 	size_t n;
 };
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The translation table: natgw's live NAT mappings, as conntrack holds
+/* gateway/conntrack/: natgw's live mappings: ctnetlink, the translation
+ * table and the follower that keeps it, the rule index, flushing and
+ * re-marking, the full-cone maps. Uses kernel/ and compile/.
+ *
+ * The translation table: natgw's live NAT mappings, as conntrack holds
  * them, each with its remote, external and internal socket and the rule
  * that made it. Built from a dump, kept current from events; after lost
  * events, xlat_resync() rebuilds it from a fresh dump and reports what

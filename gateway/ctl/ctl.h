@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The control protocol between the natgw command and `natgw run`, over the
+/* gateway/ctl/: the control socket between the command and the daemon
+ * (wire format, peer checks) and the runtime directory both use. Depends
+ * on no other folder of gateway/.
+ *
+ * The control protocol between the natgw command and `natgw run`, over the
  * UNIX stream socket /run/natgw/natgw-<netns inode>.sock (mode 0600, root
  * only; one per network namespace).
  *

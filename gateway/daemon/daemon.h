@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The router daemon, `natgw run`: its state, shared by its parts: the loop
+/* gateway/daemon/: `natgw run`. Uses every folder but cli/.
+ *
+ * The router daemon, `natgw run`: its state, shared by its parts: the loop
  * (daemon_loop.c), the control socket (daemon_ctl.c) and the applies
  * (daemon_apply.c). It never writes to stdout or stderr: one line per event
  * goes to its log, and each client's answer is rendered in memory and sent

@@ -40,9 +40,9 @@ void daemon_log_text(struct daemon *d, const char *text, size_t len)
 static void remember_model(struct daemon *d, const struct ngw_ruleset *rs,
 			   const struct kmodel *m)
 {
-	ei_guard_rules(d->guard, rs, m);
 	rule_index_free(&d->ri);
 	rule_index_from_model(&d->ri, m);
+	ei_guard_rules(d->guard, rs);
 }
 
 /* Where an action's messages go: the client's answer, or the log. */

@@ -347,7 +347,7 @@ int daemon_run(const char *config, struct ngw_ruleset *rs, int verbosity, FILE *
 	snprintf(d.table, sizeof(d.table), "%s", rs->gateway.table);
 	snprintf(d.confirm.table, sizeof(d.confirm.table), "%s", d.table);
 	d.scope = mark_scope(d.table);
-	d.guard = ei_guard_new(guard_log, &d);
+	d.guard = ei_guard_new(&d.ri, guard_log, &d);
 	int status = open_everything(&d, sock, sizeof(sock));
 	if (status == NGW_OK) {
 		status = daemon_apply(&d, rs, "start", false, 0, NULL);

@@ -11,6 +11,7 @@
 #include "conntrack/ei.h"
 #include "conntrack/ei_cap.h"
 #include "ei_guard.h"
+#include "compile/fnv.h"
 #include "compile/layout.h"
 #include "local_ports.h"
 #include "natgw/xalloc.h"
@@ -20,9 +21,9 @@
 #define UNMAPPED_EVERY_MS 5000	/* a look at ei_unmapped */
 #define LOG_EVERY_MS 60000	/* one line per host (per rule, for full maps) a minute */
 
-struct ei_rule {
-	char name[NGW_NAME_MAX + 1];
+struct ei_rule {				/* its name and mark: the rule index's */
 	uint32_t mark;
+	uint64_t name_hash;		/* the same rule after an apply? */
 	unsigned timeout, per_host;
 	uint64_t unmapped;		/* ei_unmapped's count at the last look */
 	bool unmapped_read;
@@ -42,6 +43,7 @@ struct ei_logged {
 };
 
 struct ei_guard {
+	const struct rule_index *ri;	/* the daemon's: names and marks */
 	struct nl nl;
 	bool nl_ok;
 	char table[NGW_TABLE_MAX + 1];
@@ -79,10 +81,12 @@ static void say(struct ei_guard *g, const char *fmt, ...)
 	g->log(g->log_arg, line);
 }
 
-struct ei_guard *ei_guard_new(void (*log)(void *arg, const char *line), void *arg)
+struct ei_guard *ei_guard_new(const struct rule_index *ri,
+			      void (*log)(void *arg, const char *line), void *arg)
 {
 	struct ei_guard *g = xcalloc(1, sizeof(*g));
 
+	g->ri = ri;
 	g->log = log;
 	g->log_arg = arg;
 	g->nl_ok = nl_open(&g->nl) == 0;
@@ -107,35 +111,34 @@ uint32_t ei_guard_portid(const struct ei_guard *g)
 	return g->nl_ok ? g->nl.portid : 0;
 }
 
-void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const struct kmodel *m)
+void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs)
 {
 	struct ei_rule *old = g->rules;
 	size_t n_old = g->n_rules;
 
-	snprintf(g->table, sizeof(g->table), "%s", m->table);
+	snprintf(g->table, sizeof(g->table), "%s", rs->gateway.table);
 	g->rules = xcalloc(rs->n_snats + 1, sizeof(*g->rules));
 	g->n_rules = 0;
 	for (size_t i = 0; i < rs->n_snats; i++) {
 		const struct ngw_snat *s = &rs->snats[i];
 		if (!s->endpoint_independent)
 			continue;
-		for (size_t k = 0; k < m->n_rules; k++) {
-			if (strcmp(m->rules[k].name, s->name))
+		const struct rule_entry *e = rule_index_by_name(g->ri, s->name);
+		if (!e)
+			continue;
+		struct ei_rule *r = &g->rules[g->n_rules++];
+		r->mark = e->mark;
+		r->name_hash = fnv64(FNV64_BASIS, s->name, strlen(s->name));
+		r->timeout = s->idle_timeout;
+		r->per_host = s->max_per_host;
+		/* what was said of its full maps stays said */
+		for (size_t o = 0; o < n_old; o++) {
+			if (old[o].mark != r->mark || old[o].name_hash != r->name_hash)
 				continue;
-			struct ei_rule *r = &g->rules[g->n_rules++];
-			snprintf(r->name, sizeof(r->name), "%s", s->name);
-			r->mark = m->rules[k].mark;
-			r->timeout = s->idle_timeout;
-			r->per_host = s->max_per_host;
-			/* what was said of its full maps stays said */
-			for (size_t o = 0; o < n_old; o++) {
-				if (old[o].mark != r->mark || strcmp(old[o].name, r->name))
-					continue;
-				r->unmapped = old[o].unmapped;
-				r->unmapped_read = old[o].unmapped_read;
-				r->unmapped_said = old[o].unmapped_said;
-				r->unmapped_since = old[o].unmapped_since;
-			}
+			r->unmapped = old[o].unmapped;
+			r->unmapped_read = old[o].unmapped_read;
+			r->unmapped_said = old[o].unmapped_said;
+			r->unmapped_since = old[o].unmapped_since;
 		}
 	}
 	free(old);
@@ -146,12 +149,19 @@ void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const stru
 	g->next_unmapped = g->n_rules ? now_ms() : 0;
 }
 
-static const struct ei_rule *rule_of(const struct ei_guard *g, uint32_t mark)
+/* The rules are few: a look is a short walk. */
+static struct ei_rule *rule_of(const struct ei_guard *g, uint32_t mark)
 {
 	for (size_t i = 0; i < g->n_rules; i++)
 		if (g->rules[i].mark == mark)
 			return &g->rules[i];
 	return NULL;
+}
+
+static const char *name_of(const struct ei_guard *g, const struct ei_rule *ru)
+{
+	const struct rule_entry *e = rule_index_by_mark(g->ri, ru->mark);
+	return e ? e->name : "?";
 }
 
 static int known_cmp(const void *pa, const void *pb)
@@ -366,7 +376,7 @@ static void restart_counts(struct ei_guard *g, const struct count *c,
 		int r = write_ok(g, &w, 1);
 		if (r < 0)
 			say(g, "snat \"%s\": starting the count of a host again failed: %s",
-			    ru->name, strerror(-r));
+			    name_of(g, ru), strerror(-r));
 		hosts = grow(hosts, &cap_hosts, n_hosts, sizeof(*hosts));
 		hosts[n_hosts++] = lost[k].x.addr;
 	}
@@ -460,10 +470,10 @@ static void recount(struct ei_guard *g, double now)
 		addr_format(&h->host, hb);
 		if (wr < 0)
 			say(g, "snat \"%s\": %s has reached max_per_host, but writing that down "
-			    "failed: %s", ru->name, hb, strerror(-wr));
+			    "failed: %s", name_of(g, ru), hb, strerror(-wr));
 		else if (!was && log_due(g, h->mark, &h->host, now))
 			say(g, "snat \"%s\": %s has reached max_per_host (%u endpoint-independent "
-			    "mappings); its next sockets go out as ordinary snat", ru->name, hb,
+			    "mappings); its next sockets go out as ordinary snat", name_of(g, ru), hb,
 			    ru->per_host);
 	}
 	/* hosts below it again */
@@ -500,11 +510,11 @@ static void recount(struct ei_guard *g, double now)
 		addr_format(&h->host, hb);
 		if (wr < 0)
 			say(g, "snat \"%s\": taking %s's mappings past max_per_host away failed: "
-			    "%s", ru->name, hb, strerror(-wr));
+			    "%s", name_of(g, ru), hb, strerror(-wr));
 		else
 			say(g, "snat \"%s\": %s held %zu endpoint-independent mappings, %u allowed "
 			    "(max_per_host); %zu taken away, their sockets go on as ordinary snat",
-			    ru->name, hb, h->count, ru->per_host, gone);
+			    name_of(g, ru), hb, h->count, ru->per_host, gone);
 	}
 	restart_counts(g, &c, full, n_full);
 	off_local_ports(g, &c);
@@ -579,11 +589,8 @@ struct unmapped_look {
 static void unmapped_seen(uint32_t mark, uint64_t count, void *arg)
 {
 	struct unmapped_look *l = arg;
-	struct ei_rule *ru = NULL;
+	struct ei_rule *ru = rule_of(l->g, mark);
 
-	for (size_t i = 0; i < l->g->n_rules && !ru; i++)
-		if (l->g->rules[i].mark == mark)
-			ru = &l->g->rules[i];
 	if (!ru)
 		return;
 	/* the first look counts from zero: full maps before the daemon
@@ -597,7 +604,7 @@ static void unmapped_seen(uint32_t mark, uint64_t count, void *arg)
 		return;
 	say(l->g, "snat \"%s\": the endpoint-independent maps are full (65535 mappings per "
 	    "address family); %llu new connections went out as ordinary snat, without a mapping",
-	    ru->name, (unsigned long long)ru->unmapped_since);
+	    name_of(l->g, ru), (unsigned long long)ru->unmapped_since);
 	ru->unmapped_said = l->now;
 	ru->unmapped_since = 0;
 }

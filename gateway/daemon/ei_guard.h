@@ -23,18 +23,22 @@
 
 #include "conntrack/ct.h"
 #include "compile/kmodel.h"
+#include "conntrack/rule_index.h"
 
 struct ei_guard;
 
-/* log(arg, line) receives one line per event (without "natgw: "). */
-struct ei_guard *ei_guard_new(void (*log)(void *arg, const char *line), void *arg);
+/* log(arg, line) receives one line per event (without "natgw: "). Rules
+ * are named and found by their mark in ri (the daemon's rule index). */
+struct ei_guard *ei_guard_new(const struct rule_index *ri,
+			      void (*log)(void *arg, const char *line), void *arg);
 void ei_guard_free(struct ei_guard *g);
 
 /* The netlink port id its writes come from; 0 when it has no socket. */
 uint32_t ei_guard_portid(const struct ei_guard *g);
 
-/* The endpoint-independent rules of what was applied. */
-void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs, const struct kmodel *m);
+/* The endpoint-independent rules of what was applied (rs), after the rule
+ * index took it. */
+void ei_guard_rules(struct ei_guard *g, const struct ngw_ruleset *rs);
 
 /* A new conntrack entry (any: those of other rules are ignored at once). */
 void ei_guard_entry(struct ei_guard *g, const struct ct_entry *e);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Netlink messages for natgw's table, appended to one transaction. Each
+/* gateway/kernel/: talking to nf_tables over netlink: transactions,
+ * reading natgw's table back, nftables events. Returns -errno and the
+ * kernel's own errors, never prints. Uses compile/.
+ *
+ * Netlink messages for natgw's table, appended to one transaction. Each
  * message remembers the natgw rule it is for, so a kernel error can name
  * the rule and its line in natgw.yaml. */
 #ifndef NATGW_KBATCH_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rules as libnftnl expressions: the bytecode nft generates for the text of
- * kir_text.c, op by op (compare `nft --debug=netlink`). */
+ * compile/krule_text.c, op by op (compare `nft --debug=netlink`). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>

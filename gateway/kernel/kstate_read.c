@@ -188,6 +188,7 @@ static void counter_read(struct kstate *st, struct nftnl_set_elem *e,
 		udata_value(ud, len, KCOUNTER_UDATA_DIGEST, &c->digest, sizeof(c->digest));
 		udata_string(ud, len, KCOUNTER_UDATA_DESC, c->comment, sizeof(c->comment));
 	}
+	c->snat = kcounter_is_snat(c->comment);
 	nftnl_set_elem_expr_foreach(e, elem_counter, c);
 }
 

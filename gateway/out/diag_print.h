@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Showing a configuration's diagnostics: compiler-style text for people,
+/* gateway/out/: every renderer: text and JSON for diagnostics, plans, an
+ * apply's report, show and mappings, each to a FILE * it is given (a
+ * terminal, or the daemon's answer in memory). Uses apply/ and below.
+ *
+ * Showing a configuration's diagnostics: compiler-style text for people,
  * JSON for scripts. */
 #ifndef NATGW_DIAG_PRINT_H
 #define NATGW_DIAG_PRINT_H

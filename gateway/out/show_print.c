@@ -10,11 +10,6 @@
 #include "show_print.h"
 #include "natgw/xalloc.h"
 
-static int kmark_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct kmark *)a)->name, ((const struct kmark *)b)->name);
-}
-
 struct show_row {
 	const char *rule;
 	const char *kind;
@@ -101,10 +96,6 @@ static const struct show_output out_text = { print_text }, out_json = { print_js
 
 void show_print(FILE *out, bool json, const struct kstate *st, const char *table)
 {
-	struct kmark *marks = NULL;
-	size_t n_marks = kstate_marks(st, &marks);
-	if (n_marks)
-		qsort(marks, n_marks, sizeof(*marks), kmark_cmp);
 	struct show_row *rows = xcalloc(st->n_counters + 1, sizeof(*rows));
 	size_t n = 0;
 	for (size_t i = 0; i < st->n_counters; i++) {
@@ -114,14 +105,11 @@ void show_print(FILE *out, bool json, const struct kstate *st, const char *table
 		struct show_row *r = &rows[n++];
 		const char *sp = strchr(k->comment, ' ');
 		r->rule = k->name;
-		r->kind = !strncmp(k->comment, "snat", 4) ? "snat" : "forward";
+		r->kind = k->snat ? "snat" : "forward";
 		r->what = sp ? sp + 1 : k->comment;
 		r->packets = k->packets;
 		r->bytes = k->bytes;
-		struct kmark key = { .name = r->rule };
-		const struct kmark *hit = n_marks ? bsearch(&key, marks, n_marks,
-							    sizeof(*marks), kmark_cmp) : NULL;
-		r->mark = hit ? hit->mark : 0;
+		r->mark = k->mark;
 		for (size_t u = 0; u < st->n_unmapped; u++) {
 			if (strcmp(st->unmapped[u].name, r->rule))
 				continue;
@@ -132,5 +120,4 @@ void show_print(FILE *out, bool json, const struct kstate *st, const char *table
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	(json ? &out_json : &out_text)->print(out, rows, n, table);
 	free(rows);
-	free(marks);
 }
