@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Rule marks (gateway/mark.h): what an operator and an HA peer rely on. A
+/* Rule marks (gateway/compile/mark.h): what an operator and an HA peer rely on. A
  * rule's mark depends on the table's name and the set of rule names only;
  * marks are unique; two tables of different slots never share one. */
 #include <stdlib.h>
