@@ -7,17 +7,24 @@
 # files within them (today's loops were header-shared: a cmd_*.c calling
 # main.c's helpers that called back into it, kmodel.c and kmodel_ei.c).
 set -u
-build=$1
+top=$1
+build=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-objects=$(find "$build/gateway" "$build/rules" -path '*CMakeFiles/natgw*.dir/*' -name '*.c.o' | sort)
-[ -n "$objects" ] || { echo "FAIL: no objects under $build" >&2; exit 1; }
+# the objects of today's sources only: a build directory may hold others
 n=0
-for o in $objects; do
-	file=${o#*.dir/}
-	file=${file%.c.o}
-	case $o in */natgw_rules.dir/*) file=rules/$file ;; esac
+for src in "$top"/gateway/*/*.c "$top"/rules/*.c; do
+	file=${src#$top/}
+	file=${file%.c}
+	case $file in
+	rules/*) o=$build/rules/CMakeFiles/natgw_rules.dir/${file#rules/}.c.o ;;
+	gateway/cli/*) o=$build/gateway/CMakeFiles/natgw.dir/${file#gateway/}.c.o ;;
+	gateway/*) folder=${file#gateway/}
+		o=$build/gateway/CMakeFiles/natgw_${folder%%/*}.dir/${file#gateway/}.c.o ;;
+	esac
+	file=${file#gateway/}
+	[ -e "$o" ] || { echo "FAIL: $src is not built ($o)" >&2; exit 1; }
 	nm --defined-only "$o" | awk -v f="$file" '$2 ~ /^[TDBR]$/ { print $3, f }' >>"$tmp/defs"
 	nm --undefined-only "$o" | awk -v f="$file" '{ print $2, f }' >>"$tmp/uses"
 	echo "$file $file" >>"$tmp/edges"	# every file is in the order
