@@ -20,6 +20,7 @@ void diags_free(struct ngw_diags *d)
 	diags_init(d);
 }
 
+__attribute__((format(printf, 5, 0)))
 static void append(struct ngw_diags *d, enum ngw_severity sev, struct ngw_pos pos, bool system,
 		   const char *fmt, va_list ap)
 {
