@@ -175,6 +175,11 @@ truncate -s 17M huge.yaml
 expect 1 "over-size file" -- "$natgw" check huge.yaml
 same err "huge.yaml: error: the file is 17825792 bytes; natgw reads at most 16 MiB
 1 error"
+# a closed stdin is no empty file: nothing to read, not "no rules"
+expect 3 "closed stdin" -- sh -c "'$natgw' check - <&-"
+same err "natgw: cannot read -: Bad file descriptor"
+# a closed stdout: no socket natgw opens takes its place, output fails
+expect 0 "closed stdout" -- sh -c "printf 'version: 1\n' | '$natgw' check - >&-"
 expect 1 "over-size stdin" -- sh -c "head -c 17825792 /dev/zero | '$natgw' check -"
 has err '^<stdin>: error: the file is [0-9]+ bytes or more; natgw reads at most 16 MiB$'
 truncate -s 16M limit.yaml

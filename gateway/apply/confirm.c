@@ -55,7 +55,7 @@ int confirm_expire(struct confirm *c, struct ngw_diags *msgs, struct apply_run *
 	} else {
 		bool removed;
 		status = apply_remove_table(c->table, &removed, msgs);
-		snprintf(summary, size, "removed table inet %s (there was none before)", c->table);
+		snprintf(summary, size, "removed table inet %s", c->table);
 	}
 	return status;
 }

@@ -91,24 +91,14 @@ static bool serve(int listen_fd, struct confirm *c)
 	return confirmed;
 }
 
-/* The rollback's messages, each a line of syslog. */
-static void log_msg(const struct ngw_diag *g, void *arg)
+static void roll_back(struct confirm *c, struct ngw_diags *msgs)
 {
-	(void)arg;
-	syslog(g->severity == NGW_ERROR ? LOG_ERR : LOG_WARNING, "%s", g->message);
-}
-
-static void roll_back(struct confirm *c)
-{
-	struct ngw_diags msgs;
 	struct apply_run a;
 	struct ngw_ruleset *restored;
 	char summary[256];
 	unsigned seconds = c->seconds;
 
-	diags_init(&msgs);
-	msgs.added = log_msg;
-	int status = confirm_expire(c, &msgs, &a, &restored, summary, sizeof(summary));
+	int status = confirm_expire(c, msgs, &a, &restored, summary, sizeof(summary));
 	if (status == NGW_OK)
 		syslog(LOG_WARNING, "no natgw confirm within %u s: rolled back table inet %s "
 		       "to the previous ruleset: %s", seconds, c->table, summary);
@@ -117,11 +107,10 @@ static void roll_back(struct confirm *c)
 		       "failed; the unconfirmed ruleset is still in the kernel", seconds, c->table);
 	apply_run_free(&a);
 	ruleset_free(restored);
-	diags_free(&msgs);
 }
 
 void confirm_timer_run(int listen_fd, const char *path, const char *table,
-		       struct ngw_ruleset *previous, unsigned seconds)
+		       struct ngw_ruleset *previous, unsigned seconds, struct ngw_diags *msgs)
 {
 	struct confirm c = { 0 };
 
@@ -142,7 +131,7 @@ void confirm_timer_run(int listen_fd, const char *path, const char *table,
 	/* From here on `natgw confirm` finds nobody and says it is too late. */
 	close(listen_fd);
 	unlink(path);
-	roll_back(&c);
+	roll_back(&c, msgs);
 	confirm_free(&c);
 }
 

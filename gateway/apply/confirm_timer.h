@@ -32,9 +32,10 @@ int confirm_timer_listen(const char *table, char *path, size_t size);
 
 /* The timer, in the process that keeps it (the command detaches one):
  * serves `natgw confirm` on listen_fd until the time runs out, then puts
- * previous back (NULL: removes the table). Logs to syslog; previous is its
- * own; returns when confirmed or rolled back. */
+ * previous back (NULL: removes the table). Logs its outcome to syslog,
+ * the rollback's messages to msgs; previous is its own; returns when
+ * confirmed or rolled back. */
 void confirm_timer_run(int listen_fd, const char *path, const char *table,
-		       struct ngw_ruleset *previous, unsigned seconds);
+		       struct ngw_ruleset *previous, unsigned seconds, struct ngw_diags *msgs);
 
 #endif

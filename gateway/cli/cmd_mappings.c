@@ -92,6 +92,7 @@ static void on_signal(int sig)
 struct watch {
 	const struct cli *cli;
 	const struct mappings_filter *f;
+	const struct ct_follow *follow;
 };
 
 static void report(const struct watch *w, const char *event, const struct xlat_mapping *m)
@@ -103,10 +104,13 @@ static void report(const struct watch *w, const char *event, const struct xlat_m
 static void on_event(enum ct_event ev, const struct ct_entry *e, const struct xlat_mapping *added,
 		     void *arg)
 {
+	const struct watch *w = arg;
+
 	(void)ev;
 	(void)e;
-	if (added)
-		report(arg, "new", added);
+	/* what comes before the first dump is in it: the table's start */
+	if (added && w->follow->synced)
+		report(w, "new", added);
 }
 
 static void appeared(const struct xlat_mapping *m, void *arg)
@@ -116,7 +120,10 @@ static void appeared(const struct xlat_mapping *m, void *arg)
 
 static void ended(const struct xlat_mapping *m, void *arg)
 {
-	report(arg, "end", m);
+	const struct watch *w = arg;
+
+	if (w->follow->synced)
+		report(w, "end", m);
 }
 
 static void lost(void *arg)
@@ -130,8 +137,8 @@ static int watch_mappings(const struct cli *cli, const struct mappings_filter *f
 			  const struct rule_index *ri)
 {
 	static const struct ct_follow_ops ops = { on_event, ended, appeared, lost };
-	struct watch w = { cli, f };
 	struct ct_follow follow;
+	struct watch w = { cli, f, &follow };
 	int r = ct_follow_open(&follow, f->scope, rule_index_kind, (void *)ri, &ops, &w);
 
 	if (r < 0) {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -13,6 +14,30 @@
 
 #include "cli.h"
 #include "apply/confirm_timer.h"
+#include "out/diag_print.h"
+
+struct syslog_sink {
+	const char *file;		/* where a kernel refusal points */
+};
+
+/* A rollback's message, as the terminal would have shown it, one line of
+ * syslog: an operator reading the log after a rollback learns which rule
+ * the kernel refused, at file:line:col. */
+static void syslog_line(const struct ngw_diag *g, void *arg)
+{
+	const struct syslog_sink *s = arg;
+	char line[1024];
+	FILE *f = fmemopen(line, sizeof(line), "w");
+
+	if (!f)
+		return;
+	diag_print_one(f, s->file, g);
+	fputc('\0', f);
+	fclose(f);
+	line[sizeof(line) - 1] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	syslog(LOG_ERR, "%s", line);
+}
 
 int confirm_detach(const char *table, struct ngw_ruleset *previous, unsigned seconds)
 {
@@ -57,7 +82,13 @@ int confirm_detach(const char *table, struct ngw_ruleset *previous, unsigned sec
 		prctl(PR_SET_NAME, "natgw-confirm", 0, 0, 0);
 		openlog("natgw", LOG_PID, LOG_DAEMON);
 		/* the child's copy of the memory: previous is its own */
-		confirm_timer_run(listen_fd, path, table, previous, seconds);
+		struct ngw_diags msgs;
+		struct syslog_sink sink = { previous ? previous->file : "" };
+		diags_init(&msgs);
+		msgs.added = syslog_line;
+		msgs.added_arg = &sink;
+		confirm_timer_run(listen_fd, path, table, previous, seconds, &msgs);
+		diags_free(&msgs);
 		_exit(EXIT_OK);
 	}
 	close(listen_fd);

@@ -58,13 +58,17 @@ static void usage(FILE *out)
 /* A caller may start natgw with stdin, stdout or stderr closed (a daemon
  * manager, `natgw run >&-`): then the first socket natgw opens would take
  * that number, and a message meant for the terminal would go into a
- * netlink socket. They are parked on /dev/null instead. */
+ * netlink socket. They are parked on /dev/null, opened the other way round
+ * (stdin write-only, stdout and stderr read-only), so using them fails as
+ * on a closed descriptor: `natgw apply -` with stdin closed cannot read an
+ * empty ruleset, and `natgw run` with stderr closed has no log and says so
+ * by failing. */
 static void std_fds_open(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
-		int null = open("/dev/null", O_RDWR);
+		int null = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
 		if (null >= 0 && null != fd) {	/* a lower one was closed too */
 			dup2(null, fd);
 			close(null);

@@ -191,7 +191,7 @@ void daemon_roll_back(struct daemon *d)
 	if (status != NGW_OK) {
 		daemon_log(d, "%s: failed; the running ruleset stays", why);
 	} else {
-		daemon_log(d, "%s: %s", why, summary);
+		daemon_log(d, "%s: %s%s", why, summary, restored ? "" : " (there was none before)");
 		if (apply_partial_failure(&a, failure, sizeof(failure)))
 			daemon_log(d, "%s: %s", why, failure);
 		if (restored)

@@ -59,6 +59,14 @@ check_output "a record that names another namespace (a reused inode) is checked 
 	'elements from the verified record of the last apply$' natgw apply -v "$C"
 check_output "the other table still forwards" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 8081
+# a closed stdin is nothing to read, not an empty ruleset to apply
+listing >"$NGW_TMP/t1"
+check_fails "apply - with stdin closed is refused" 3 \
+	on router sh -c 'exec "$0" apply - <&-' "$NGW_BIN"
+cp "$NGW_TMP/check.out" "$NGW_TMP/stdin.out"
+check_output "saying why" '^natgw: cannot read -: Bad file descriptor$' cat "$NGW_TMP/stdin.out"
+listing >"$NGW_TMP/t2"
+check_same "and the table keeps its rules" "$NGW_TMP/t1" "$NGW_TMP/t2"
 check_output "natgw forwards too" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
 
 # plan: what would change, and nothing changes
