@@ -4,6 +4,7 @@
 # forms. Each case states the exact exit status and output it expects.
 set -u
 natgw=$(realpath "$1")
+completion=$(realpath "$(dirname "$0")/../gateway/dist/natgw.bash-completion")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -46,6 +47,22 @@ has() {
 		failed=$((failed + 1))
 		echo "FAIL: $1 does not match /$2/:" >&2
 		sed 's/^/  /' "$1" >&2
+	fi
+}
+
+# unpriv COMMAND...: without root's privileges (as nobody, when run as root
+# and setpriv is there), so that a command cannot touch this machine's tables
+can_unpriv=true
+if [ "$(id -u)" -eq 0 ]; then
+	command -v setpriv >/dev/null || can_unpriv=false
+	chmod 755 "$tmp"
+fi
+unpriv() {
+	if [ "$(id -u)" -eq 0 ] && $can_unpriv; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+			--bounding-set=-all "$@"
+	else
+		"$@"
 	fi
 }
 
@@ -263,9 +280,172 @@ expect 0 "check warns of a full-cone rule that cannot tell the LAN from the WAN"
 same err 'cone-nolan.yaml:6:27: warning: snat "c": with neither `out` (or gateway.wan) nor gateway.lan, natgw cannot tell a WAN host that `from` covers from a LAN host; only the route back to its source is checked. Name the LAN in gateway.lan
 1 warning'
 
+# --- natgw help [COMMAND]: the overview, or that command's help
+"$natgw" --help >overview.txt
+expect 0 "help" -- "$natgw" help
+same out "$(cat overview.txt)"
+has out '^  help      show the help of a command \(natgw help COMMAND\)$'
+for cmd in check plan apply confirm show mappings flush down run reload; do
+	"$natgw" "$cmd" --help >"help-$cmd.txt"
+	expect 0 "help $cmd" -- "$natgw" help "$cmd"
+	same out "$(cat "help-$cmd.txt")"
+	same err ""
+done
+expect 0 "help help" -- "$natgw" help help
+same out "Usage: natgw help [COMMAND]
+
+Show the help of COMMAND (what \`natgw COMMAND --help\` shows), or without
+one the overview of every command.
+
+Exit status: 0 success, 2 usage error (no such command)."
+expect 0 "help --help" -- "$natgw" help --help
+has out '^Usage: natgw help \[COMMAND\]$'
+expect 2 "help of an unknown command" -- "$natgw" help frobnicate
+same err "natgw: unknown command 'frobnicate'
+Try 'natgw --help'."
+same out ""
+expect 2 "help of two commands" -- "$natgw" help apply plan
+same err "natgw: unexpected argument 'plan'
+Try 'natgw help --help'."
+same out ""
+
+# --- option combinations that make no sense: usage errors, before any work
+expect 2 "mappings --watch --count" -- unpriv "$natgw" mappings --watch --count
+same err "natgw: --watch and --count cannot be combined (--count is one figure, --watch a stream)
+Try 'natgw mappings --help'."
+same out ""
+expect 2 "mappings --watch --cached" -- unpriv "$natgw" mappings -w --cached
+same err "natgw: --watch and --cached cannot be combined (--watch follows conntrack itself)
+Try 'natgw mappings --help'."
+expect 2 "plan --nft --json" -- "$natgw" plan --nft --json one.yaml
+same err "natgw: --nft and --json cannot be combined (--nft writes an nft script)
+Try 'natgw plan --help'."
+same out ""
+for cmd in show mappings plan; do
+	expect 2 "$cmd -q" -- unpriv "$natgw" "$cmd" -q
+	same err "natgw: -q: $cmd prints nothing but its result, so -q would leave nothing
+Try 'natgw $cmd --help'."
+	expect 2 "-q before $cmd" -- unpriv "$natgw" -q "$cmd"
+done
+for cmd in down confirm; do
+	expect 2 "$cmd --json" -- unpriv "$natgw" "$cmd" --json
+	same err "natgw: --json: $cmd prints no data, only a message
+Try 'natgw $cmd --help'."
+	same out ""
+done
+
+# --- with --json, every outcome is one JSON document on stdout, errors too:
+# {"error": the first error's message, "diagnostics": every message as
+# check --json lists them}; the text stays on stderr
+# json_error MESSAGE: that document for one system error
+json_error() {
+	printf '{"error":"%s","diagnostics":[{"severity":"error","line":0,"column":0,"message":"%s"}]}' \
+		"$1" "$1"
+}
+bad_json='{"error":"forward \"web\": port 70000 is out of range (1-65535)","diagnostics":[{"severity":"error","line":4,"column":11,"message":"forward \"web\": port 70000 is out of range (1-65535)"}]}'
+for cmd in plan apply; do
+	expect 1 "$cmd --json of an invalid file" -- "$natgw" "$cmd" --json bad.yaml
+	same out "$bad_json"
+	same err 'bad.yaml:4:11: error: forward "web": port 70000 is out of range (1-65535)
+1 error'
+	expect 3 "$cmd --json of a missing file" -- "$natgw" "$cmd" --json missing.yaml
+	same out "$(json_error "cannot read missing.yaml: No such file or directory")"
+	same err "natgw: cannot read missing.yaml: No such file or directory"
+done
+expect 3 "check --json of a missing file" -- "$natgw" check --json missing.yaml
+same out "$(json_error "cannot read missing.yaml: No such file or directory")"
+same err "natgw: cannot read missing.yaml: No such file or directory"
+expect 1 "show --json with an invalid -c file" -- "$natgw" show --json -c bad.yaml
+same out "$(json_error "bad.yaml is not valid (see natgw check); cannot tell which table it names")"
+same err "natgw: bad.yaml is not valid (see natgw check); cannot tell which table it names"
+# what the kernel refuses (no root: no CAP_NET_ADMIN)
+if $can_unpriv; then
+	needs_root="reading table inet natgw: Operation not permitted: natgw needs root (CAP_NET_ADMIN)"
+	for cmd in show mappings flush; do
+		expect 3 "$cmd --json without privileges" -- unpriv "$natgw" "$cmd" --json -c one.yaml
+		same out "$(json_error "$needs_root")"
+		same err "natgw: $needs_root"
+	done
+	expect 3 "mappings --watch --json without privileges" -- unpriv "$natgw" mappings -w --json -c one.yaml
+	same out "$(json_error "$needs_root")"
+	expect 3 "mappings --count --json without privileges" -- unpriv "$natgw" mappings --count --json -c one.yaml
+	same out "$(json_error "$needs_root")"
+	expect 3 "plan --json without privileges" -- unpriv "$natgw" plan --json one.yaml
+	same out "$(json_error "$needs_root")"
+	same err "natgw: $needs_root"
+	expect 3 "apply --json without privileges" -- unpriv "$natgw" apply --json one.yaml
+	has err '^natgw: .*nothing was applied$'
+	same out "$(json_error "$(sed 's/^natgw: //' err)")"
+	expect 3 "reload --json without privileges (no daemon: apply)" -- unpriv "$natgw" reload --json -c one.yaml
+	same out "$(json_error "$(sed 's/^natgw: //' err)")"
+fi
+
+# --- check -v: its timing line comes after the result, also in one file
+expect 0 "check -v 2>&1: the result, then the timing" -- sh -c "'$natgw' check -v one.yaml 2>&1"
+same out "one.yaml: ok: 1 forward, 1 snat rule
+$(sed -n 2p out)"
+has out '^natgw: checked one.yaml in [0-9]+\.[0-9] ms, peak memory [0-9]+\.[0-9] MiB$'
+
+# --- bash completion: each command's options as its getopt table has them,
+# and an option's argument as that command means it
+complete_words() {	# complete_words WORD...: what <TAB> after them offers
+	bash -c '
+		_init_completion() {
+			words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+			cur=${words[cword]}; prev=${words[cword - 1]}
+		}
+		_filedir() { COMPREPLY=("<files>"); }
+		. "$1"; shift
+		COMP_WORDS=(natgw "$@"); COMP_CWORD=$#
+		_natgw
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$completion" "$@"
+}
+check_completion() {	# check_completion "WORDS" "EXPECTED"
+	local got
+	# shellcheck disable=SC2086
+	got=$(complete_words $1)
+	if [ "$got" = "$2" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: completion of 'natgw $1': '$got', expected '$2'" >&2
+	fi
+}
+check_completion "check -p ''" "<files> "
+check_completion "check --print ''" "<files> "
+check_completion "mappings -p ''" "tcp udp "
+check_completion "mappings --proto ''" "tcp udp "
+check_completion "check -c ''" "<files> "
+check_completion "help ''" "apply check confirm down flush help mappings plan reload run show "
+check_completion "''" "--config --help --json --quiet --verbose --version -c -h -q -v apply check confirm down flush help mappings plan reload run show "
+check_completion "check -" "--config --help --json --print --quiet --verbose -c -h -p -q -v "
+check_completion "plan -" "--config --help --json --nft --verbose -c -h -v "
+check_completion "apply -" "--config --confirm --help --json --quiet --verbose -c -h -q -v "
+check_completion "confirm -" "--config --help -c -h "
+check_completion "show -" "--config --help --json -c -h "
+check_completion "mappings -" "--cached --config --count --help --json --proto --rule --watch -c -h -p -r -w "
+check_completion "flush -" "--config --help --json --quiet --rule -c -h -q -r "
+check_completion "down -" "--config --help --quiet -c -h -q "
+check_completion "run -" "--config --help --verbose -c -h -v "
+check_completion "reload -" "--config --help --json --quiet --verbose -c -h -q -v "
+# every option offered is one the command's getopt table takes
+for cmd in check plan apply confirm show mappings flush down run reload; do
+	for opt in $(complete_words "$cmd" -); do
+		case $opt in
+		-c | --config) args=("$opt" one.yaml) ;;
+		-r | --rule) args=("$opt" web) ;;
+		--confirm) args=("$opt" 30) ;;
+		-p) [ "$cmd" = mappings ] && args=("$opt" tcp) || args=("$opt") ;;
+		--proto) args=("$opt" tcp) ;;
+		*) args=("$opt") ;;
+		esac
+		expect 0 "$cmd takes $opt" -- "$natgw" "$cmd" "${args[@]}" --help
+		has out "^Usage: natgw $cmd "
+	done
+done
+
 # without root (CAP_NET_ADMIN) the kernel refuses, and natgw says why
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	chmod 755 "$tmp"
+if [ "$(id -u)" -eq 0 ] && $can_unpriv; then
 	chmod 644 one.yaml
 	expect 3 "apply without privileges" -- setpriv --reuid=nobody --regid=nogroup \
 		--clear-groups --inh-caps=-all --bounding-set=-all "$natgw" apply one.yaml

@@ -430,7 +430,11 @@ void apply_summary(const struct apply_run *a, char *buf, size_t size)
 	if (a->yielded && len >= 0 && (size_t)len < sizeof(cone))
 		snprintf(cone + len, sizeof(cone) - (size_t)len, ", %zu full-cone mapping%s gave "
 			 "way to forwards", a->yielded, a->yielded == 1 ? "" : "s");
+	char table[200] = "";
+	if (p->create)
+		snprintf(table, sizeof(table), ", new table");
+	else if (p->rebuild)
+		snprintf(table, sizeof(table), ", table rebuilt (%s)", p->rebuild_reason);
 	snprintf(buf, size, "applied +%zu -%zu ~%zu in %.1f ms%s%s%s%s", p->n_add, p->n_remove,
-		 p->n_modify, a->ms, flushed, remarked, cone,
-		 p->create ? ", new table" : p->rebuild ? ", table rebuilt" : "");
+		 p->n_modify, a->ms, flushed, remarked, cone, table);
 }

@@ -95,7 +95,7 @@ static void roll_back(struct confirm *c, struct ngw_diags *msgs)
 {
 	struct apply_run a;
 	struct ngw_ruleset *restored;
-	char summary[256];
+	char summary[512];
 	unsigned seconds = c->seconds;
 
 	int status = confirm_expire(c, msgs, &a, &restored, summary, sizeof(summary));

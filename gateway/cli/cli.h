@@ -64,6 +64,13 @@ struct cli_msgs {
 void cli_msgs_init(struct cli_msgs *m, const char *file);
 void cli_msgs_free(struct cli_msgs *m);
 
+/* How a command that failed before its result ends: with --json, one JSON
+ * document on stdout too, {"error", "diagnostics"} of m's messages
+ * (diag_print_json_error(); the daemon's answers render the same). Not for
+ * usage errors: those are text alone, found before natgw knows what output
+ * was asked for. Returns status. */
+int cli_fail(const struct cli *cli, const struct cli_msgs *m, int status);
+
 /* Starts the confirm timer of table in a detached process, which inherits
  * previous (NULL: there was no table) with the rest of the memory; the
  * caller still frees its own as usual. 0 or -errno, after which no timer
@@ -82,8 +89,8 @@ bool cli_daemon_request(const struct ctl_request *req, int *status);
 
 /* Which table a command about the table alone (show, down, flush...)
  * means: the one -c's file names, or the default file's if there is one,
- * else "natgw". EXIT_OK, or the status after a message. */
-int cli_table_name(const struct cli *cli, char *table, size_t size);
+ * else "natgw". EXIT_OK, or the status after a message in msgs. */
+int cli_table_name(const struct cli *cli, struct ngw_diags *msgs, char *table, size_t size);
 
 struct session;
 /* cli_table_name(), session_open() and session_read(). */

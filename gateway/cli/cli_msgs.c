@@ -14,3 +14,10 @@ void cli_msgs_free(struct cli_msgs *m)
 {
 	diags_free(&m->d);
 }
+
+int cli_fail(const struct cli *cli, const struct cli_msgs *m, int status)
+{
+	if (cli->json && status != EXIT_OK && status != EXIT_USAGE)
+		diag_print_json_error(stdout, &m->d);
+	return status;
+}

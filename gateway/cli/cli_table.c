@@ -10,7 +10,7 @@
 #include "out/config_load.h"
 #include "apply/session.h"
 
-int cli_table_name(const struct cli *cli, char *table, size_t size)
+int cli_table_name(const struct cli *cli, struct ngw_diags *msgs, char *table, size_t size)
 {
 	const char *config = cli->config ? cli->config : NATGW_DEFAULT_CONFIG;
 	bool config_given = cli->config != NULL;
@@ -24,12 +24,12 @@ int cli_table_name(const struct cli *cli, char *table, size_t size)
 	if (r == -ENOENT && !config_given)
 		return EXIT_OK;		/* no config installed: the default name */
 	if (r < 0) {
-		fprintf(stderr, "natgw: cannot read %s: %s\n", config, strerror(-r));
+		diags_add_system(msgs, NGW_ERROR, "cannot read %s: %s", config, strerror(-r));
 		return EXIT_SYSTEM;
 	}
 	if (!rs) {
-		fprintf(stderr, "natgw: %s is not valid (see natgw check); cannot tell which "
-			"table it names\n", config_display_name(config));
+		diags_add_system(msgs, NGW_ERROR, "%s is not valid (see natgw check); cannot tell "
+				 "which table it names", config_display_name(config));
 		return EXIT_INVALID;
 	}
 	snprintf(table, size, "%s", rs->gateway.table);
@@ -40,7 +40,7 @@ int cli_table_name(const struct cli *cli, char *table, size_t size)
 int cli_open_table(struct session *s, struct ngw_diags *msgs, const struct cli *cli,
 		   unsigned sets_mask, char *table, size_t size)
 {
-	int status = cli_table_name(cli, table, size);
+	int status = cli_table_name(cli, msgs, table, size);
 
 	memset(s, 0, sizeof(*s));
 	if (status == EXIT_OK)

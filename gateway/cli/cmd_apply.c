@@ -60,54 +60,63 @@ static bool through_daemon(const struct cli *cli, const char *file, unsigned con
 	return done;
 }
 
+/* Applies rs and says how it went, starting the confirm timer first: with
+ * --json, the one document then tells whether it runs. */
+static int apply_and_report(const struct cli *cli, const struct ngw_ruleset *rs,
+			    unsigned confirm, struct cli_msgs *msgs)
+{
+	struct apply_opts o = { .msgs = &msgs->d, .keep_previous = confirm > 0 };
+	struct apply_run a;
+	int status = apply_ruleset(rs, &o, &a);
+	bool timer = status == EXIT_OK && confirm && !kplan_empty(&a.s.plan);
+	/* said by the report */
+	bool flush_failed = status == EXIT_OK && (a.flush_err || a.remark_err);
+	bool had_table = !a.previous_none;
+
+	if (!cli->json)
+		apply_report_print(stdout, stderr, false, cli->verbosity, &a, timer ? confirm : 0);
+	if (timer) {
+		int r = confirm_detach(rs->gateway.table, had_table ? a.previous : NULL, confirm);
+		if (r < 0) {
+			diags_add_system(&msgs->d, NGW_ERROR, "applied, but the confirm timer could "
+					 "not start: %s; the new ruleset stays", strerror(-r));
+			status = EXIT_SYSTEM;
+			timer = false;
+		}
+	}
+	if (cli->json)
+		apply_report_print(stdout, stderr, true, cli->verbosity, &a, timer ? confirm : 0);
+	if (status == EXIT_OK && confirm && !timer && cli->verbosity >= 0 && !cli->json)
+		printf("natgw: nothing changed, so there is nothing to confirm\n");
+	apply_run_free(&a);
+	return flush_failed ? EXIT_SYSTEM : status;
+}
+
 static int apply_directly(const struct cli *cli, const char *file, unsigned confirm)
 {
 	struct ngw_ruleset *rs = NULL;
-	int status = config_load(file, &rs, stderr);
+	int status = config_load_json(file, &rs, stderr, cli->json ? stdout : NULL);
 
 	if (status != EXIT_OK)
 		return status;
 	config_warn_unsupported(stderr, rs, file, false);
-	if (confirm_timer_pending(rs->gateway.table)) {
-		fprintf(stderr, "natgw: an earlier apply --confirm of table inet %s is waiting for "
-			"`natgw confirm`; confirm it (or let it roll back) first. Nothing was "
-			"applied.\n", rs->gateway.table);
-		ruleset_free(rs);
-		return EXIT_SYSTEM;
-	}
-	char why[700];
-	if (confirm && confirm_timer_can_start(rs->gateway.table, why, sizeof(why)) < 0) {
-		fprintf(stderr, "natgw: --confirm: %s; nothing was applied\n", why);
-		ruleset_free(rs);
-		return EXIT_SYSTEM;
-	}
 	struct cli_msgs msgs;
 	cli_msgs_init(&msgs, config_display_name(file));
-	struct apply_opts o = { .msgs = &msgs.d, .keep_previous = confirm > 0 };
-	struct apply_run a;
-	status = apply_ruleset(rs, &o, &a);
-	bool timer = status == EXIT_OK && confirm && !kplan_empty(&a.s.plan);
-	/* said by the report */
-	bool flush_failed = status == EXIT_OK && (a.flush_err || a.remark_err);
-	struct ngw_ruleset *previous = a.previous;
-	bool had_table = !a.previous_none;
-	a.previous = NULL;
-	apply_report_print(stdout, stderr, cli->json, cli->verbosity, &a, timer ? confirm : 0);
-	if (status == EXIT_OK && confirm && !timer && cli->verbosity >= 0 && !cli->json)
-		printf("natgw: nothing changed, so there is nothing to confirm\n");
-	apply_run_free(&a);
-	cli_msgs_free(&msgs);
-	if (timer) {
-		int r = confirm_detach(rs->gateway.table, had_table ? previous : NULL, confirm);
-		if (r < 0) {
-			fprintf(stderr, "natgw: applied, but the confirm timer could not start: "
-				"%s; the new ruleset stays\n", strerror(-r));
-			status = EXIT_SYSTEM;
-		}
+	char why[700];
+	if (confirm_timer_pending(rs->gateway.table)) {
+		diags_add_system(&msgs.d, NGW_ERROR, "an earlier apply --confirm of table inet %s is "
+				 "waiting for `natgw confirm`; confirm it (or let it roll back) "
+				 "first. Nothing was applied.", rs->gateway.table);
+		status = cli_fail(cli, &msgs, EXIT_SYSTEM);
+	} else if (confirm && confirm_timer_can_start(rs->gateway.table, why, sizeof(why)) < 0) {
+		diags_add_system(&msgs.d, NGW_ERROR, "--confirm: %s; nothing was applied", why);
+		status = cli_fail(cli, &msgs, EXIT_SYSTEM);
+	} else {
+		status = apply_and_report(cli, rs, confirm, &msgs);
 	}
-	ruleset_free(previous);
+	cli_msgs_free(&msgs);
 	ruleset_free(rs);
-	return flush_failed ? EXIT_SYSTEM : status;
+	return status;
 }
 
 int cmd_apply(struct cli *cli, int argc, char **argv)

@@ -63,6 +63,7 @@ static void report_text(const struct cli *cli, const struct check_result *r)
 	if (cli->verbosity > 0) {
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
+		fflush(stdout);		/* after the result, also in one file */
 		fprintf(stderr, "natgw: checked %s in %.1f ms, peak memory %.1f MiB\n",
 			r->file, r->ms, (double)ru.ru_maxrss / 1024.0);
 	}
@@ -144,7 +145,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	diags_init(&d);
 	int r = rules_load(file, &rs, &d);
 	if (r < 0) {
-		fprintf(stderr, "natgw: cannot read %s: %s\n", file, strerror(-r));
+		char why[512];
+		snprintf(why, sizeof(why), "cannot read %s: %s", file, strerror(-r));
+		fprintf(stderr, "natgw: %s\n", why);
+		if (cli->json)
+			diag_print_json_message(stdout, why);
 		diags_free(&d);
 		return EXIT_SYSTEM;
 	}

@@ -36,12 +36,17 @@ int cmd_confirm(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("confirm", "unexpected argument '%s'", argv[optind]);
+	if (cli->json)
+		return cli_usage_error("confirm", "--json: confirm prints no data, only a message");
 	struct ctl_request req = { .type = CTL_CONFIRM, .verbosity = cli->verbosity };
 
 	/* the daemon keeps the timer when it runs */
 	if (cli_daemon_request(&req, &status))
 		return status;
-	status = cli_table_name(cli, table, sizeof(table));
+	struct cli_msgs msgs;
+	cli_msgs_init(&msgs, NULL);
+	status = cli_table_name(cli, &msgs.d, table, sizeof(table));
+	cli_msgs_free(&msgs);
 	if (status != EXIT_OK)
 		return status;
 	int fd = confirm_timer_socket_path(table, path, sizeof(path));

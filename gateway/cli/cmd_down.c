@@ -12,7 +12,7 @@
 
 static void down_help(void)
 {
-	printf("Usage: natgw down [-c FILE]\n"
+	printf("Usage: natgw down [-c FILE] [-q]\n"
 	       "\n"
 	       "Remove natgw's nftables table (the one FILE names; default %s, else\n"
 	       "\"natgw\"). No other table is touched. Connections already translated\n"
@@ -32,7 +32,12 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("down", "unexpected argument '%s'", argv[optind]);
-	status = cli_table_name(cli, table, sizeof(table));
+	if (cli->json)
+		return cli_usage_error("down", "--json: down prints no data, only a message");
+	struct cli_msgs msgs;
+	cli_msgs_init(&msgs, NULL);
+	status = cli_table_name(cli, &msgs.d, table, sizeof(table));
+	cli_msgs_free(&msgs);
 	if (status != EXIT_OK)
 		return status;
 	if (ctl_daemon_running()) {
@@ -47,7 +52,6 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 			table);
 		return EXIT_SYSTEM;
 	}
-	struct cli_msgs msgs;
 	cli_msgs_init(&msgs, NULL);
 	status = apply_remove_table(table, &removed, &msgs.d);
 	cli_msgs_free(&msgs);

@@ -14,7 +14,7 @@
 
 static void flush_help(void)
 {
-	printf("Usage: natgw flush [-c FILE] [--rule NAME] [--json]\n"
+	printf("Usage: natgw flush [-c FILE] [--rule NAME] [--json] [-q]\n"
 	       "\n"
 	       "Delete the live mappings (conntrack entries) of one rule, or of every\n"
 	       "natgw rule, so their next packets are translated afresh by the rules in\n"
@@ -22,7 +22,8 @@ static void flush_help(void)
 	       "\n"
 	       "  -r, --rule NAME  only this rule's mappings\n"
 	       "      --json       print {\"rule\": ..., \"flushed\": N, \"left\": M,\n"
-	       "                   \"error\": ...}\n"
+	       "                   \"error\": ..., \"diagnostics\": [...]}\n"
+	       "  -q, --quiet      say nothing when every mapping was deleted\n"
 	       "\n"
 	       "Every mapping is tried, also after one the kernel refused; those left\n"
 	       "are counted and the first reason said.\n"
@@ -78,14 +79,16 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 		if (e < 0) {
 			const char *of = rule ? "rule " : "every natgw rule", *name = rule ? rule : "";
 			if (left)	/* each was tried: these the kernel refused */
-				fprintf(stderr, "natgw: flushing the mappings of %s%s: %zu deleted, "
-					"%zu left: %s\n", of, name, flushed, left, strerror(-e));
+				diags_add_system(&msgs.d, NGW_ERROR, "flushing the mappings of %s%s: "
+						 "%zu deleted, %zu left: %s", of, name, flushed, left,
+						 strerror(-e));
 			else		/* conntrack could not be read: none was tried */
-				fprintf(stderr, "natgw: flushing the mappings of %s%s: %s (%zu "
-					"deleted)\n", of, name, strerror(-e), flushed);
+				diags_add_system(&msgs.d, NGW_ERROR, "flushing the mappings of %s%s: "
+						 "%s (%zu deleted)", of, name, strerror(-e), flushed);
 			status = EXIT_SYSTEM;
 		}
 		if (cli->json) {
+			const char *error = diag_first_error(&msgs.d);
 			struct json j;
 			json_init(&j, stdout);
 			json_object_begin(&j);
@@ -96,7 +99,9 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 			json_key(&j, "left");
 			json_uint(&j, left);
 			json_key(&j, "error");
-			json_string(&j, e < 0 ? strerror(-e) : "");
+			json_string(&j, error ? error : "");
+			json_key(&j, "diagnostics");
+			diag_print_json(&j, &msgs.d);
 			json_object_end(&j);
 			json_finish(&j);
 		} else if (e == 0 && cli->verbosity >= 0) {
@@ -104,6 +109,8 @@ int cmd_flush(struct cli *cli, int argc, char **argv)
 			       flushed == 1 ? "" : "s", rule ? "rule " : "every natgw rule",
 			       rule ? rule : "");
 		}
+	} else {
+		cli_fail(cli, &msgs, status);
 	}
 	rule_index_free(&ri);
 	session_close(&s);

@@ -34,6 +34,7 @@ static void mappings_help(void)
 	       "  -p, --proto P      only tcp or only udp\n"
 	       "      --json         one JSON array (with --watch: one object per line)\n"
 	       "  -w, --watch        print every new and ended mapping until interrupted\n"
+	       "                     (not with --count or --cached)\n"
 	       "      --count        how many, not the list\n"
 	       "      --cached       the daemon's table as conntrack's events left it, without\n"
 	       "                     a fresh dump (time left and traffic may be old)\n"
@@ -44,14 +45,14 @@ static void mappings_help(void)
 /* ---- the list ---------------------------------------------------------- */
 
 static int list_mappings(const struct cli *cli, const struct mappings_filter *f, struct nl *nl,
-			 const char *table, bool count)
+			 const char *table, bool count, struct ngw_diags *msgs)
 {
 	struct mappings l = { .f = f, .count_only = count };
 	struct ct_sock *s = ct_open(false);
 	int r;
 
 	if (!s) {
-		fprintf(stderr, "natgw: conntrack netlink: %s\n", strerror(errno));
+		diags_add_system(msgs, NGW_ERROR, "conntrack netlink: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	if (f->rule)
@@ -60,14 +61,14 @@ static int list_mappings(const struct cli *cli, const struct mappings_filter *f,
 		r = ct_dump(s, f->scope, MARK_SCOPE_MASK, mappings_add_entry, &l);
 	ct_close(s);
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading conntrack: %s\n", strerror(-r));
+		diags_add_system(msgs, NGW_ERROR, "reading conntrack: %s", strerror(-r));
 		mappings_free(&l);
 		return EXIT_SYSTEM;
 	}
 	r = ei_read(nl, table, mappings_add, &l);
 	if (r < 0) {
-		fprintf(stderr, "natgw: reading the endpoint-independent mappings: %s\n",
-			strerror(-r));
+		diags_add_system(msgs, NGW_ERROR, "reading the endpoint-independent mappings: %s",
+				 strerror(-r));
 		mappings_free(&l);
 		return EXIT_SYSTEM;
 	}
@@ -133,8 +134,10 @@ static void lost(void *arg)
 		"dump\n");
 }
 
+/* Ends with its error (with --json one more object, the error document,
+ * after those of the stream). */
 static int watch_mappings(const struct cli *cli, const struct mappings_filter *f,
-			  const struct rule_index *ri)
+			  const struct rule_index *ri, struct ngw_diags *msgs)
 {
 	static const struct ct_follow_ops ops = { on_event, ended, appeared, lost };
 	struct ct_follow follow;
@@ -142,7 +145,7 @@ static int watch_mappings(const struct cli *cli, const struct mappings_filter *f
 	int r = ct_follow_open(&follow, f->scope, rule_index_kind, (void *)ri, &ops, &w);
 
 	if (r < 0) {
-		fprintf(stderr, "natgw: conntrack netlink: %s\n", strerror(-r));
+		diags_add_system(msgs, NGW_ERROR, "conntrack netlink: %s", strerror(-r));
 		return EXIT_SYSTEM;
 	}
 	signal(SIGINT, on_signal);
@@ -153,7 +156,7 @@ static int watch_mappings(const struct cli *cli, const struct mappings_filter *f
 		r = ct_follow_read(&follow, true);
 	int status = EXIT_OK;
 	if (r < 0) {
-		fprintf(stderr, "natgw: conntrack events: %s\n", strerror(-r));
+		diags_add_system(msgs, NGW_ERROR, "conntrack events: %s", strerror(-r));
 		status = EXIT_SYSTEM;
 	}
 	ct_follow_close(&follow);
@@ -204,6 +207,15 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("mappings", "unexpected argument '%s'", argv[optind]);
+	if (watch && count)
+		return cli_usage_error("mappings", "--watch and --count cannot be combined (--count "
+				       "is one figure, --watch a stream)");
+	if (watch && cached)
+		return cli_usage_error("mappings", "--watch and --cached cannot be combined (--watch "
+				       "follows conntrack itself)");
+	if (cli->verbosity < 0)
+		return cli_usage_error("mappings", "-q: mappings prints nothing but its result, so "
+				       "-q would leave nothing");
 	struct mappings_filter f = { 0 };
 	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
 		return cli_usage_error("mappings", "--proto takes tcp or udp, not '%s'", proto);
@@ -229,7 +241,7 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 	struct cli_msgs msgs;
 	struct rule_index ri = { 0 };
 	cli_msgs_init(&msgs, NULL);
-	status = cli_table_name(cli, table, sizeof(table));
+	status = cli_table_name(cli, &msgs.d, table, sizeof(table));
 	if (status == EXIT_OK)
 		status = session_open_existing(&s, &msgs.d, table, 0);
 	if (status == EXIT_OK) {
@@ -241,7 +253,9 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 						 rule, table);
 	}
 	if (status == EXIT_OK)
-		status = watch ? watch_mappings(cli, &f, &ri) : list_mappings(cli, &f, &s.nl, table, count);
+		status = watch ? watch_mappings(cli, &f, &ri, &msgs.d) :
+				 list_mappings(cli, &f, &s.nl, table, count, &msgs.d);
+	cli_fail(cli, &msgs, status);
 	rule_index_free(&ri);
 	session_close(&s);
 	cli_msgs_free(&msgs);

@@ -22,22 +22,9 @@ static int plan_diff(const struct cli *cli, const struct ngw_ruleset *rs)
 
 	if (status == EXIT_OK)
 		status = session_plan(&s, rs);
-	if (status == EXIT_OK && cli->json) {
-		struct json j;
-		json_init(&j, stdout);
-		plan_print_json(&s.plan, &j);
-		json_finish(&j);
-	} else if (status == EXIT_OK) {
-		plan_print_text(&s.plan, cli->verbosity > 0, stdout);
-		if (kplan_empty(&s.plan))
-			printf("natgw: no changes (%zu rules in table inet %s)\n", s.m.n_rules,
-			       s.m.table);
-		else
-			printf("natgw: plan: +%zu -%zu ~%zu%s%s\n", s.plan.n_add, s.plan.n_remove,
-			       s.plan.n_modify, s.plan.n_remark ? ", ct marks move (=)" : "",
-			       s.plan.create ? " (new table)" :
-			       s.plan.rebuild ? " (table rebuilt)" : "");
-	}
+	if (status == EXIT_OK)
+		plan_print(stdout, cli->json, cli->verbosity > 0, &s.plan, &s.m);
+	cli_fail(cli, &msgs, status);
 	session_close(&s);
 	cli_msgs_free(&msgs);
 	return status;
@@ -45,14 +32,17 @@ static int plan_diff(const struct cli *cli, const struct ngw_ruleset *rs)
 
 static void plan_help(void)
 {
-	printf("Usage: natgw plan [-c FILE] [--nft] [FILE]\n"
+	printf("Usage: natgw plan [-c FILE] [--nft] [--json] [-v] [FILE]\n"
 	       "\n"
 	       "Show what `natgw apply` would change in the kernel: one line per rule,\n"
-	       "+ added, - removed, ~ changed. Changes nothing.\n"
+	       "+ added, - removed, ~ changed. Changes nothing. When the table must be\n"
+	       "made anew (\"table rebuilt\"), it says why.\n"
 	       "\n"
 	       "  -c, --config FILE  the configuration (default %s)\n"
 	       "      --nft          print the whole table as an nft script instead;\n"
 	       "                     `nft -f` of it builds the table apply builds\n"
+	       "      --json         print the plan as one JSON object\n"
+	       "  -v, --verbose      list the unchanged rules too\n"
 	       "\n"
 	       "Exit status: 0 success, 1 invalid configuration, 2 usage error,\n"
 	       "3 system or kernel error.\n",
@@ -87,9 +77,15 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	const char *file = config_path(cli, "plan", argc, argv, &status);
 	if (!file)
 		return status;
+	if (nft && cli->json)
+		return cli_usage_error("plan", "--nft and --json cannot be combined (--nft writes "
+				       "an nft script)");
+	if (cli->verbosity < 0)
+		return cli_usage_error("plan", "-q: plan prints nothing but its result, so -q "
+				       "would leave nothing");
 
 	struct ngw_ruleset *rs = NULL;
-	status = config_load(file, &rs, stderr);
+	status = config_load_json(file, &rs, stderr, cli->json ? stdout : NULL);
 	if (status != EXIT_OK)
 		return status;
 	if (nft) {

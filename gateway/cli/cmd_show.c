@@ -36,16 +36,20 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
+	if (cli->verbosity < 0)
+		return cli_usage_error("show", "-q: show prints nothing but its result, so -q "
+				       "would leave nothing");
 	struct ctl_request req = { .type = CTL_SHOW, .json = cli->json,
 				   .verbosity = cli->verbosity };
 	if (cli_daemon_request(&req, &status))
 		return status;	/* the daemon answered */
-	status = cli_table_name(cli, table, sizeof(table));
 	cli_msgs_init(&msgs, NULL);
+	status = cli_table_name(cli, &msgs.d, table, sizeof(table));
 	if (status == EXIT_OK)
 		status = session_open_existing(&s, &msgs.d, table, 1u << KSET_EI_UNMAPPED);
 	if (status == EXIT_OK)
 		show_print(stdout, cli->json, &s.st, table);
+	cli_fail(cli, &msgs, status);
 	session_close(&s);
 	cli_msgs_free(&msgs);
 	return status;

@@ -17,6 +17,8 @@ struct command {
 	const char *summary;
 };
 
+static int cmd_help(struct cli *cli, int argc, char **argv);
+
 static const struct command commands[] = {
 	{ "check", cmd_check, "parse and validate the configuration (no root, no kernel)" },
 	{ "plan", cmd_plan, "what apply would change (--nft: the table as an nft script)" },
@@ -28,7 +30,10 @@ static const struct command commands[] = {
 	{ "down", cmd_down, "remove natgw's table, and nothing else" },
 	{ "run", cmd_run, "the daemon: apply, track mappings, reload, keep the table" },
 	{ "reload", cmd_reload, "make the daemon apply its configuration again" },
+	{ "help", cmd_help, "show the help of a command (natgw help COMMAND)" },
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(*commands))
 
 static void usage(FILE *out)
 {
@@ -38,7 +43,7 @@ static void usage(FILE *out)
 		"NAT port-forwarding gateway for Linux routers.\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
@@ -53,6 +58,49 @@ static void usage(FILE *out)
 		"Exit status: 0 success, 1 invalid configuration, 2 usage error,\n"
 		"3 system or kernel error.\n",
 		NATGW_DEFAULT_CONFIG);
+}
+
+static void help_help(void)
+{
+	printf("Usage: natgw help [COMMAND]\n"
+	       "\n"
+	       "Show the help of COMMAND (what `natgw COMMAND --help` shows), or without\n"
+	       "one the overview of every command.\n"
+	       "\n"
+	       "Exit status: 0 success, 2 usage error (no such command).\n");
+}
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* natgw help [COMMAND]: what natgw --help or natgw COMMAND --help print. */
+static int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	int status = cli_parse_plain(cli, argc, argv, "help", help_help);
+
+	if (status >= 0)
+		return status;
+	if (argc - optind > 1)
+		return cli_usage_error("help", "unexpected argument '%s'", argv[optind + 1]);
+	if (optind == argc) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	const struct command *c = command_find(argv[optind]);
+	if (!c)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	if (c->run == cmd_help) {
+		help_help();
+		return EXIT_OK;
+	}
+	char *args[] = { argv[optind], "--help", NULL };
+	optind = 0;	/* glibc: start getopt afresh */
+	return c->run(cli, 2, args);
 }
 
 /* A caller may start natgw with stdin, stdout or stderr closed (a daemon
@@ -107,13 +155,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	const char *name = argv[optind];
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
-		if (!strcmp(name, commands[i].name)) {
-			int at = optind;
-			optind = 0;	/* glibc: start getopt afresh for the subcommand */
-			return commands[i].run(&cli, argc - at, argv + at);
-		}
-	}
-	return cli_usage_error(NULL, "unknown command '%s'", name);
+	const struct command *cmd = command_find(argv[optind]);
+	if (!cmd)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	int at = optind;
+	optind = 0;	/* glibc: start getopt afresh for the subcommand */
+	return cmd->run(&cli, argc - at, argv + at);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,51 +287,115 @@ static void diff_snat_rules(struct differ *D)
 	diff_owned_rules(D, KCHAIN_EI_SPOOF);
 }
 
+/* The layout number of a table comment ("managed by natgw (layout 4): ..."),
+ * 0 when it has none. */
+static unsigned layout_number(const char *comment)
+{
+	unsigned n = 0;
+
+	if (sscanf(comment, NATGW_LAYOUT_PREFIX "(layout %u)", &n) != 1)
+		return 0;
+	return n;
+}
+
+/* How chain c's rules of no one rule (all but the snat ones) in the table
+ * compare with m's, in order. */
+enum shared_rules {
+	SHARED_SAME,
+	SHARED_MISSING,		/* m has more: the table lacks some */
+	SHARED_EXTRA,		/* the table has more */
+	SHARED_DIFFER,
+};
+
+static enum shared_rules shared_rules_compare(const struct differ *D, int c)
+{
+	const struct kstate *st = D->st;
+	size_t ki = 0, mi = 0;
+
+	for (;;) {
+		while (ki < st->n_rules && (strcmp(st->rules[ki].chain, kchain_names[c]) ||
+					     st->rules[ki].comment[0]))
+			ki++;
+		while (mi < D->m->n_chain_rules &&
+		       (D->m->chain_rules[mi].chain != (uint32_t)c ||
+			D->m->chain_rules[mi].owner != KRULE_NO_OWNER))
+			mi++;
+		if (ki == st->n_rules && mi == D->m->n_chain_rules)
+			return SHARED_SAME;
+		if (ki == st->n_rules)
+			return SHARED_MISSING;
+		if (mi == D->m->n_chain_rules)
+			return SHARED_EXTRA;
+		if (st->rules[ki].fingerprint != krule_fingerprint(&D->m->chain_rules[mi], NULL))
+			return SHARED_DIFFER;
+		ki++;
+		mi++;
+	}
+}
+
 /* The fixed part — sets, base chains, their own rules — is as this natgw
  * builds it, and every set has room for the model's elements, so patching
- * elements and snat rules is enough. */
-static bool fixed_part_intact(const struct differ *D)
+ * elements and snat rules is enough. When not (the table is rebuilt), why,
+ * in words for the operator, in why. */
+static bool fixed_part_intact(const struct differ *D, char *why, size_t size)
 {
 	const struct kstate *st = D->st;
 	size_t counts[KSET_COUNT];
 
-	if (!st->same_layout)
+	if (!st->same_layout) {
+		unsigned was = layout_number(st->comment), now = layout_number(NATGW_LAYOUT);
+		if (was && now)
+			snprintf(why, size, "the table was made by another natgw version (layout %u; "
+				 "this one builds layout %u)", was, now);
+		else
+			snprintf(why, size, "the table was made by another natgw version (its "
+				 "layout differs)");
 		return false;
+	}
 	kmodel_set_counts(D->m, counts);
 	for (int i = 0; i < KSET_COUNT; i++) {
-		if (!st->has_set[i] || (st->set_size[i] && counts[i] > st->set_size[i]))
+		if (!st->has_set[i]) {
+			snprintf(why, size, "its set %s is missing", kset_defs[i].name);
 			return false;
+		}
+		if (st->set_size[i] && counts[i] > st->set_size[i]) {
+			snprintf(why, size, "set %s takes %u elements, %zu are needed",
+				 kset_defs[i].name, st->set_size[i], counts[i]);
+			return false;
+		}
 		if (D->exact_sizes && !kset_is_dynamic(i) &&
-		    st->set_size[i] != kset_capacity(counts[i]))
+		    st->set_size[i] != kset_capacity(counts[i])) {
+			snprintf(why, size, "set %s takes %u elements, and the ruleset put back had "
+				 "it take %u", kset_defs[i].name, st->set_size[i],
+				 kset_capacity(counts[i]));
 			return false;
+		}
 	}
 	for (int c = 0; c < KCHAIN_COUNT; c++) {
 		bool found = false;
 		for (size_t i = 0; i < st->n_chains && !found; i++)
 			found = !strcmp(st->chains[i], kchain_names[c]);
-		if (!found)
+		if (!found) {
+			snprintf(why, size, "its chain %s is missing", kchain_names[c]);
 			return false;
-		/* compare the rules natgw owns no rule of: all but the snat ones */
-		size_t ki = 0, mi = 0;
-		for (;;) {
-			while (ki < st->n_rules && (strcmp(st->rules[ki].chain, kchain_names[c]) ||
-						     st->rules[ki].comment[0]))
-				ki++;
-			while (mi < D->m->n_chain_rules &&
-			       (D->m->chain_rules[mi].chain != (uint32_t)c ||
-				D->m->chain_rules[mi].owner != KRULE_NO_OWNER))
-				mi++;
-			if (ki == st->n_rules || mi == D->m->n_chain_rules) {
-				if (ki != st->n_rules || mi != D->m->n_chain_rules)
-					return false;
-				break;
-			}
-			if (st->rules[ki].fingerprint !=
-			    krule_fingerprint(&D->m->chain_rules[mi], NULL))
-				return false;
-			ki++;
-			mi++;
 		}
+		switch (shared_rules_compare(D, c)) {
+		case SHARED_SAME:
+			continue;
+		case SHARED_MISSING:
+			snprintf(why, size, "chain %s lacks fixed rules (not any one rule's) that "
+				 "this configuration needs", kchain_names[c]);
+			break;
+		case SHARED_EXTRA:
+			snprintf(why, size, "chain %s has fixed rules (not any one rule's) that "
+				 "this configuration does not need", kchain_names[c]);
+			break;
+		case SHARED_DIFFER:
+			snprintf(why, size, "chain %s's fixed rules (not any one rule's) differ from "
+				 "the ones this configuration needs", kchain_names[c]);
+			break;
+		}
+		return false;
 	}
 	return true;
 }
@@ -435,7 +500,7 @@ void kplan_compute(const struct kstate *st, const struct kmodel *m, bool exact_s
 
 	if (!st->exists) {
 		p->create = true;
-	} else if (!fixed_part_intact(&D)) {
+	} else if (!fixed_part_intact(&D, p->rebuild_reason, sizeof(p->rebuild_reason))) {
 		p->rebuild = true;
 		/* what changes for the operator: compare what each rule does */
 		for (size_t r = 0; r < m->n_rules; r++)

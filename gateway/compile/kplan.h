@@ -37,6 +37,9 @@ struct idx_list {
 struct kplan {
 	bool create;			/* no table yet */
 	bool rebuild;			/* natgw's table, but not as this natgw builds it */
+	char rebuild_reason[160];	/* with rebuild, why, for the operator: "set
+					 * rule_counters takes 1024 elements, 1100
+					 * are needed" */
 	struct idx_list elem_del;	/* kstate elems */
 	struct idx_list elem_add;	/* kmodel elems */
 	struct idx_list rule_del;	/* kstate rules (postrouting snat rules) */

@@ -67,7 +67,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 	struct ngw_diags msgs;
 	struct diag_sink sink;
 	struct apply_run a;
-	char summary[256], failure[512];
+	char summary[512], failure[512];
 
 	msgs_open(d, &msgs, &sink, ans, rs->file);
 	struct apply_opts o = { .msgs = &msgs, .full_read = full_read };
@@ -107,17 +107,22 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer *ans)
 {
 	FILE *err = ans ? ans->err : d->log;
+	FILE *json = ans && ans->json ? ans->out : NULL;	/* --json: failures too */
 	struct ngw_ruleset *rs = NULL;
+	char problem[512];
 
 	if (d->confirm.pending) {
-		fprintf(err, "natgw: an apply --confirm is waiting for `natgw confirm`; the "
-			"reload happens once it is confirmed or rolled back\n");
+		snprintf(problem, sizeof(problem), "an apply --confirm is waiting for `natgw "
+			 "confirm`; the reload happens once it is confirmed or rolled back");
+		fprintf(err, "natgw: %s\n", problem);
+		if (json)
+			diag_print_json_message(json, problem);
 		daemon_log(d, "%s: deferred until the pending apply --confirm is confirmed or "
 			   "rolled back", why);
 		d->reload_deferred = true;
 		return NGW_FAILED;
 	}
-	int status = config_load(d->config, &rs, err);
+	int status = config_load_json(d->config, &rs, err, json);
 	fflush(err);
 	if (status != NGW_OK) {
 		daemon_log(d, "%s: %s is not usable; the running ruleset stays", why,
@@ -125,9 +130,12 @@ int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer 
 		return status;
 	}
 	if (strcmp(rs->gateway.table, d->table)) {
-		fprintf(err, "natgw: %s now names table inet %s; this natgw run manages "
-			"table inet %s. Restart it to move to the other table.\n",
-			config_display_name(d->config), rs->gateway.table, d->table);
+		snprintf(problem, sizeof(problem), "%s now names table inet %s; this natgw run "
+			 "manages table inet %s. Restart it to move to the other table.",
+			 config_display_name(d->config), rs->gateway.table, d->table);
+		fprintf(err, "natgw: %s\n", problem);
+		if (json)
+			diag_print_json_message(json, problem);
 		daemon_log(d, "%s: the table name changed; the running ruleset stays", why);
 		ruleset_free(rs);
 		return NGW_INVALID;
@@ -141,7 +149,7 @@ void daemon_restore(struct daemon *d)
 	struct ngw_diags msgs;
 	struct diag_sink sink;
 	struct apply_run a;
-	char summary[256], failure[512];
+	char summary[512], failure[512];
 	double started = d->verify_due;
 	bool lost = d->verify_lost, full = d->verify_full;
 
@@ -181,7 +189,7 @@ void daemon_roll_back(struct daemon *d)
 	struct diag_sink sink;
 	struct apply_run a;
 	struct ngw_ruleset *restored;
-	char why[96], summary[256], failure[512];
+	char why[96], summary[512], failure[512];
 
 	snprintf(why, sizeof(why), "no natgw confirm within %u s: rollback",
 		 d->confirm.seconds);

@@ -44,6 +44,24 @@ static void refuse(struct daemon *d, int fd, const char *what, int status)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* A request that failed before its result: with --json, the error
+ * document of msgs, as the command renders it without a daemon. */
+static int failed(const struct daemon_answer *ans, const struct ngw_diags *msgs, int status)
+{
+	if (ans->json && status != NGW_OK && status != NGW_USAGE)
+		diag_print_json_error(ans->out, msgs);
+	return status;
+}
+
+/* Messages said to the client as they come, and kept for --json. */
+static void answer_msgs_open(struct ngw_diags *msgs, struct diag_sink *sink,
+		      const struct daemon_answer *ans, const char *file)
+{
+	*sink = (struct diag_sink){ .out = ans->err, .file = file };
+	diags_init(msgs);
+	diag_sink_attach(msgs, sink);
+}
+
 static int serve_mappings(struct daemon *d, const struct ctl_request *req,
 			  const struct daemon_answer *ans)
 {
@@ -58,47 +76,52 @@ static int serve_mappings(struct daemon *d, const struct ctl_request *req,
 	 * without events, so the answer is the dump that refreshes the table,
 	 * unless the table as the events left it is asked for (--cached) */
 	struct mappings l = { .f = &f, .count_only = req->count };
-	int r = 0;
+	struct ngw_diags msgs;
+	struct diag_sink sink;
+	int r = 0, status = NGW_OK;
+	answer_msgs_open(&msgs, &sink, ans, d->config);
 	if (req->cached)
 		xlat_foreach(d->ct.x, mappings_add, &l);
 	else
 		r = ct_follow_resync(&d->ct, mappings_add, &l);
 	if (r < 0) {
-		fprintf(ans->err, "natgw: reading conntrack: %s\n", strerror(-r));
-		mappings_free(&l);
-		return NGW_FAILED;
+		diags_add_system(&msgs, NGW_ERROR, "reading conntrack: %s", strerror(-r));
+		status = NGW_FAILED;
 	}
-	struct nl nl;
-	r = nl_open(&nl);
-	if (r == 0) {
-		r = ei_read(&nl, d->table, mappings_add, &l);
-		nl_close(&nl);
+	if (status == NGW_OK) {
+		struct nl nl;
+		r = nl_open(&nl);
+		if (r == 0) {
+			r = ei_read(&nl, d->table, mappings_add, &l);
+			nl_close(&nl);
+		}
+		if (r < 0) {
+			diags_add_system(&msgs, NGW_ERROR, "reading the endpoint-independent "
+					 "mappings: %s", strerror(-r));
+			status = NGW_FAILED;
+		}
 	}
-	if (r < 0) {
-		fprintf(ans->err, "natgw: reading the endpoint-independent mappings: %s\n",
-			strerror(-r));
-		mappings_free(&l);
-		return NGW_FAILED;
-	}
-	if (req->count)
+	if (status == NGW_OK && req->count)
 		mappings_print_count(ans->out, req->json, l.n);
-	else
+	else if (status == NGW_OK)
 		mappings_print(ans->out, req->json, &f, l.v, l.n);
+	failed(ans, &msgs, status);
 	mappings_free(&l);
-	return NGW_OK;
+	diags_free(&msgs);
+	return status;
 }
 
 static int serve_show(struct daemon *d, const struct daemon_answer *ans)
 {
 	struct ngw_diags msgs;
-	struct diag_sink sink = { .out = ans->err, .file = d->config };
+	struct diag_sink sink;
 	struct session s = { 0 };
 
-	diags_init(&msgs);
-	diag_sink_attach(&msgs, &sink);
+	answer_msgs_open(&msgs, &sink, ans, d->config);
 	int status = session_open_existing(&s, &msgs, d->table, 1u << KSET_EI_UNMAPPED);
 	if (status == NGW_OK)
 		show_print(ans->out, ans->json, &s.st, d->table);
+	failed(ans, &msgs, status);
 	session_close(&s);
 	diags_free(&msgs);
 	return status;
@@ -108,32 +131,41 @@ static int serve_apply(struct daemon *d, const struct ctl_request *req,
 		       const struct daemon_answer *ans)
 {
 	struct ngw_ruleset *rs = NULL;
-	struct ngw_diags diags;
+	struct ngw_diags diags, msgs;
+	struct diag_sink sink;
 	char why[320];
 
 	diags_init(&diags);
 	rules_load_buffer(req->name, req->content, req->content_len, &rs, &diags);
 	diag_print_text(ans->err, req->name, &diags);
+	if (!rs)
+		failed(ans, &diags, NGW_INVALID);
 	diags_free(&diags);
 	if (!rs)
 		return NGW_INVALID;
+	answer_msgs_open(&msgs, &sink, ans, req->name);
+	int status = NGW_OK;
 	if (strcmp(rs->gateway.table, d->table)) {
-		fprintf(ans->err, "natgw: natgw run manages table inet %s, and %s names table "
-			"inet %s; nothing was applied\n", d->table, req->name, rs->gateway.table);
-		ruleset_free(rs);
-		return NGW_FAILED;
+		diags_add_system(&msgs, NGW_ERROR, "natgw run manages table inet %s, and %s names "
+				 "table inet %s; nothing was applied", d->table, req->name,
+				 rs->gateway.table);
+		status = NGW_FAILED;
+	} else if (d->confirm.pending) {
+		diags_add_system(&msgs, NGW_ERROR, "an earlier apply --confirm of table inet %s is "
+				 "waiting for `natgw confirm`; confirm it (or let it roll back) "
+				 "first. Nothing was applied.", d->table);
+		status = NGW_FAILED;
 	}
-	if (d->confirm.pending) {
-		fprintf(ans->err, "natgw: an earlier apply --confirm of table inet %s is waiting "
-			"for `natgw confirm`; confirm it (or let it roll back) first. Nothing "
-			"was applied.\n", d->table);
+	failed(ans, &msgs, status);
+	diags_free(&msgs);
+	if (status != NGW_OK) {
 		ruleset_free(rs);
-		return NGW_FAILED;
+		return status;
 	}
 	config_warn_unsupported(ans->err, rs, req->name, true);
 	snprintf(why, sizeof(why), "natgw apply %s%s", req->name,
 		 req->confirm ? " --confirm" : "");
-	int status = daemon_apply(d, rs, why, false, req->confirm, ans);
+	status = daemon_apply(d, rs, why, false, req->confirm, ans);
 	if (status == NGW_OK && req->confirm && !d->confirm.pending && !req->json &&
 	    req->verbosity >= 0)
 		fprintf(ans->out, "natgw: nothing changed, so there is nothing to confirm\n");

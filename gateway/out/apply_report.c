@@ -6,14 +6,19 @@
 #include <string.h>
 
 #include "apply_report.h"
+#include "diag_print.h"
 #include "json.h"
 #include "compile/layout.h"
 #include "plan_print.h"
 
 static void report_json(FILE *out, const struct apply_run *a, unsigned confirm)
 {
+	char failure[512];
+	const char *error = a->msgs ? diag_first_error(a->msgs) : NULL;
 	struct json j;
 
+	if (!error && apply_partial_failure(a, failure, sizeof(failure)))
+		error = failure;
 	json_init(&j, out);
 	json_object_begin(&j);
 	json_key(&j, "applied");
@@ -24,6 +29,10 @@ static void report_json(FILE *out, const struct apply_run *a, unsigned confirm)
 	json_uint(&j, a->s.plan.n_remove);
 	json_key(&j, "changed");
 	json_uint(&j, a->s.plan.n_modify);
+	json_key(&j, "new_table");
+	json_bool(&j, a->s.plan.create);
+	json_key(&j, "rebuild_reason");
+	json_string(&j, a->s.plan.rebuild ? a->s.plan.rebuild_reason : "");
 	json_key(&j, "ms");
 	json_number(&j, a->ms, 1);
 	json_key(&j, "flushed");
@@ -41,7 +50,14 @@ static void report_json(FILE *out, const struct apply_run *a, unsigned confirm)
 	json_key(&j, "confirm");
 	json_uint(&j, confirm);
 	json_key(&j, "error");
-	json_string(&j, a->err ? strerror(a->err) : "");
+	json_string(&j, error ? error : "");
+	json_key(&j, "diagnostics");
+	if (a->msgs) {
+		diag_print_json(&j, a->msgs);
+	} else {
+		json_array_begin(&j);
+		json_array_end(&j);
+	}
 	json_key(&j, "rules");
 	plan_print_json(&a->s.plan, &j);
 	json_object_end(&j);
@@ -51,7 +67,7 @@ static void report_json(FILE *out, const struct apply_run *a, unsigned confirm)
 static void report_text(FILE *out, FILE *err, int verbosity, const struct apply_run *a,
 			unsigned confirm)
 {
-	char summary[256];
+	char summary[512];
 
 	apply_summary(a, summary, sizeof(summary));
 	fprintf(out, "natgw: %s\n", summary);
@@ -60,6 +76,8 @@ static void report_text(FILE *out, FILE *err, int verbosity, const struct apply_
 			"previous ruleset comes back\n", confirm);
 	if (verbosity > 0) {
 		plan_print_text(&a->s.plan, false, out);
+		/* whole lines in order also when out and err are one file */
+		fflush(out);
 		fprintf(err, "natgw: read %.1f ms, compile and diff %.1f ms, transaction "
 			"%.1f ms (%zu messages, %zu bytes)%s\n", a->s.read_ms, a->s.compile_ms,
 			a->tx_ms, a->messages, a->bytes,
@@ -140,8 +158,12 @@ void apply_report_print(FILE *out, FILE *err, bool json, int verbosity,
 {
 	char failure[512];
 
-	if (!a->planned)
-		return;		/* what stopped it has been said */
+	if (!a->planned) {
+		/* what stopped it has been said; --json says it too */
+		if (json && a->msgs)
+			diag_print_json_error(out, a->msgs);
+		return;
+	}
 	if (json)
 		report_json(out, a, confirm);
 	else if (a->status == NGW_OK && verbosity >= 0)

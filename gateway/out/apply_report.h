@@ -10,8 +10,13 @@
 
 /* What apply says about a: the summary (or JSON object) to out; with a
  * confirm timer, how long it runs; with verbosity > 0 the plan, and where
- * the time went to err; a partial failure to err, also with json. Nothing
- * when the apply did not get as far as a plan: its messages said why. */
+ * the time went to err (after out is flushed: whole lines in order when
+ * both are one file); a partial failure to err, also with json. When the
+ * apply did not get as far as a plan its messages said why: then nothing,
+ * or with json the error document of a->msgs (diag_print_json_error()).
+ * The JSON object's "error" is the first error of a->msgs (a caller may add
+ * one after the apply: the confirm timer could not start), else the
+ * partial failure, else ""; "diagnostics" lists a->msgs. */
 void apply_report_print(FILE *out, FILE *err, bool json, int verbosity,
 			const struct apply_run *a, unsigned confirm);
 

@@ -26,7 +26,7 @@ void config_warn_unsupported(FILE *err, const struct ngw_ruleset *rs, const char
 	}
 }
 
-int config_load(const char *path, struct ngw_ruleset **rs, FILE *err)
+int config_load_json(const char *path, struct ngw_ruleset **rs, FILE *err, FILE *json)
 {
 	struct ngw_diags d;
 
@@ -34,10 +34,22 @@ int config_load(const char *path, struct ngw_ruleset **rs, FILE *err)
 	int r = rules_load(path, rs, &d);
 	if (r < 0) {
 		fprintf(err, "natgw: cannot read %s: %s\n", path, strerror(-r));
+		if (json) {
+			char why[512];
+			snprintf(why, sizeof(why), "cannot read %s: %s", path, strerror(-r));
+			diag_print_json_message(json, why);
+		}
 		diags_free(&d);
 		return NGW_FAILED;
 	}
 	diag_print_text(err, config_display_name(path), &d);
+	if (!*rs && json)
+		diag_print_json_error(json, &d);
 	diags_free(&d);
 	return *rs ? NGW_OK : NGW_INVALID;
+}
+
+int config_load(const char *path, struct ngw_ruleset **rs, FILE *err)
+{
+	return config_load_json(path, rs, err, NULL);
 }

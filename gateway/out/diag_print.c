@@ -67,3 +67,39 @@ void diag_print_json(struct json *j, const struct ngw_diags *d)
 	}
 	json_array_end(j);
 }
+
+const char *diag_first_error(const struct ngw_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].severity == NGW_ERROR)
+			return d->v[i].message;
+	return NULL;
+}
+
+void diag_print_json_error(FILE *out, const struct ngw_diags *d)
+{
+	const char *error = diag_first_error(d);
+	struct json j;
+
+	/* every failure says why; should one not, its last words stand in */
+	if (!error)
+		error = d->n ? d->v[d->n - 1].message : "failed";
+	json_init(&j, out);
+	json_object_begin(&j);
+	json_key(&j, "error");
+	json_string(&j, error);
+	json_key(&j, "diagnostics");
+	diag_print_json(&j, d);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+void diag_print_json_message(FILE *out, const char *message)
+{
+	struct ngw_diags d;
+
+	diags_init(&d);
+	diags_add_system(&d, NGW_ERROR, "%s", message);
+	diag_print_json_error(out, &d);
+	diags_free(&d);
+}

@@ -36,4 +36,20 @@ void diag_print_text(FILE *out, const char *file, const struct ngw_diags *d);
 /* A JSON array of {"severity","line","column","message"} objects. */
 void diag_print_json(struct json *j, const struct ngw_diags *d);
 
+/* The message of d's first error; NULL when it has none. */
+const char *diag_first_error(const struct ngw_diags *d);
+
+/* With --json, what a command writes to stdout when it failed before it
+ * had its result (a configuration that is invalid or cannot be read, the
+ * kernel refusing, no table):
+ *
+ *   {"error": "<the first error's message>", "diagnostics": [every message]}
+ *
+ * one line, diagnostics as diag_print_json() lists them. The same from the
+ * command and from the daemon's answer. */
+void diag_print_json_error(FILE *out, const struct ngw_diags *d);
+
+/* diag_print_json_error() of one system error, message. */
+void diag_print_json_message(FILE *out, const char *message);
+
 #endif

@@ -84,3 +84,47 @@ void plan_print_json(const struct kplan *p, struct json *j)
 	}
 	json_array_end(j);
 }
+
+static void plan_print_object(FILE *out, const struct kplan *p, const struct kmodel *m)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_object_begin(&j);
+	json_key(&j, "table");
+	json_string(&j, m->table);
+	json_key(&j, "new_table");
+	json_bool(&j, p->create);
+	json_key(&j, "rebuild_reason");
+	json_string(&j, p->rebuild ? p->rebuild_reason : "");
+	json_key(&j, "added");
+	json_uint(&j, p->n_add);
+	json_key(&j, "removed");
+	json_uint(&j, p->n_remove);
+	json_key(&j, "changed");
+	json_uint(&j, p->n_modify);
+	json_key(&j, "rules");
+	plan_print_json(p, &j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+void plan_print(FILE *out, bool json, bool all, const struct kplan *p, const struct kmodel *m)
+{
+	if (json) {
+		plan_print_object(out, p, m);
+		return;
+	}
+	plan_print_text(p, all, out);
+	if (kplan_empty(p)) {
+		fprintf(out, "natgw: no changes (%zu rules in table inet %s)\n", m->n_rules, m->table);
+		return;
+	}
+	fprintf(out, "natgw: plan: +%zu -%zu ~%zu%s", p->n_add, p->n_remove, p->n_modify,
+		p->n_remark ? ", ct marks move (=)" : "");
+	if (p->create)
+		fprintf(out, " (new table)");
+	else if (p->rebuild)
+		fprintf(out, " (table rebuilt: %s)", p->rebuild_reason);
+	fputc('\n', out);
+}

@@ -50,8 +50,9 @@ int main(int argc, char **argv)
 	plan_print_text(&p, true, stdout);
 	kbatch_init(&kb2, &nl, &ma, 0);
 	kplan_emit(&p, &st, &kb2);
-	printf("messages: %zu; %s\n", kb2.nb.n_objects,
-	       p.create ? "new table" : p.rebuild ? "table rebuilt" : "patched");
+	printf("messages: %zu; %s%s\n", kb2.nb.n_objects,
+	       p.create ? "new table" : p.rebuild ? "table rebuilt: " : "patched",
+	       p.rebuild ? p.rebuild_reason : "");
 	kbatch_free(&kb2);
 	kbatch_free(&kb);
 	kplan_free(&p);

@@ -40,7 +40,29 @@ check_output "the other table forwards before natgw" 'local=192\.0\.2\.10:8443$'
 	probe client connect tcp 203.0.113.5 8081
 
 base_config >"$C"
+# Before the first apply there is no table. With --json every outcome is one
+# JSON document on stdout, a failure too: {"error", "diagnostics"}; the text
+# stays on stderr.
+no_table="there is no table inet natgw (nothing applied yet?)"
+printf '{"error":"%s","diagnostics":[{"severity":"error","line":0,"column":0,"message":"%s"}]}\n' \
+	"$no_table" "$no_table" >"$NGW_TMP/no-table.json"
+for cmd in show mappings; do
+	natgw "$cmd" --json -c "$C" >"$NGW_TMP/o" 2>"$NGW_TMP/e"
+	check_output "$cmd --json without a table exits 3" '^3$' echo $?
+	check_same "... with the error as JSON on stdout" "$NGW_TMP/no-table.json" "$NGW_TMP/o"
+	check_output "... and as text on stderr" '^natgw: there is no table inet natgw \(nothing applied yet\?\)$' \
+		cat "$NGW_TMP/e"
+done
+# (flush needs no table: mappings outlive it, natgw down leaves them)
+check_output "flush --json without a table: nothing to flush" \
+	'^\{"rule":"","flushed":0,"left":0,"error":"","diagnostics":\[\]\}$' natgw flush --json -c "$C"
+check_output "plan --json of a new table: one object" \
+	'^\{"table":"natgw","new_table":true,"rebuild_reason":"","added":3,"removed":0,"changed":0,"rules":\[\{"rule":"web",' \
+	natgw plan --json "$C"
 check_output "first apply" '^natgw: applied \+3 -0 ~0 in [0-9.]+ ms, new table$' natgw apply "$C"
+check_output "apply --json: nothing to change, no error" \
+	'^\{"applied":true,"added":0,"removed":0,"changed":0,"new_table":false,"rebuild_reason":"","ms":[0-9.]+,.*"error":"","diagnostics":\[\],"rules":\[' \
+	natgw apply --json "$C"
 listing >"$NGW_TMP/t1"
 check_output "re-apply changes nothing" '^natgw: no changes \(3 rules in table inet natgw\)$' \
 	natgw apply "$C"
@@ -104,6 +126,13 @@ check_output "a config the kernel rejects exits 3" '^3$' echo $?
 check_output "... naming the rule and its line" \
 	"rejected\\.yaml:$line:5: error: forward \"planted\": the kernel rejected it: " cat "$NGW_TMP/rej.out"
 check_output "... and saying nothing was applied" 'nothing was applied' cat "$NGW_TMP/rej.out"
+natgw apply --json "$NGW_TMP/rejected.yaml" >"$NGW_TMP/rej.json" 2>/dev/null
+check_output "apply --json of it exits 3 too" '^3$' echo $?
+check_output "... and writes one JSON document" '^1$' sh -c "jq -c . '$NGW_TMP/rej.json' | wc -l"
+check_output "... whose error is the rule the kernel refused" \
+	'^forward "planted": the kernel rejected it: ' jq -r .error "$NGW_TMP/rej.json"
+check_output "... at its line in the diagnostics" "^error $line:5\$" \
+	jq -r '.diagnostics[0] | "\(.severity) \(.line):\(.column)"' "$NGW_TMP/rej.json"
 listing >"$NGW_TMP/t2"
 check_same "a rejected config leaves the table byte-identical" "$NGW_TMP/t1" "$NGW_TMP/t2"
 on router nft delete element inet natgw match_in '{ "eth0" . ipv4 . tcp . 5555 }'
@@ -178,8 +207,23 @@ hold=${NGW_PIDS[-1]}
 sleep 0.5
 many=$(many_forwards 1100; echo _)
 EXTRA_FORWARDS=${many%_} base_config >"$NGW_TMP/many.yaml"
-check_output "1,100 more forwards rebuild it" '^natgw: applied \+1100 -0 ~0 in [0-9.]+ ms, table rebuilt$' \
-	natgw apply "$NGW_TMP/many.yaml"
+# plan and apply say why the table is rebuilt
+why='set [a-z0-9_]+ takes 1024 elements, [0-9]+ are needed'
+check_output "plan: +1100, and why the table is rebuilt" "^natgw: plan: \\+1100 -0 ~0 \\(table rebuilt: $why\\)\$" \
+	natgw plan "$NGW_TMP/many.yaml"
+check_output "plan --json: the same reason" "^$why\$" \
+	sh -c "ip netns exec $(ns_name router) '$NGW_BIN' plan --json '$NGW_TMP/many.yaml' | jq -r .rebuild_reason"
+# apply -v with stdout and stderr in one file: whole lines, in order (the
+# summary, a line per added rule, the stage timings)
+natgw apply -v "$NGW_TMP/many.yaml" >"$NGW_TMP/v.out" 2>&1
+check "1,100 more forwards are applied" test $? -eq 0
+check_output "... rebuilding the table, and saying why" \
+	"^natgw: applied \\+1100 -0 ~0 in [0-9.]+ ms, table rebuilt \\($why\\)\$" head -1 "$NGW_TMP/v.out"
+check_output "... apply -v 2>&1: the stage timings last, a whole line" \
+	'^natgw: read [0-9.]+ ms, compile and diff [0-9.]+ ms, transaction [0-9.]+ ms \([0-9]+ messages, [0-9]+ bytes\)' \
+	tail -1 "$NGW_TMP/v.out"
+check_output "... between them 1,100 whole rule lines" '^1100 of 1100$' sh -c \
+	"echo \"\$(sed '1d;\$d' '$NGW_TMP/v.out' | grep -Ec '^\+ forward m[0-9]+ +tcp [0-9]+ -> 192\.0\.2\.10:8443( |\$)') of \$(sed '1d;\$d' '$NGW_TMP/v.out' | wc -l)\""
 check_output "... with room for twice as many" '^\s*size 4096$' \
 	on router nft list set inet natgw rule_counters
 check_output "the forwards past 1,024 work" 'local=192\.0\.2\.10:8443$' \

@@ -106,6 +106,16 @@ put "$C" "$(config "$SSH2
 check "(c) a broken file is refused" wait_log 'is not usable; the running ruleset stays'
 check_output "(c) with its diagnostic at file:line:col" \
 	"^$C:13:11: error: forward \"bad\": port 70000 is out of range \(1-65535\)$" cat "$LOG"
+# with --json the daemon's answer is the JSON document natgw writes without
+# a daemon (compared once it is gone, at the end)
+natgw reload --json >"$NGW_TMP/reload-bad.json" 2>"$NGW_TMP/reload-bad.err"
+check_output "(c) natgw reload --json of it exits 1" '^1$' echo $?
+check_output "(c) ... its diagnostics as one JSON document on stdout" \
+	'^\{"error":"forward \\"bad\\": port 70000 is out of range \(1-65535\)","diagnostics":\[\{"severity":"error","line":13,"column":11,' \
+	cat "$NGW_TMP/reload-bad.json"
+check_output "(c) ... and as text on stderr" "^$C:13:11: error: forward \"bad\": port 70000" \
+	cat "$NGW_TMP/reload-bad.err"
+put "$NGW_TMP/broken.yaml" "$(cat "$C")"
 listing >"$NGW_TMP/after-c.nft"
 check_same "(c) the kernel's table is untouched" "$NGW_TMP/before-c.nft" "$NGW_TMP/after-c.nft"
 put "$C" "$(config "$SSH2")"
@@ -193,7 +203,7 @@ cat "$NGW_TMP/churn.summary"
 # refused while the daemon would put the table back; an invalid file sent
 # through the daemon is refused with its diagnostics, as without it.
 check_output "natgw reload: the daemon's answer" '^natgw: (no changes|applied) ' natgw reload
-check "(the daemon did it)" wait_log '^natgw: reload \(natgw reload\): '
+check "(the daemon did it)" wait_log '^natgw: reload \(natgw reload\): ' 2
 check_fails "natgw down is refused while the daemon runs" 3 natgw down -c "$C"
 said() { cp "$NGW_TMP/check.out" "$NGW_TMP/said"; check_output "$1" "$2" cat "$NGW_TMP/said"; }
 said "(saying why)" 'natgw run is serving .* stop it first'
@@ -210,6 +220,21 @@ gateway:
   table: other"
 check_fails "a file naming another table is refused by the daemon" 3 natgw apply "$NGW_TMP/other.yaml"
 said "(saying which it manages)" 'natgw run manages table inet natgw'
+natgw apply --json "$NGW_TMP/bad.yaml" >"$NGW_TMP/bad-daemon.json" 2>/dev/null
+check_output "apply --json of an invalid file through the daemon exits 1" '^1$' echo $?
+check_output "... its diagnostics as JSON" \
+	'^\{"error":"forward \\"bad\\": port 0 is out of range \(1-65535\)","diagnostics":\[\{"severity":"error","line":10,"column":11,' \
+	cat "$NGW_TMP/bad-daemon.json"
+natgw apply --json "$NGW_TMP/other.yaml" >"$NGW_TMP/other.json" 2>/dev/null
+check_output "apply --json of another table's file exits 3" '^3$' echo $?
+msg="natgw run manages table inet natgw, and $NGW_TMP/other.yaml names table inet other; nothing was applied"
+printf '{"error":"%s","diagnostics":[{"severity":"error","line":0,"column":0,"message":"%s"}]}\n' \
+	"$msg" "$msg" >"$NGW_TMP/other.want"
+check_same "... with the error as JSON on stdout" "$NGW_TMP/other.want" "$NGW_TMP/other.json"
+natgw mappings --json --rule nosuch >"$NGW_TMP/nosuch.out" 2>"$NGW_TMP/nosuch.err"
+check_output "mappings --rule of no rule: a usage error (2) through the daemon" '^2$' echo $?
+check_output "... said as text alone, stdout empty" '^0$' sh -c "wc -c <'$NGW_TMP/nosuch.out'"
+check_output "... on stderr" "^natgw: there is no rule 'nosuch' in table inet natgw\$" cat "$NGW_TMP/nosuch.err"
 
 # The control socket: root only, and malformed messages are refused.
 printf 'CWGN\x01\x00\x01\x00\x34\x00\x00\x00' >"$NGW_TMP/show.req"
@@ -282,5 +307,12 @@ check_fails "its socket is gone" 1 test -e "$SOCK"
 check_output "a connection works without the daemon" 'peer=203.0.113.100' \
 	on client "$NGW_PROBE" connect tcp 203.0.113.5 443
 check_output "show works without the daemon" '^web +forward' natgw show
+natgw apply --json "$NGW_TMP/bad.yaml" >"$NGW_TMP/bad-direct.json" 2>/dev/null
+check_output "apply --json of the invalid file without the daemon exits 1" '^1$' echo $?
+check_same "... with the JSON the daemon answered, byte for byte" \
+	"$NGW_TMP/bad-daemon.json" "$NGW_TMP/bad-direct.json"
+natgw apply --json -c "$NGW_TMP/broken.yaml" >"$NGW_TMP/broken-direct.json" 2>/dev/null
+check_same "... and so does reload's of the broken file" \
+	"$NGW_TMP/reload-bad.json" "$NGW_TMP/broken-direct.json"
 
 finish
