@@ -321,11 +321,10 @@ expect 2 "plan --nft --json" -- "$natgw" plan --nft --json one.yaml
 same err "natgw: --nft and --json cannot be combined (--nft writes an nft script)
 Try 'natgw plan --help'."
 same out ""
-for cmd in show mappings plan; do
-	expect 2 "$cmd -q" -- unpriv "$natgw" "$cmd" -q
-	same err "natgw: -q: $cmd prints nothing but its result, so -q would leave nothing
-Try 'natgw $cmd --help'."
-	expect 2 "-q before $cmd" -- unpriv "$natgw" -q "$cmd"
+# -q is global: commands whose output is their result take it and print
+# the result (here: refused by the kernel without root, not by the parser)
+for cmd in show mappings "plan one.yaml"; do
+	expect 3 "$cmd -q is no usage error" -- unpriv "$natgw" -q $cmd
 done
 for cmd in down confirm; do
 	expect 2 "$cmd --json" -- unpriv "$natgw" "$cmd" --json

@@ -213,9 +213,6 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 	if (watch && cached)
 		return cli_usage_error("mappings", "--watch and --cached cannot be combined (--watch "
 				       "follows conntrack itself)");
-	if (cli->verbosity < 0)
-		return cli_usage_error("mappings", "-q: mappings prints nothing but its result, so "
-				       "-q would leave nothing");
 	struct mappings_filter f = { 0 };
 	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
 		return cli_usage_error("mappings", "--proto takes tcp or udp, not '%s'", proto);

@@ -80,9 +80,6 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (nft && cli->json)
 		return cli_usage_error("plan", "--nft and --json cannot be combined (--nft writes "
 				       "an nft script)");
-	if (cli->verbosity < 0)
-		return cli_usage_error("plan", "-q: plan prints nothing but its result, so -q "
-				       "would leave nothing");
 
 	struct ngw_ruleset *rs = NULL;
 	status = config_load_json(file, &rs, stderr, cli->json ? stdout : NULL);

@@ -36,9 +36,6 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		return cli_usage_error("show", "unexpected argument '%s'", argv[optind]);
-	if (cli->verbosity < 0)
-		return cli_usage_error("show", "-q: show prints nothing but its result, so -q "
-				       "would leave nothing");
 	struct ctl_request req = { .type = CTL_SHOW, .json = cli->json,
 				   .verbosity = cli->verbosity };
 	if (cli_daemon_request(&req, &status))
