@@ -70,16 +70,13 @@ bool validate_snat(struct ngw_snat *s, struct ngw_diags *d)
 	bool ok = true;
 
 	if (s->from_port.lo && s->proto == NGW_PROTO_ANY) {
-		diags_add(d, NGW_ERROR, s->at.from, "snat \"%s\": from: a socket needs "
-			  "proto tcp, udp or both (ports exist only for those)", s->name);
+		diags_add(d, NGW_ERROR, s->at.from, "snat \"%s\": from: a socket's port "
+			  "is matched in TCP or UDP; set proto tcp, udp or both", s->name);
 		ok = false;
 	}
-	if (s->to_port.lo && s->proto == NGW_PROTO_ANY) {
-		diags_add(d, NGW_ERROR, s->kind == NGW_SNAT_MASQUERADE ? s->at.ports : s->at.to,
-			  "snat \"%s\": translating ports needs proto tcp, udp or both "
-			  "(ports exist only for those)", s->name);
-		ok = false;
-	}
+	/* ports to translate to (`ports`, or to ADDR:PORT-PORT) with proto any
+	 * apply to the protocols that have ports, and every other protocol of
+	 * the rule is translated without them (compile/kmodel.c) */
 	if (s->endpoint_independent && s->proto != NGW_PROTO_UDP) {
 		diags_add(d, NGW_ERROR, s->at.endpoint_independent, "snat \"%s\": "
 			  "endpoint_independent applies to UDP only; set proto: udp", s->name);

@@ -234,10 +234,11 @@ static void compile_forward(struct kmodel *m, const struct ngw_ruleset *rs,
 
 /* One snat rule becomes, per egress interface, source prefix and protocol,
  * two nft rules: the first stamps its mark unless a forward already did,
- * the second translates. The first snat rule to match a packet wins. */
+ * the second translates (two do with ports for any protocol, below). The
+ * first snat rule to match a packet wins. */
 /* The translation of snat rule s for a source prefix, in mode. */
-static void translate(struct krule *r, const struct ngw_snat *s, const struct ngw_prefix *from,
-		      enum ngw_snat_mode mode)
+static struct kop *translate(struct krule *r, const struct ngw_snat *s,
+			     const struct ngw_prefix *from, enum ngw_snat_mode mode)
 {
 	struct kop *t = km_op(r, s->kind == NGW_SNAT_MASQUERADE ? KOP_MASQ : KOP_SNAT);
 	t->family = s->kind == NGW_SNAT_MASQUERADE ? from->addr.family : s->to_lo.family;
@@ -245,6 +246,31 @@ static void translate(struct krule *r, const struct ngw_snat *s, const struct ng
 	t->hi = s->to_hi;
 	t->ports = s->to_port;
 	t->mode = mode;
+	return t;
+}
+
+/* The last rule of s for an egress interface, source prefix and protocol
+ * l4 (0: any): the translation. With ports and any protocol, two (SPEC
+ * section 2): the protocols with ports take the range,
+ *   ... meta l4proto { tcp, udp, dccp, sctp, udplite } masquerade to :20000-29999
+ * and every other one (ICMP, GRE, ...) is translated without it,
+ *   ... masquerade
+ * where one rule would give ICMP echo ids from the range (krule.h). */
+static void translation_rules(struct kmodel *m, const struct ngw_snat *s, uint32_t idx,
+			      const char *out, const struct ngw_prefix *from, uint8_t l4)
+{
+	struct krule *r = km_rule(m, KCHAIN_POSTROUTING, idx);
+
+	km_snat_matches(r, s, out, from, l4);
+	if (l4 || !s->to_port.lo) {
+		translate(r, s, from, s->mode);
+		return;
+	}
+	km_op(r, KOP_L4PROTO_PORTS);
+	translate(r, s, from, s->mode);
+	r = km_rule(m, KCHAIN_POSTROUTING, idx);
+	km_snat_matches(r, s, out, from, 0);
+	translate(r, s, from, s->mode)->ports = (struct ngw_port_range){ 0, 0 };
 }
 
 static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t idx)
@@ -289,9 +315,7 @@ static void compile_snat(struct kmodel *m, const struct ngw_snat *s, uint32_t id
 					x->shape = EIS_X;
 					translate(r, s, from, NGW_MODE_FULLY_RANDOM);
 				}
-				r = km_rule(m, KCHAIN_POSTROUTING, idx);
-				km_snat_matches(r, s, out, from, l4s[i]);
-				translate(r, s, from, s->mode);
+				translation_rules(m, s, idx, out, from, l4s[i]);
 			}
 		}
 	}

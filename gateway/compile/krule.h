@@ -20,6 +20,9 @@ enum kop_kind {
 	KOP_OIFNAME,		/* oifname "eth0" */
 	KOP_SADDR,		/* ip saddr 192.0.2.0/24, ip6 saddr ... */
 	KOP_L4PROTO,		/* meta l4proto tcp */
+	KOP_L4PROTO_PORTS,	/* meta l4proto { tcp, udp, dccp, sctp, udplite }
+				 * (KRULE_PORTED_L4): an anonymous set, nft's
+				 * and the kernel's "__set%d", one per rule */
 	KOP_SPORT,		/* udp sport 5060 (with its protocol check) */
 	KOP_IIF_LAN,		/* iifname [!=] @lan */
 	KOP_OIF_LAN,		/* oifname [!=] @lan */
@@ -88,6 +91,17 @@ struct kop {
 	bool neg;			/* EI_IN, IIF_LAN, OIF_LAN: "!= @SET" */
 	uint32_t count;			/* EI_ADD */
 };
+
+/* The protocols whose ports the kernel's NAT translates (nf_nat_core.c,
+ * nf_nat_l4proto_unique_tuple): a port range given to masquerade or snat
+ * is for them. Of the others it would put ICMP's echo id (and a PPTP GRE
+ * key) in the range and leave the rest alone, so an snat rule for every
+ * protocol translates these with the range and the others without
+ * (kmodel.c). In protocol number order, as `nft list` prints a set of
+ * them. A kernel whose conntrack no longer knows DCCP (6.18 tracks it
+ * without ports) leaves DCCP's ports as they are. */
+#define KRULE_PORTED_L4 { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_UDPLITE }
+#define KRULE_N_PORTED_L4 5
 
 #define KRULE_OPS_MAX	12
 #define KRULE_NO_OWNER	UINT32_MAX

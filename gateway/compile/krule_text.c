@@ -10,7 +10,17 @@
 
 static const char *l4_name(uint8_t l4)
 {
-	return l4 == IPPROTO_UDP ? "udp" : "tcp";
+	switch (l4) {
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	}
+	return "tcp";
 }
 
 static const char *field_expr(enum kfield f)
@@ -147,6 +157,14 @@ static void op_text(const struct kop *o, FILE *out)
 	case KOP_L4PROTO:
 		fprintf(out, "meta l4proto %s", l4_name(o->l4));
 		break;
+	case KOP_L4PROTO_PORTS: {
+		static const uint8_t ported[KRULE_N_PORTED_L4] = KRULE_PORTED_L4;
+		fputs("meta l4proto {", out);
+		for (unsigned i = 0; i < KRULE_N_PORTED_L4; i++)
+			fprintf(out, "%s %s", i ? "," : "", l4_name(ported[i]));
+		fputs(" }", out);
+		break;
+	}
 	case KOP_SPORT:
 		fprintf(out, "%s sport %u", l4_name(o->l4), o->port);
 		break;

@@ -270,11 +270,25 @@ void kbatch_rule_add(struct kbatch *kb, const struct krule *kr)
 	const char *comment = kr->owner != KRULE_NO_OWNER ? kb->m->rules[kr->owner].name : NULL;
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_udata_buf *u = udata(comment, krule_fingerprint(kr, comment));
+	/* the ids of the named sets (kbatch_sets_add) come first */
+	uint32_t set_id = KSET_COUNT + 1 + kb->n_anon_sets;
+	struct nftnl_set *anon = krule_anon_set(kr, kb->m->table, set_id);
+	bool has_set = anon != NULL;
 
+	if (has_set) {	/* the rule's own set first, as nft sends it */
+		kb->n_anon_sets++;
+		nftnl_set_nlmsg_build_payload(msg(kb, NFT_MSG_NEWSET, NLM_F_CREATE, kr->owner),
+					      anon);
+		nl_batch_commit(&kb->nb);
+		nftnl_set_elems_nlmsg_build_payload(msg(kb, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+							kr->owner), anon);
+		nl_batch_commit(&kb->nb);
+		nftnl_set_free(anon);
+	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, kb->m->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, kchain_names[kr->chain]);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	krule_exprs(kr, r);
+	krule_exprs(kr, r, has_set ? set_id : 0);
 	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
 	nftnl_rule_nlmsg_build_payload(msg(kb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
 					   kr->owner), r);

@@ -18,6 +18,7 @@ struct kbatch {
 	const struct kmodel *m;
 	uint32_t *owner;		/* by seq - first_seq: kmodel rule, or KRULE_NO_OWNER */
 	size_t cap_owner;
+	uint32_t n_anon_sets;		/* the rules' anonymous sets sent so far */
 };
 
 /* genid: as nl_batch_init(). */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
@@ -406,7 +408,51 @@ static void verdict(struct nftnl_rule *r, int code)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)code);
 }
 
-static void op_exprs(const struct kop *o, struct nftnl_rule *r)
+/* The anonymous set of the protocols with ports, as nft makes it for
+ * "meta l4proto { tcp, udp, dccp, sctp, udplite }": flags anonymous and
+ * constant, key inet_proto (nft's datatype 12) of one byte, a size of its
+ * elements, and nft's userdata (key in host order, typeof meta l4proto). */
+enum { DT_INET_PROTOCOL = 12, BO_HOST = 1, EXPR_META_TYPE = 9, UDATA_META_KEY = 0 };
+
+struct nftnl_set *krule_anon_set(const struct krule *r, const char *table, uint32_t id)
+{
+	static const uint8_t ported[KRULE_N_PORTED_L4] = KRULE_PORTED_L4;
+	bool has = false;
+
+	for (unsigned i = 0; i < r->n_ops; i++)
+		has |= r->ops[i].kind == KOP_L4PROTO_PORTS;
+	if (!has)
+		return NULL;
+	struct nftnl_set *s = xalloc_check(nftnl_set_alloc());
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, KRULE_ANON_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, DT_INET_PROTOCOL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 1);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, KRULE_N_PORTED_L4);
+
+	struct nftnl_udata_buf *u = xalloc_check(nftnl_udata_buf_alloc(64));
+	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, BO_HOST);
+	struct nftnl_udata *typeof_key = nftnl_udata_nest_start(u, NFTNL_UDATA_SET_KEY_TYPEOF);
+	nftnl_udata_put_u32(u, NFTNL_UDATA_SET_TYPEOF_EXPR, EXPR_META_TYPE);
+	struct nftnl_udata *data = nftnl_udata_nest_start(u, NFTNL_UDATA_SET_TYPEOF_DATA);
+	nftnl_udata_put_u32(u, UDATA_META_KEY, NFT_META_L4PROTO);
+	nftnl_udata_nest_end(u, data);
+	nftnl_udata_nest_end(u, typeof_key);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+
+	for (unsigned i = 0; i < KRULE_N_PORTED_L4; i++) {
+		struct nftnl_set_elem *e = xalloc_check(nftnl_set_elem_alloc());
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &ported[i], 1);
+		nftnl_set_elem_add(s, e);
+	}
+	return s;
+}
+
+static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 {
 	switch (o->kind) {
 	case KOP_FIB_LOCAL:
@@ -430,6 +476,14 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 	case KOP_L4PROTO:
 		l4_check(r, o->l4);
 		break;
+	case KOP_L4PROTO_PORTS: {	/* the set krule_anon_set() made, by its id */
+		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+		struct nftnl_expr *e = expr(r, "lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, KRULE_ANON_SET);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+		break;
+	}
 	case KOP_SPORT: {
 		uint16_t port = htons(o->port);
 		l4_check(r, o->l4);
@@ -612,8 +666,8 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r)
 	}
 }
 
-void krule_exprs(const struct krule *r, struct nftnl_rule *nr)
+void krule_exprs(const struct krule *r, struct nftnl_rule *nr, uint32_t set_id)
 {
 	for (unsigned i = 0; i < r->n_ops; i++)
-		op_exprs(&r->ops[i], nr);
+		op_exprs(&r->ops[i], nr, set_id);
 }

@@ -9,6 +9,8 @@
  *   natgw-probe connect tcp|udp ADDR PORT [--from ADDR] [--sport PORT] [--timeout MS]
  *       sends one line, prints the answer, exit 0; exit 1 with the reason
  *       on stderr when there is no answer in time.
+ *   serve and connect also take udplite for tcp|udp: UDP-Lite datagrams
+ *       (protocol 136), a protocol with ports that is neither TCP nor UDP.
  *   natgw-probe hold tcp ADDR PORT --seconds N [--from ADDR] [--until FILE] [--interval MS]
  *       keeps one connection and exchanges a line every interval (default
  *       100 ms) for N seconds (or until FILE exists); exit 0 only if every
@@ -94,9 +96,12 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* The protocol of the datagram sockets: 0 (UDP) or IPPROTO_UDPLITE. */
+static int dgram_proto;
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: natgw-probe serve|connect|hold tcp|udp ADDR PORT [options]\n");
+	fprintf(stderr, "usage: natgw-probe serve|connect|hold tcp|udp|udplite ADDR PORT [options]\n");
 	exit(2);
 }
 
@@ -149,7 +154,7 @@ static int serve(bool tcp, const char *host, const char *port, const char *ready
 	int one = 1;
 
 	sock_addr(host, port, &ss, &len);
-	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, tcp ? 0 : dgram_proto);
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -204,7 +209,7 @@ static int client_try(bool tcp, const char *host, const char *port, const char *
 	int one = 1;
 
 	sock_addr(host, port, &ss, &len);
-	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, tcp ? 0 : dgram_proto);
 	if (fd < 0)
 		die("socket");
 	if (from || sport) {
@@ -832,7 +837,9 @@ int main(int argc, char **argv)
 		usage();
 	const char *mode = argv[1], *proto = argv[2], *host = argv[3], *port = argv[4];
 	bool tcp = !strcmp(proto, "tcp");
-	if (!tcp && strcmp(proto, "udp"))
+	if (!strcmp(proto, "udplite") && (!strcmp(mode, "serve") || !strcmp(mode, "connect")))
+		dgram_proto = IPPROTO_UDPLITE;
+	else if (!tcp && strcmp(proto, "udp"))
 		usage();
 	for (int i = 5; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--from"))
