@@ -17,6 +17,7 @@
 #include "conntrack/ct.h"
 #include "conntrack/ct_follow.h"
 #include "conntrack/ct_watch.h"
+#include "config_watch.h"
 #include "ei_guard.h"
 #include "kernel/nftev.h"
 #include "conntrack/rule_index.h"
@@ -57,7 +58,8 @@ struct daemon {
 	struct ei_guard *guard;		/* endpoint-independent collisions, caps */
 	struct ct_follow ct;		/* the translation table, from conntrack */
 	struct nftev *nft;
-	int ctl_fd, sig_fd, ino_fd;
+	struct cfgwatch watch;		/* the config file */
+	int ctl_fd, sig_fd;
 };
 
 /* "natgw: <message>" on the log, flushed. */
@@ -78,8 +80,13 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 		 unsigned confirm, const struct daemon_answer *ans);
 
 /* Reads the config file again and applies it; an invalid file leaves the
- * running ruleset (its diagnostics to ans, or to the log). */
+ * running ruleset (its diagnostics to ans, or to the log). The watches of
+ * the file are armed again first, resolving symlinks anew. */
 int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer *ans);
+
+/* Logs a failure to watch the file, once: d->watch.error, if it is not
+ * before (the error before the last arm). */
+void daemon_watch_said(struct daemon *d, int before);
 
 /* Another program changed the table: put desired back. */
 void daemon_restore(struct daemon *d);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "out/apply_report.h"
 #include "out/config_load.h"
@@ -34,6 +35,15 @@ void daemon_log_text(struct daemon *d, const char *text, size_t len)
 	if (text[len - 1] != '\n')
 		fputc('\n', d->log);
 	fflush(d->log);
+}
+
+void daemon_watch_said(struct daemon *d, int before)
+{
+	int r = d->watch.error;
+
+	if (r < 0 && r != before)
+		daemon_log(d, "watching %s: %s; its changes are not seen, SIGHUP reloads it",
+			   d->config, strerror(-r));
 }
 
 /* Keeps the rules of what was applied: mappings are named by them. */
@@ -111,6 +121,9 @@ int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer 
 	struct ngw_ruleset *rs = NULL;
 	char problem[512];
 
+	int watch_before = d->watch.error;
+	cfgwatch_reloading(&d->watch);
+	daemon_watch_said(d, watch_before);
 	if (d->confirm.pending) {
 		snprintf(problem, sizeof(problem), "an apply --confirm is waiting for `natgw "
 			 "confirm`; the reload happens once it is confirmed or rolled back");
@@ -122,7 +135,18 @@ int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer 
 		d->reload_deferred = true;
 		return NGW_FAILED;
 	}
-	int status = config_load_json(d->config, &rs, err, json);
+	/* a FIFO put in its place would block the daemon on open */
+	struct stat st;
+	int status = stat(d->config, &st) == 0 && !S_ISREG(st.st_mode) ? NGW_INVALID : NGW_OK;
+	if (status != NGW_OK) {
+		snprintf(problem, sizeof(problem), "cannot read %s: it is not a regular file",
+			 d->config);
+		fprintf(err, "natgw: %s\n", problem);
+		if (json)
+			diag_print_json_message(json, problem);
+	} else {
+		status = config_load_json(d->config, &rs, err, json);
+	}
 	fflush(err);
 	if (status != NGW_OK) {
 		daemon_log(d, "%s: %s is not usable; the running ruleset stays", why,

@@ -1,29 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's loop: applies the config (adopting a table left by an
  * earlier run without disturbing its connections), then reloads on SIGHUP
- * and when the file changes, keeps the translation table from conntrack
- * events, restores the table when another program deletes or changes it,
- * serves the CLI on the control socket, and times a pending apply
- * --confirm. On SIGTERM it leaves the ruleset in the kernel. */
+ * and when the file has changed and settled (config_watch.c), keeps the
+ * translation table from conntrack events, restores the table when another
+ * program deletes or changes it, serves the CLI on the control socket, and
+ * times a pending apply --confirm. On SIGTERM it leaves the ruleset in the
+ * kernel. */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "config_watch.h"
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "compile/layout.h"
 #include "ctl/rundir.h"
-
-#define RELOAD_DEBOUNCE_MS 200	/* editors write, rename, chmod: one reload */
 
 /* ---- conntrack ----------------------------------------------------------- */
 
@@ -73,40 +71,44 @@ static void ct_readable(struct daemon *d)
 
 /* ---- the file and the kernel's table ------------------------------------- */
 
-static int watch_config(struct daemon *d)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s", d->config);
-	d->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (d->ino_fd < 0)
-		return -errno;
-	/* the directory, not the file: editors save by writing a new file and
-	 * renaming it over the old one, which a watch on the file would lose */
-	if (inotify_add_watch(d->ino_fd, dirname(dir), IN_CLOSE_WRITE | IN_MOVED_TO |
-			      IN_MOVED_FROM | IN_DELETE | IN_ATTRIB) < 0)
-		return -errno;
-	return 0;
-}
-
 static void ino_readable(struct daemon *d)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	char base[PATH_MAX];
-	ssize_t n;
+	int before = d->watch.error;
+	bool overflowed;
 
-	snprintf(base, sizeof(base), "%s", d->config);
-	const char *name = basename(base);
-	while ((n = read(d->ino_fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-			if (ev->len && !strcmp(ev->name, name) && !d->reload_due) {
-				d->reload_due = session_now_ms() + RELOAD_DEBOUNCE_MS;
-				d->reload_why = "reload (the file changed)";
-			}
-			p += sizeof(*ev) + ev->len;
-		}
+	cfgwatch_read(&d->watch, session_now_ms(), &overflowed);
+	if (overflowed)
+		daemon_log(d, "inotify dropped events (its queue was full); watching %s again",
+			   d->config);
+	daemon_watch_said(d, before);
+}
+
+/* The file's changes have settled, or it is gone. */
+static void file_settled(struct daemon *d, double now)
+{
+	switch (cfgwatch_step(&d->watch, now)) {
+	case CFGWATCH_WAIT:
+		return;
+	case CFGWATCH_GONE:
+		daemon_log(d, "%s is gone; the running ruleset stays; watching for it to come "
+			   "back", d->config);
+		return;
+	case CFGWATCH_BACK:
+		daemon_log(d, "%s is back", d->config);
+		daemon_reload(d, "reload (the file is back)", NULL);
+		return;
+	case CFGWATCH_RELOAD_OPEN:
+		daemon_log(d, "%s is still open for writing after %d s; reloading it as it is",
+			   d->config, CFGWATCH_HOLD_MS / 1000);
+		break;
+	case CFGWATCH_RELOAD_BUSY:
+		daemon_log(d, "%s kept changing for %d s; reloading it as it is", d->config,
+			   CFGWATCH_HOLD_MS / 1000);
+		break;
+	case CFGWATCH_RELOAD:
+		break;
 	}
+	daemon_reload(d, "reload (the file changed)", NULL);
 }
 
 static void nft_readable(struct daemon *d)
@@ -166,7 +168,7 @@ static bool sig_readable(struct daemon *d)
 
 static int timeout_ms(const struct daemon *d)
 {
-	double due[] = { d->reload_due, d->verify_due,
+	double due[] = { d->reload_due, d->verify_due, cfgwatch_due(&d->watch),
 			 d->confirm.pending ? d->confirm.due : 0, d->ct_watch_due,
 			 ei_guard_due(d->guard) };
 	double now = session_now_ms(), next = 0;
@@ -209,6 +211,9 @@ static void timers(struct daemon *d)
 		d->reload_due = 0;
 		daemon_reload(d, d->reload_why, NULL);
 	}
+	double settled = cfgwatch_due(&d->watch);
+	if (settled && settled <= now)
+		file_settled(d, now);
 	if (d->verify_due && d->verify_due <= now)
 		daemon_restore(d);
 	if (d->ct_watch_due <= now)
@@ -222,7 +227,7 @@ static void loop(struct daemon *d)
 	struct pollfd p[N] = {
 		[SIG] = { d->sig_fd, POLLIN, 0 },
 		[CTL] = { d->ctl_fd, POLLIN, 0 },
-		[INO] = { d->ino_fd, POLLIN, 0 },
+		[INO] = { d->watch.fd, POLLIN, 0 },
 		[NFT] = { nftev_fd(d->nft), POLLIN, 0 },
 		[CT] = { ct_fd(d->ct.events), POLLIN, 0 },
 	};
@@ -278,11 +283,12 @@ static int open_everything(struct daemon *d, char *sock, size_t size)
 		return NGW_FAILED;
 	}
 	d->sig_fd = signals_open();
-	r = d->sig_fd < 0 ? d->sig_fd : watch_config(d);
+	r = d->sig_fd < 0 ? d->sig_fd : cfgwatch_open(&d->watch, d->config);
 	if (r < 0) {
 		daemon_log(d, "watching %s: %s", d->config, strerror(-r));
 		return NGW_FAILED;
 	}
+	daemon_watch_said(d, 0);	/* a directory it may not watch: SIGHUP still reloads */
 	/* events first, then the first apply and dump: nothing falls between */
 	d->nft = nftev_open();
 	if (d->nft)
@@ -311,11 +317,10 @@ static void close_sockets(struct daemon *d, const char *sock)
 	}
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
-	if (d->ino_fd >= 0)
-		close(d->ino_fd);
+	cfgwatch_close(&d->watch);
 	nftev_close(d->nft);
 	ct_follow_close(&d->ct);
-	d->ctl_fd = d->sig_fd = d->ino_fd = -1;
+	d->ctl_fd = d->sig_fd = -1;
 	d->nft = NULL;
 }
 
@@ -341,7 +346,7 @@ static void settle_confirm(struct daemon *d)
 int daemon_run(const char *config, struct ngw_ruleset *rs, int verbosity, FILE *log)
 {
 	struct daemon d = { .verbosity = verbosity, .config = config, .log = log,
-			    .ctl_fd = -1, .sig_fd = -1, .ino_fd = -1 };
+			    .ctl_fd = -1, .sig_fd = -1, .watch = { .fd = -1 } };
 	char sock[512] = "";
 
 	snprintf(d.table, sizeof(d.table), "%s", rs->gateway.table);
