@@ -65,7 +65,7 @@ static bool split(const char *path, char *dir, size_t size, char *name)
 struct arming {
 	int fd;
 	int err;			/* the first failure */
-	struct cfgwatch_entry e[CFGWATCH_ENTRIES];
+	struct config_watch_entry e[CONFIG_WATCH_ENTRIES];
 	size_t n;
 	char todo[PENDING][PATH_MAX];
 	size_t head, len;
@@ -91,10 +91,10 @@ static int add(struct arming *a, const char *dir, const char *name, bool is_dir,
 		return -errno;
 	if (known)		/* a symlink loop comes round again */
 		return wd;
-	if (a->n == CFGWATCH_ENTRIES)
+	if (a->n == CONFIG_WATCH_ENTRIES)
 		return -E2BIG;
-	struct cfgwatch_entry *e = &a->e[a->n++];
-	*e = (struct cfgwatch_entry){ .wd = wd, .mask = mask, .dir = is_dir };
+	struct config_watch_entry *e = &a->e[a->n++];
+	*e = (struct config_watch_entry){ .wd = wd, .mask = mask, .dir = is_dir };
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	return wd;
 }
@@ -153,7 +153,7 @@ static void watch_name(struct arming *a, const char *dir, const char *name)
 	failed(a, missing(r) ? 0 : r);
 }
 
-int cfgwatch_arm(struct cfgwatch *w)
+int config_watch_arm(struct config_watch *w)
 {
 	struct arming *a = calloc(1, sizeof(*a));	/* 40 KiB */
 	char cur[PATH_MAX], dir[PATH_MAX], name[NAME_MAX + 1];
@@ -163,7 +163,7 @@ int cfgwatch_arm(struct cfgwatch *w)
 	a->fd = w->fd;
 	a->len = 1;
 	snprintf(a->todo[0], PATH_MAX, "%s", w->path);
-	for (int hop = 0; hop <= CFGWATCH_HOPS && a->len; hop++) {	/* the file, then links */
+	for (int hop = 0; hop <= CONFIG_WATCH_HOPS && a->len; hop++) {	/* the file, then links */
 		snprintf(cur, sizeof(cur), "%s", a->todo[a->head]);
 		a->head = (a->head + 1) % PENDING;
 		a->len--;
@@ -206,11 +206,11 @@ static void tidy(char *p)
 	*out = '\0';
 }
 
-int cfgwatch_open(struct cfgwatch *w, const char *path)
+int config_watch_open(struct config_watch *w, const char *path)
 {
 	char cwd[PATH_MAX];
 
-	*w = (struct cfgwatch){ .fd = -1 };
+	*w = (struct config_watch){ .fd = -1 };
 	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 		return -errno;
 	if ((size_t)snprintf(w->path, sizeof(w->path), "%s%s%s", path[0] == '/' ? "" : cwd,
@@ -220,11 +220,11 @@ int cfgwatch_open(struct cfgwatch *w, const char *path)
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
 		return -errno;
-	cfgwatch_arm(w);
+	config_watch_arm(w);
 	return 0;
 }
 
-void cfgwatch_close(struct cfgwatch *w)
+void config_watch_close(struct config_watch *w)
 {
 	if (!w)
 		return;
@@ -234,7 +234,7 @@ void cfgwatch_close(struct cfgwatch *w)
 	w->n = 0;
 }
 
-static void changed(struct cfgwatch *w, double now)
+static void changed(struct config_watch *w, double now)
 {
 	if (!w->first)
 		w->first = now;
@@ -243,10 +243,10 @@ static void changed(struct cfgwatch *w, double now)
 
 /* One event: the file written or closed, or a name on the way to it
  * changed (*rearm: the watches move). */
-static void event(struct cfgwatch *w, const struct inotify_event *ev, double now, bool *rearm)
+static void event(struct config_watch *w, const struct inotify_event *ev, double now, bool *rearm)
 {
 	for (size_t i = 0; i < w->n; i++) {
-		const struct cfgwatch_entry *e = &w->e[i];
+		const struct config_watch_entry *e = &w->e[i];
 		if (e->wd != ev->wd)
 			continue;
 		if (ev->mask & SELF_EVENTS) {
@@ -271,7 +271,7 @@ static void event(struct cfgwatch *w, const struct inotify_event *ev, double now
 	}
 }
 
-int cfgwatch_read(struct cfgwatch *w, double now, bool *overflowed)
+int config_watch_read(struct config_watch *w, double now, bool *overflowed)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool rearm = false;
@@ -294,48 +294,48 @@ int cfgwatch_read(struct cfgwatch *w, double now, bool *overflowed)
 		w->writing = false;
 		changed(w, now);
 	}
-	return rearm ? cfgwatch_arm(w) : 0;
+	return rearm ? config_watch_arm(w) : 0;
 }
 
-int cfgwatch_reloading(struct cfgwatch *w)
+int config_watch_reloading(struct config_watch *w)
 {
 	struct stat st;
-	int r = cfgwatch_arm(w);
+	int r = config_watch_arm(w);
 
 	if (stat(w->path, &st) == 0)
 		w->gone = false;
 	return r;
 }
 
-double cfgwatch_due(const struct cfgwatch *w)
+double config_watch_due(const struct config_watch *w)
 {
 	if (!w->first)
 		return 0;
-	double hold = w->first + CFGWATCH_HOLD_MS, quiet = w->last + CFGWATCH_QUIET_MS;
+	double hold = w->first + CONFIG_WATCH_HOLD_MS, quiet = w->last + CONFIG_WATCH_QUIET_MS;
 	return w->writing || hold < quiet ? hold : quiet;
 }
 
-enum cfgwatch_verdict cfgwatch_step(struct cfgwatch *w, double now)
+enum config_watch_verdict config_watch_step(struct config_watch *w, double now)
 {
-	double due = cfgwatch_due(w);
+	double due = config_watch_due(w);
 	struct stat st;
 
 	if (!due || now < due)
-		return CFGWATCH_WAIT;
-	bool held = now >= w->first + CFGWATCH_HOLD_MS &&
-		    (w->writing || now < w->last + CFGWATCH_QUIET_MS);
+		return CONFIG_WATCH_WAIT;
+	bool held = now >= w->first + CONFIG_WATCH_HOLD_MS &&
+		    (w->writing || now < w->last + CONFIG_WATCH_QUIET_MS);
 	w->first = w->last = 0;
 	if (stat(w->path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
 		if (w->gone)
-			return CFGWATCH_WAIT;
+			return CONFIG_WATCH_WAIT;
 		w->gone = true;
-		return CFGWATCH_GONE;
+		return CONFIG_WATCH_GONE;
 	}
 	if (w->gone) {
 		w->gone = false;
-		return CFGWATCH_BACK;
+		return CONFIG_WATCH_BACK;
 	}
 	if (held)
-		return w->writing ? CFGWATCH_RELOAD_OPEN : CFGWATCH_RELOAD_BUSY;
-	return CFGWATCH_RELOAD;
+		return w->writing ? CONFIG_WATCH_RELOAD_OPEN : CONFIG_WATCH_RELOAD_BUSY;
+	return CONFIG_WATCH_RELOAD;
 }

@@ -58,7 +58,7 @@ struct daemon {
 	struct ei_guard *guard;		/* endpoint-independent collisions, caps */
 	struct ct_follow ct;		/* the translation table, from conntrack */
 	struct nftev *nft;
-	struct cfgwatch watch;		/* the config file */
+	struct config_watch watch;		/* the config file */
 	int ctl_fd, sig_fd;
 };
 

@@ -122,7 +122,7 @@ int daemon_reload(struct daemon *d, const char *why, const struct daemon_answer 
 	char problem[512];
 
 	int watch_before = d->watch.error;
-	cfgwatch_reloading(&d->watch);
+	config_watch_reloading(&d->watch);
 	daemon_watch_said(d, watch_before);
 	if (d->confirm.pending) {
 		snprintf(problem, sizeof(problem), "an apply --confirm is waiting for `natgw "

@@ -76,7 +76,7 @@ static void ino_readable(struct daemon *d)
 	int before = d->watch.error;
 	bool overflowed;
 
-	cfgwatch_read(&d->watch, session_now_ms(), &overflowed);
+	config_watch_read(&d->watch, session_now_ms(), &overflowed);
 	if (overflowed)
 		daemon_log(d, "inotify dropped events (its queue was full); watching %s again",
 			   d->config);
@@ -86,26 +86,26 @@ static void ino_readable(struct daemon *d)
 /* The file's changes have settled, or it is gone. */
 static void file_settled(struct daemon *d, double now)
 {
-	switch (cfgwatch_step(&d->watch, now)) {
-	case CFGWATCH_WAIT:
+	switch (config_watch_step(&d->watch, now)) {
+	case CONFIG_WATCH_WAIT:
 		return;
-	case CFGWATCH_GONE:
+	case CONFIG_WATCH_GONE:
 		daemon_log(d, "%s is gone; the running ruleset stays; watching for it to come "
 			   "back", d->config);
 		return;
-	case CFGWATCH_BACK:
+	case CONFIG_WATCH_BACK:
 		daemon_log(d, "%s is back", d->config);
 		daemon_reload(d, "reload (the file is back)", NULL);
 		return;
-	case CFGWATCH_RELOAD_OPEN:
+	case CONFIG_WATCH_RELOAD_OPEN:
 		daemon_log(d, "%s is still open for writing after %d s; reloading it as it is",
-			   d->config, CFGWATCH_HOLD_MS / 1000);
+			   d->config, CONFIG_WATCH_HOLD_MS / 1000);
 		break;
-	case CFGWATCH_RELOAD_BUSY:
+	case CONFIG_WATCH_RELOAD_BUSY:
 		daemon_log(d, "%s kept changing for %d s; reloading it as it is", d->config,
-			   CFGWATCH_HOLD_MS / 1000);
+			   CONFIG_WATCH_HOLD_MS / 1000);
 		break;
-	case CFGWATCH_RELOAD:
+	case CONFIG_WATCH_RELOAD:
 		break;
 	}
 	daemon_reload(d, "reload (the file changed)", NULL);
@@ -168,7 +168,7 @@ static bool sig_readable(struct daemon *d)
 
 static int timeout_ms(const struct daemon *d)
 {
-	double due[] = { d->reload_due, d->verify_due, cfgwatch_due(&d->watch),
+	double due[] = { d->reload_due, d->verify_due, config_watch_due(&d->watch),
 			 d->confirm.pending ? d->confirm.due : 0, d->ct_watch_due,
 			 ei_guard_due(d->guard) };
 	double now = session_now_ms(), next = 0;
@@ -211,7 +211,7 @@ static void timers(struct daemon *d)
 		d->reload_due = 0;
 		daemon_reload(d, d->reload_why, NULL);
 	}
-	double settled = cfgwatch_due(&d->watch);
+	double settled = config_watch_due(&d->watch);
 	if (settled && settled <= now)
 		file_settled(d, now);
 	if (d->verify_due && d->verify_due <= now)
@@ -283,7 +283,7 @@ static int open_everything(struct daemon *d, char *sock, size_t size)
 		return NGW_FAILED;
 	}
 	d->sig_fd = signals_open();
-	r = d->sig_fd < 0 ? d->sig_fd : cfgwatch_open(&d->watch, d->config);
+	r = d->sig_fd < 0 ? d->sig_fd : config_watch_open(&d->watch, d->config);
 	if (r < 0) {
 		daemon_log(d, "watching %s: %s", d->config, strerror(-r));
 		return NGW_FAILED;
@@ -317,7 +317,7 @@ static void close_sockets(struct daemon *d, const char *sock)
 	}
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
-	cfgwatch_close(&d->watch);
+	config_watch_close(&d->watch);
 	nftev_close(d->nft);
 	ct_follow_close(&d->ct);
 	d->ctl_fd = d->sig_fd = -1;

@@ -48,13 +48,13 @@ static void put(const char *name, const char *text)
 
 /* All the events so far, read at now (the daemon's poll calls again while
  * more are ready); whether the queue overflowed. */
-static bool drain(struct cfgwatch *w, double now)
+static bool drain(struct config_watch *w, double now)
 {
 	struct pollfd p = { .fd = w->fd, .events = POLLIN };
 	bool any = false, overflowed;
 
 	do {
-		int r = cfgwatch_read(w, now, &overflowed);
+		int r = config_watch_read(w, now, &overflowed);
 		CHECK(r == 0, "reading the events: %s", strerror(-r));
 		any |= overflowed;
 	} while (poll(&p, 1, 0) > 0);
@@ -62,15 +62,15 @@ static bool drain(struct cfgwatch *w, double now)
 }
 
 /* Reads the events at now and steps at settle: the verdict. */
-static enum cfgwatch_verdict settle(struct cfgwatch *w, double now, double then)
+static enum config_watch_verdict settle(struct config_watch *w, double now, double then)
 {
 	drain(w, now);
-	return cfgwatch_step(w, then);
+	return config_watch_step(w, then);
 }
 
 /* The kernel's watches on w's fd are the ones w knows, no more: those of
  * names left behind are removed. */
-static bool no_stale(const struct cfgwatch *w)
+static bool no_stale(const struct config_watch *w)
 {
 	char path[64], line[512];
 	size_t kernel = 0, mine = 0;
@@ -100,178 +100,178 @@ static void run(const char *cmd)
 
 int main(void)
 {
-	struct cfgwatch w;
+	struct config_watch w;
 	double t = 1000;
 
-	snprintf(top, sizeof(top), "%s/cfgwatch.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(top, sizeof(top), "%s/config_watch.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
 		return perror("mkdtemp"), 1;
 	run("mkdir etc one two && printf 'version: 1\\n' >etc/natgw.yaml");
-	CHECK(cfgwatch_open(&w, at("etc/natgw.yaml")) == 0, "open");
-	CHECK(cfgwatch_due(&w) == 0, "nothing pending at first");
+	CHECK(config_watch_open(&w, at("etc/natgw.yaml")) == 0, "open");
+	CHECK(config_watch_due(&w) == 0, "nothing pending at first");
 
 	/* quiet: each event pushes the time back */
 	save("etc/natgw.yaml", "version: 1\n");
 	drain(&w, t);
-	CHECK(cfgwatch_due(&w) == t + CFGWATCH_QUIET_MS, "due %.0f", cfgwatch_due(&w));
+	CHECK(config_watch_due(&w) == t + CONFIG_WATCH_QUIET_MS, "due %.0f", config_watch_due(&w));
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 100, t + 250) == CFGWATCH_WAIT, "not quiet yet");
-	CHECK(cfgwatch_step(&w, t + 300) == CFGWATCH_RELOAD, "quiet for 200 ms: reload");
-	CHECK(cfgwatch_due(&w) == 0, "and nothing pending");
-	CHECK(settle(&w, t + 400, t + 1000) == CFGWATCH_WAIT, "no event, no reload");
+	CHECK(settle(&w, t + 100, t + 250) == CONFIG_WATCH_WAIT, "not quiet yet");
+	CHECK(config_watch_step(&w, t + 300) == CONFIG_WATCH_RELOAD, "quiet for 200 ms: reload");
+	CHECK(config_watch_due(&w) == 0, "and nothing pending");
+	CHECK(settle(&w, t + 400, t + 1000) == CONFIG_WATCH_WAIT, "no event, no reload");
 
 	/* a writer that keeps it open: until it closes */
 	t = 10000;
 	int fd = open(at("etc/natgw.yaml"), O_WRONLY | O_TRUNC | O_CLOEXEC);
 	CHECK(write(fd, "version: 1\n", 11) == 11, "write");
-	CHECK(settle(&w, t, t + 1000) == CFGWATCH_WAIT, "open after 1 s: waits");
+	CHECK(settle(&w, t, t + 1000) == CONFIG_WATCH_WAIT, "open after 1 s: waits");
 	CHECK(write(fd, "gateway:\n", 9) == 9, "write");
-	CHECK(settle(&w, t + 1100, t + 3000) == CFGWATCH_WAIT, "open after 3 s: waits");
+	CHECK(settle(&w, t + 1100, t + 3000) == CONFIG_WATCH_WAIT, "open after 3 s: waits");
 	close(fd);
-	CHECK(settle(&w, t + 3100, t + 3250) == CFGWATCH_WAIT, "closed 150 ms ago: waits");
-	CHECK(cfgwatch_step(&w, t + 3300) == CFGWATCH_RELOAD, "closed and quiet: reload");
+	CHECK(settle(&w, t + 3100, t + 3250) == CONFIG_WATCH_WAIT, "closed 150 ms ago: waits");
+	CHECK(config_watch_step(&w, t + 3300) == CONFIG_WATCH_RELOAD, "closed and quiet: reload");
 	/* ... and one that never closes: as it is after the hold time */
 	t = 20000;
 	fd = open(at("etc/natgw.yaml"), O_WRONLY | O_APPEND | O_CLOEXEC);
 	CHECK(write(fd, "\n", 1) == 1, "write");
-	CHECK(settle(&w, t, t + CFGWATCH_HOLD_MS - 1) == CFGWATCH_WAIT, "open: waits");
-	CHECK(cfgwatch_step(&w, t + CFGWATCH_HOLD_MS) == CFGWATCH_RELOAD_OPEN,
+	CHECK(settle(&w, t, t + CONFIG_WATCH_HOLD_MS - 1) == CONFIG_WATCH_WAIT, "open: waits");
+	CHECK(config_watch_step(&w, t + CONFIG_WATCH_HOLD_MS) == CONFIG_WATCH_RELOAD_OPEN,
 	      "still open after the hold time: reloaded as it is");
-	CHECK(settle(&w, t + 6000, t + 7000) == CFGWATCH_WAIT, "open and idle: nothing");
+	CHECK(settle(&w, t + 6000, t + 7000) == CONFIG_WATCH_WAIT, "open and idle: nothing");
 	close(fd);
-	CHECK(settle(&w, t + 8000, t + 8200) == CFGWATCH_RELOAD, "closed at last: reload");
+	CHECK(settle(&w, t + 8000, t + 8200) == CONFIG_WATCH_RELOAD, "closed at last: reload");
 
 	/* a writer of the file an editor renamed another over is not its writer */
 	t = 25000;
 	fd = open(at("etc/natgw.yaml"), O_WRONLY | O_APPEND | O_CLOEXEC);
 	put("etc/natgw.yaml", "version: 1\n");
 	CHECK(write(fd, "\n", 1) == 1, "write");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "renamed over: the new one, at once");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "renamed over: the new one, at once");
 	CHECK(write(fd, "\n", 1) == 1, "write");
-	CHECK(settle(&w, t + 300, t + 1000) == CFGWATCH_WAIT && cfgwatch_due(&w) == 0,
+	CHECK(settle(&w, t + 300, t + 1000) == CONFIG_WATCH_WAIT && config_watch_due(&w) == 0,
 	      "the old one's writes: nothing");
 	close(fd);
 
 	/* a storm: a rename every 100 ms for 6 s, then one every 300 ms */
 	t = 30000;
-	enum cfgwatch_verdict v = CFGWATCH_WAIT;
+	enum config_watch_verdict v = CONFIG_WATCH_WAIT;
 	int reloads = 0;
 	for (int i = 0; i < 60; i++) {
 		put("etc/natgw.yaml", "version: 1\n");
 		v = settle(&w, t + i * 100, t + i * 100 + 50);
-		reloads += v != CFGWATCH_WAIT;
-		if (v != CFGWATCH_WAIT)
-			CHECK(v == CFGWATCH_RELOAD_BUSY && i == 50, "storm: %d at %d", v, i);
+		reloads += v != CONFIG_WATCH_WAIT;
+		if (v != CONFIG_WATCH_WAIT)
+			CHECK(v == CONFIG_WATCH_RELOAD_BUSY && i == 50, "storm: %d at %d", v, i);
 	}
 	CHECK(reloads == 1, "a storm of renames: reloaded once, after the hold time (%d)", reloads);
 	for (int i = 0; i < 3; i++) {
 		put("etc/natgw.yaml", "version: 1\n");
-		CHECK(settle(&w, t + 7000 + i * 300, t + 7000 + i * 300 + 250) == CFGWATCH_RELOAD,
+		CHECK(settle(&w, t + 7000 + i * 300, t + 7000 + i * 300 + 250) == CONFIG_WATCH_RELOAD,
 		      "renames 300 ms apart: one reload each");
 	}
 
 	/* deleted: gone, once; back */
 	t = 40000;
 	run("rm etc/natgw.yaml");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_GONE, "deleted: gone");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_GONE, "deleted: gone");
 	save("etc/other", "x");
 	run("touch etc/natgw.yaml.tmp && rm etc/natgw.yaml.tmp");
-	CHECK(settle(&w, t + 300, t + 1000) == CFGWATCH_WAIT, "other names: nothing");
-	CHECK(cfgwatch_due(&w) == 0, "not even pending");
+	CHECK(settle(&w, t + 300, t + 1000) == CONFIG_WATCH_WAIT, "other names: nothing");
+	CHECK(config_watch_due(&w) == 0, "not even pending");
 	put("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1100, t + 1300) == CFGWATCH_BACK, "back");
+	CHECK(settle(&w, t + 1100, t + 1300) == CONFIG_WATCH_BACK, "back");
 
 	/* the directory removed, replaced by a file, made again */
 	t = 50000;
 	run("rm -r etc");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_GONE, "its directory removed: gone");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_GONE, "its directory removed: gone");
 	run("echo not a directory >etc");
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_WAIT, "a file in its place: still gone");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_WAIT, "a file in its place: still gone");
 	run("rm etc && mkdir etc");
-	CHECK(settle(&w, t + 600, t + 800) == CFGWATCH_WAIT, "the directory alone: still gone");
+	CHECK(settle(&w, t + 600, t + 800) == CONFIG_WATCH_WAIT, "the directory alone: still gone");
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 900, t + 1100) == CFGWATCH_BACK, "a file in it: back");
+	CHECK(settle(&w, t + 900, t + 1100) == CONFIG_WATCH_BACK, "a file in it: back");
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1200, t + 1400) == CFGWATCH_RELOAD, "the new directory is watched");
+	CHECK(settle(&w, t + 1200, t + 1400) == CONFIG_WATCH_RELOAD, "the new directory is watched");
 	run("rm -r etc && mkdir -p etc && echo 'version: 1' >etc/natgw.yaml");
-	CHECK(settle(&w, t + 1500, t + 1700) == CFGWATCH_RELOAD,
+	CHECK(settle(&w, t + 1500, t + 1700) == CONFIG_WATCH_RELOAD,
 	      "removed and made again at once: a reload");
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1800, t + 2000) == CFGWATCH_RELOAD, "and watched");
+	CHECK(settle(&w, t + 1800, t + 2000) == CONFIG_WATCH_RELOAD, "and watched");
 
 	/* the file replaced by a symlink elsewhere; its target edited */
 	t = 60000;
 	save("one/a.yaml", "version: 1\n");
 	run("ln -sfn \"$PWD/one/a.yaml\" etc/natgw.yaml");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "a symlink in its place");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "a symlink in its place");
 	put("one/a.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_RELOAD, "its target renamed over");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_RELOAD, "its target renamed over");
 	save("one/a.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 600, t + 800) == CFGWATCH_RELOAD, "its target written");
+	CHECK(settle(&w, t + 600, t + 800) == CONFIG_WATCH_RELOAD, "its target written");
 	/* pointed at another file (relative, in another directory) */
 	save("two/b.yaml", "version: 1\n");
 	run("ln -sfn ../two/b.yaml etc/new && mv -T etc/new etc/natgw.yaml");
-	CHECK(settle(&w, t + 900, t + 1100) == CFGWATCH_RELOAD, "the symlink re-pointed");
+	CHECK(settle(&w, t + 900, t + 1100) == CONFIG_WATCH_RELOAD, "the symlink re-pointed");
 	save("two/b.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1200, t + 1400) == CFGWATCH_RELOAD, "its new target written");
+	CHECK(settle(&w, t + 1200, t + 1400) == CONFIG_WATCH_RELOAD, "its new target written");
 	save("one/a.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1500, t + 1700) == CFGWATCH_WAIT && cfgwatch_due(&w) == 0,
+	CHECK(settle(&w, t + 1500, t + 1700) == CONFIG_WATCH_WAIT && config_watch_due(&w) == 0,
 	      "the old target is not watched");
 	/* the target removed: gone; back */
 	run("rm two/b.yaml");
-	CHECK(settle(&w, t + 1800, t + 2000) == CFGWATCH_GONE, "the target removed: gone");
+	CHECK(settle(&w, t + 1800, t + 2000) == CONFIG_WATCH_GONE, "the target removed: gone");
 	run("rm -r two");
-	CHECK(settle(&w, t + 2100, t + 2300) == CFGWATCH_WAIT, "its directory too: still gone");
+	CHECK(settle(&w, t + 2100, t + 2300) == CONFIG_WATCH_WAIT, "its directory too: still gone");
 	run("mkdir two && echo 'version: 1' >two/b.yaml");
-	CHECK(settle(&w, t + 2400, t + 2600) == CFGWATCH_BACK, "made again: back");
+	CHECK(settle(&w, t + 2400, t + 2600) == CONFIG_WATCH_BACK, "made again: back");
 	/* a target beside it, and a chain of two links */
 	run("echo 'version: 1' >etc/real.yaml && ln -s real.yaml etc/link2 && "
 	    "ln -sfn link2 etc/new && mv -T etc/new etc/natgw.yaml");
-	CHECK(settle(&w, t + 2700, t + 2900) == CFGWATCH_RELOAD, "a chain of two links");
+	CHECK(settle(&w, t + 2700, t + 2900) == CONFIG_WATCH_RELOAD, "a chain of two links");
 	save("etc/real.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 3000, t + 3200) == CFGWATCH_RELOAD, "its end written");
+	CHECK(settle(&w, t + 3000, t + 3200) == CONFIG_WATCH_RELOAD, "its end written");
 	run("ln -sfn ../one/a.yaml etc/new && mv -T etc/new etc/link2");
-	CHECK(settle(&w, t + 3300, t + 3500) == CFGWATCH_RELOAD, "its middle re-pointed");
+	CHECK(settle(&w, t + 3300, t + 3500) == CONFIG_WATCH_RELOAD, "its middle re-pointed");
 	save("one/a.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 3600, t + 3800) == CFGWATCH_RELOAD, "the new end written");
+	CHECK(settle(&w, t + 3600, t + 3800) == CONFIG_WATCH_RELOAD, "the new end written");
 
 	/* a symlink loop: not gone (the reload says why it cannot read it) */
 	t = 70000;
 	run("ln -s loop2 etc/loop1 && ln -s loop1 etc/loop2 && "
 	    "ln -sfn loop1 etc/new && mv -T etc/new etc/natgw.yaml");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "a loop: reloaded, and refused there");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "a loop: reloaded, and refused there");
 	CHECK(w.n == 4, "a loop comes round to the same watches (%zu)", w.n);
 	run("rm etc/natgw.yaml && echo 'version: 1' >etc/natgw.yaml");
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_RELOAD, "a file again");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_RELOAD, "a file again");
 
 	/* its directory a symlink, re-pointed */
 	t = 80000;
 	run("mv etc etc-a && cp -r etc-a etc-b && ln -s etc-a etc");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "etc a symlink to etc-a");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "etc a symlink to etc-a");
 	save("etc-a/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_RELOAD, "written through it");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_RELOAD, "written through it");
 	run("ln -sfn etc-b new && mv -T new etc");
-	CHECK(settle(&w, t + 600, t + 800) == CFGWATCH_RELOAD, "etc pointed at etc-b");
+	CHECK(settle(&w, t + 600, t + 800) == CONFIG_WATCH_RELOAD, "etc pointed at etc-b");
 	save("etc-b/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 900, t + 1100) == CFGWATCH_RELOAD, "etc-b watched");
+	CHECK(settle(&w, t + 900, t + 1100) == CONFIG_WATCH_RELOAD, "etc-b watched");
 	save("etc-a/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 1200, t + 1400) == CFGWATCH_WAIT, "etc-a no longer");
+	CHECK(settle(&w, t + 1200, t + 1400) == CONFIG_WATCH_WAIT, "etc-a no longer");
 	CHECK(no_stale(&w), "the watches left behind are removed");
 	/* ... a dangling symlink, until its target is made */
 	run("rm -r etc-b");
-	CHECK(settle(&w, t + 1500, t + 1700) == CFGWATCH_GONE, "etc-b removed: gone");
+	CHECK(settle(&w, t + 1500, t + 1700) == CONFIG_WATCH_GONE, "etc-b removed: gone");
 	run("mkdir etc-b && echo 'version: 1' >etc-b/natgw.yaml");
-	CHECK(settle(&w, t + 1800, t + 2000) == CFGWATCH_BACK, "etc-b made again: back");
+	CHECK(settle(&w, t + 1800, t + 2000) == CONFIG_WATCH_BACK, "etc-b made again: back");
 
 	/* a chain of 31 links, as long as the kernel follows: its end watched */
 	t = 85000;
 	run("for i in $(seq 30); do ln -s l$((i + 1)) etc-b/l$i; done && ln -s real etc-b/l31 && "
 	    "echo 'version: 1' >etc-b/real && ln -s l1 etc-b/new && mv -T etc-b/new etc-b/natgw.yaml");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "31 links");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "31 links");
 	save("etc-b/real", "version: 1\n");
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_RELOAD, "their end written");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_RELOAD, "their end written");
 	run("rm etc-b/l20 && ln -s real etc-b/l20");
-	CHECK(settle(&w, t + 600, t + 800) == CFGWATCH_RELOAD, "a link in the middle replaced");
+	CHECK(settle(&w, t + 600, t + 800) == CONFIG_WATCH_RELOAD, "a link in the middle replaced");
 
 	/* the queue overflows, and the file's own change is among the lost */
 	t = 90000;
@@ -289,39 +289,39 @@ int main(void)
 	}
 	save("etc/natgw.yaml", "version: 1\n");
 	CHECK(drain(&w, t), "the queue overflowed");
-	CHECK(cfgwatch_step(&w, t + 200) == CFGWATCH_RELOAD, "and the file is reloaded");
+	CHECK(config_watch_step(&w, t + 200) == CONFIG_WATCH_RELOAD, "and the file is reloaded");
 	for (long i = 0; i < max / 2 + 100; i++) {
 		snprintf(name, sizeof(name), "etc/f%ld", i);
 		unlink(at(name));
 	}
-	CHECK(settle(&w, t + 300, t + 500) == CFGWATCH_WAIT, "removing other files: nothing");
+	CHECK(settle(&w, t + 300, t + 500) == CONFIG_WATCH_WAIT, "removing other files: nothing");
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t + 600, t + 800) == CFGWATCH_RELOAD, "watched after it");
+	CHECK(settle(&w, t + 600, t + 800) == CONFIG_WATCH_RELOAD, "watched after it");
 	CHECK(no_stale(&w), "no watch left behind");
 
 	/* SIGHUP's arm: a file there is not gone any more */
 	t = 100000;
 	run("rm etc-b/natgw.yaml");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_GONE, "gone");
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_GONE, "gone");
 	run("echo 'version: 1' >etc-b/natgw.yaml");
 	drain(&w, t + 300);
-	CHECK(cfgwatch_reloading(&w) == 0 && !w.gone, "read now: not gone");
-	CHECK(cfgwatch_step(&w, t + 500) == CFGWATCH_RELOAD, "its change: a reload, not back");
+	CHECK(config_watch_reloading(&w) == 0 && !w.gone, "read now: not gone");
+	CHECK(config_watch_step(&w, t + 500) == CONFIG_WATCH_RELOAD, "its change: a reload, not back");
 
-	cfgwatch_close(&w);
-	cfgwatch_close(&w);
-	cfgwatch_close(NULL);
+	config_watch_close(&w);
+	config_watch_close(&w);
+	config_watch_close(NULL);
 
 	/* a relative path: from the working directory at the start */
 	t = 110000;
 	CHECK(chdir(top) == 0, "chdir");
-	CHECK(cfgwatch_open(&w, "./etc//natgw.yaml") == 0 && !strcmp(w.path, at("etc/natgw.yaml")),
+	CHECK(config_watch_open(&w, "./etc//natgw.yaml") == 0 && !strcmp(w.path, at("etc/natgw.yaml")),
 	      "relative: %s", w.path);
 	CHECK(w.n == 2 && w.e[1].dir && !strcmp(w.e[1].name, "etc"), "its directory watched by name");
 	CHECK(chdir("/") == 0, "chdir");
 	save("etc/natgw.yaml", "version: 1\n");
-	CHECK(settle(&w, t, t + 200) == CFGWATCH_RELOAD, "relative: watched");
-	cfgwatch_close(&w);
+	CHECK(settle(&w, t, t + 200) == CONFIG_WATCH_RELOAD, "relative: watched");
+	config_watch_close(&w);
 
 	char rm[PATH_MAX + 16];
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", top);
