@@ -93,24 +93,91 @@ int prefix_parse(const char *s, struct ngw_prefix *p, char *err)
 	return 0;
 }
 
-const char *addr_host_problem(const struct ngw_addr *a)
-{
-	static const uint8_t zero[16];
+/* The blocks of addresses no host has, by family and address; where two
+ * start at one address the narrower comes first, so 0.0.0.0 is
+ * "unspecified" and 0.1.2.3 "this network". */
+static const struct {
+	uint8_t family;
+	uint8_t b[16];
+	uint8_t len;
+	enum ngw_addr_class class;
+} special[] = {
+	{ NGW_FAMILY_IPV4, { 0 }, 32, NGW_ADDR_UNSPECIFIED },
+	{ NGW_FAMILY_IPV4, { 0 }, 8, NGW_ADDR_THIS_NETWORK },
+	{ NGW_FAMILY_IPV4, { 127 }, 8, NGW_ADDR_LOOPBACK },
+	{ NGW_FAMILY_IPV4, { 224 }, 4, NGW_ADDR_MULTICAST },
+	{ NGW_FAMILY_IPV4, { 255, 255, 255, 255 }, 32, NGW_ADDR_BROADCAST },
+	{ NGW_FAMILY_IPV6, { 0 }, 128, NGW_ADDR_UNSPECIFIED },
+	{ NGW_FAMILY_IPV6, { [15] = 1 }, 128, NGW_ADDR_LOOPBACK },
+	{ NGW_FAMILY_IPV6, { [10] = 0xff, [11] = 0xff }, 96, NGW_ADDR_V4MAPPED },
+	{ NGW_FAMILY_IPV6, { 0xff }, 8, NGW_ADDR_MULTICAST },
+};
 
-	if (a->family == NGW_FAMILY_IPV4) {
-		if (!memcmp(a->b, zero, 4))
-			return "is the unspecified address";
-		if (a->b[0] >= 224 && a->b[0] <= 239)
-			return "is a multicast address";
-		if (a->b[0] == 255 && a->b[1] == 255 && a->b[2] == 255 && a->b[3] == 255)
-			return "is the broadcast address";
-		return NULL;
+static struct ngw_prefix special_block(size_t i)
+{
+	struct ngw_prefix p = { .len = special[i].len };
+	p.addr.family = special[i].family;
+	memcpy(p.addr.b, special[i].b, sizeof(p.addr.b));
+	return p;
+}
+
+/* The last address of p: its host bits set. */
+static struct ngw_addr prefix_last(const struct ngw_prefix *p)
+{
+	struct ngw_addr a = p->addr;
+	for (unsigned bit = p->len; bit < family_bits(a.family); bit++)
+		a.b[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	return a;
+}
+
+enum ngw_addr_class addr_class(const struct ngw_addr *a)
+{
+	return addr_range_class(a, a, NULL);
+}
+
+enum ngw_addr_class addr_range_class(const struct ngw_addr *lo, const struct ngw_addr *hi,
+				     struct ngw_prefix *block)
+{
+	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++) {
+		struct ngw_prefix p = special_block(i);
+		struct ngw_addr last = prefix_last(&p);
+		if (p.addr.family != lo->family || addr_cmp(lo, &last) > 0 ||
+		    addr_cmp(&p.addr, hi) > 0)
+			continue;
+		if (block)
+			*block = p;
+		return special[i].class;
 	}
-	if (!memcmp(a->b, zero, 16))
-		return "is the unspecified address";
-	if (a->b[0] == 0xff)
-		return "is a multicast address";
-	return NULL;
+	return NGW_ADDR_UNICAST;
+}
+
+const char *addr_class_noun(enum ngw_addr_class c, bool plural)
+{
+	switch (c) {
+	case NGW_ADDR_UNSPECIFIED:
+		return "the unspecified address";
+	case NGW_ADDR_THIS_NETWORK:
+		return plural ? "the \"this network\" addresses" :
+				"a \"this network\" address (0.0.0.0/8)";
+	case NGW_ADDR_LOOPBACK:
+		return plural ? "the loopback addresses" : "a loopback address";
+	case NGW_ADDR_MULTICAST:
+		return plural ? "the multicast addresses" : "a multicast address";
+	case NGW_ADDR_BROADCAST:
+		return "the broadcast address";
+	case NGW_ADDR_V4MAPPED:
+		return plural ? "the IPv4-mapped IPv6 addresses" : "an IPv4-mapped IPv6 address";
+	case NGW_ADDR_UNICAST:
+		break;
+	}
+	return plural ? "unicast addresses" : "a unicast address";
+}
+
+struct ngw_addr addr_v4mapped_inner(const struct ngw_addr *a)
+{
+	struct ngw_addr v4 = { .family = NGW_FAMILY_IPV4 };
+	memcpy(v4.b, a->b + 12, 4);
+	return v4;
 }
 
 int addr_cmp(const struct ngw_addr *a, const struct ngw_addr *b)

@@ -28,11 +28,56 @@ static void load_port(struct loader *L, const struct ynode *v, struct ngw_forwar
 		lerr(L, v->pos, "%s", err);
 }
 
+/* A target no packet can be sent to, said per kind. */
+static void target_refused(struct loader *L, struct ngw_pos pos, const struct ngw_addr *a,
+			   enum ngw_addr_class c)
+{
+	char s[NGW_ADDRSTRLEN], v4[NGW_ADDRSTRLEN];
+	const char *what = addr_class_noun(c, false);
+	struct ngw_addr inner;
+
+	addr_format(a, s);
+	switch (c) {
+	case NGW_ADDR_UNSPECIFIED:
+		lerr(L, pos, "to: %s is %s: no host has it; a forward needs the address of "
+		     "one host", s, what);
+		break;
+	case NGW_ADDR_THIS_NETWORK:
+		lerr(L, pos, "to: %s is %s: the kernel drops packets forwarded to it (a "
+		     "martian); a forward needs the address of one host", s, what);
+		break;
+	case NGW_ADDR_LOOPBACK:
+		lerr(L, pos, "to: %s is %s: the kernel drops packets forwarded to it (a "
+		     "martian); for a service on the router itself, forward to one of the "
+		     "router's own addresses", s, what);
+		break;
+	case NGW_ADDR_MULTICAST:
+		lerr(L, pos, "to: %s is %s: a forward needs the unicast address of one host, "
+		     "not a group", s, what);
+		break;
+	case NGW_ADDR_BROADCAST:
+		lerr(L, pos, "to: %s is %s: the kernel does not forward to it; a forward needs "
+		     "the unicast address of one host", s, what);
+		break;
+	case NGW_ADDR_V4MAPPED:
+		inner = addr_v4mapped_inner(a);
+		if (addr_class(&inner) == NGW_ADDR_UNICAST)
+			lerr(L, pos, "to: %s is %s: it never appears in a packet, and natgw does "
+			     "not translate between IPv4 and IPv6; for the IPv4 host write %s",
+			     s, what, addr_format(&inner, v4));
+		else
+			lerr(L, pos, "to: %s is %s: it never appears in a packet, and natgw does "
+			     "not translate between IPv4 and IPv6", s, what);
+		break;
+	case NGW_ADDR_UNICAST:
+		break;
+	}
+}
+
 static void load_to(struct loader *L, const struct ynode *v, struct ngw_forward *f)
 {
 	const char *s = value_string(L, "to", v);
 	char err[NGW_ERRLEN];
-	const char *bad;
 
 	if (!s)
 		return;
@@ -40,16 +85,13 @@ static void load_to(struct loader *L, const struct ynode *v, struct ngw_forward 
 		lerr(L, v->pos, "to: %s", err);
 		return;
 	}
-	bad = addr_host_problem(&f->to);
-	if (bad)
-		lerr(L, v->pos, "to: %s %s; a forward needs a host address", s, bad);
+	target_refused(L, v->pos, &f->to, addr_class(&f->to));
 }
 
 static void load_address(struct loader *L, const struct ynode *v, struct ngw_forward *f)
 {
 	const char *s = value_string(L, "address", v);
-	char err[NGW_ERRLEN];
-	const char *bad;
+	char err[NGW_ERRLEN], a[NGW_ADDRSTRLEN];
 
 	if (!s)
 		return;
@@ -62,9 +104,17 @@ static void load_address(struct loader *L, const struct ynode *v, struct ngw_for
 		lerr(L, v->pos, "address: %s", err);
 		return;
 	}
-	bad = addr_host_problem(&f->address);
-	if (bad)
-		lerr(L, v->pos, "address: %s %s", s, bad);
+	enum ngw_addr_class c = addr_class(&f->address);
+	addr_format(&f->address, a);
+	if (c == NGW_ADDR_UNSPECIFIED)
+		lerr(L, v->pos, "address: %s is %s; leave address out to match every address "
+		     "of the router", a, addr_class_noun(c, false));
+	else if (c == NGW_ADDR_MULTICAST || c == NGW_ADDR_BROADCAST)
+		lerr(L, v->pos, "address: %s is %s; address takes one unicast address of the "
+		     "router", a, addr_class_noun(c, false));
+	else if (c != NGW_ADDR_UNICAST)
+		lerr(L, v->pos, "address: %s is %s: no packet from outside is addressed to it, "
+		     "so the forward would never match", a, addr_class_noun(c, false));
 }
 
 static void load_comment(struct loader *L, const struct ynode *v, struct ngw_forward *f)

@@ -83,12 +83,35 @@ static void load_from(struct loader *L, const struct ynode *v, struct ngw_snat *
 	value_prefixes(L, "from", v, &s->from);
 }
 
+/* An address (or a range meeting one) that no reply can come back to:
+ * the peer, and every router on the way, drops a packet from it. */
+static void source_refused(struct loader *L, struct ngw_pos pos, const struct ngw_snat *s)
+{
+	char lo[NGW_ADDRSTRLEN], hi[NGW_ADDRSTRLEN], b[NGW_ADDRSTRLEN];
+	struct ngw_prefix block;
+	enum ngw_addr_class c = addr_range_class(&s->to_lo, &s->to_hi, &block);
+
+	if (c == NGW_ADDR_UNICAST)
+		return;
+	addr_format(&s->to_lo, lo);
+	addr_format(&s->to_hi, hi);
+	if (!addr_cmp(&s->to_lo, &s->to_hi)) {
+		lerr(L, pos, "to: %s is %s: packets leaving with it as their source are dropped "
+		     "as martians and never answered", lo, addr_class_noun(c, false));
+		return;
+	}
+	bool one = block.len == (block.addr.family == NGW_FAMILY_IPV4 ? 32 : 128);
+	lerr(L, pos, "to: the range %s-%s includes %s, %s: packets leaving with one of them "
+	     "as their source would be dropped as martians and never answered", lo, hi,
+	     one ? addr_format(&block.addr, b) : prefix_format(&block, b),
+	     addr_class_noun(c, !one));
+}
+
 static void load_to(struct loader *L, const struct ynode *v, struct ngw_snat *s)
 {
 	static const char *const masq[] = { "masquerade" };
 	const char *str = value_string(L, "to", v);
 	char err[NGW_ERRLEN];
-	const char *bad;
 
 	if (!str)
 		return;
@@ -106,11 +129,7 @@ static void load_to(struct loader *L, const struct ynode *v, struct ngw_snat *s)
 		lerr(L, v->pos, "to: %s", err);
 		return;
 	}
-	bad = addr_host_problem(&s->to_lo);
-	if (!bad)
-		bad = addr_host_problem(&s->to_hi);
-	if (bad)
-		lerr(L, v->pos, "to: %s %s; snat needs host addresses", str, bad);
+	source_refused(L, v->pos, s);
 }
 
 static void load_ports(struct loader *L, const struct ynode *v, struct ngw_snat *s)

@@ -68,9 +68,30 @@ int addr_range_socket_parse(const char *s, unsigned l4, struct ngw_addr *lo,
 			    struct ngw_addr *hi, struct ngw_port_range *ports,
 			    char *err);
 
-/* NULL when a can be a host (a DNAT target or a single external address);
- * otherwise why not, e.g. "is a multicast address". */
-const char *addr_host_problem(const struct ngw_addr *a);
+/* Addresses no host has: where a packet cannot be sent (a forward's
+ * target), nor come from (an snat address). */
+enum ngw_addr_class {
+	NGW_ADDR_UNICAST,		/* none of the below: a host can have it */
+	NGW_ADDR_UNSPECIFIED,		/* 0.0.0.0, :: */
+	NGW_ADDR_THIS_NETWORK,		/* 0.0.0.0/8 but 0.0.0.0 ("this network") */
+	NGW_ADDR_LOOPBACK,		/* 127.0.0.0/8, ::1 */
+	NGW_ADDR_MULTICAST,		/* 224.0.0.0/4, ff00::/8 */
+	NGW_ADDR_BROADCAST,		/* 255.255.255.255 */
+	NGW_ADDR_V4MAPPED,		/* ::ffff:0:0/96, never in a packet (RFC 4291 2.5.5.2) */
+};
+
+enum ngw_addr_class addr_class(const struct ngw_addr *a);
+
+/* The first of the blocks above (in address order) that the range lo..hi
+ * meets, with the block in *block when not NULL; UNICAST when none. */
+enum ngw_addr_class addr_range_class(const struct ngw_addr *lo, const struct ngw_addr *hi,
+				     struct ngw_prefix *block);
+
+/* For messages: "a loopback address"; plural: "the loopback addresses". */
+const char *addr_class_noun(enum ngw_addr_class c, bool plural);
+
+/* The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:192.0.2.1). */
+struct ngw_addr addr_v4mapped_inner(const struct ngw_addr *a);
 
 int addr_cmp(const struct ngw_addr *a, const struct ngw_addr *b);
 bool prefix_contains(const struct ngw_prefix *p, const struct ngw_addr *a);

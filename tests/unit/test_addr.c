@@ -53,30 +53,72 @@ static void test_addr(void)
 	}
 }
 
-static void test_host_problem(void)
+static void test_addr_class(void)
 {
-	static const struct { const char *in, *why; } cases[] = {
-		{ "192.0.2.1", NULL },
-		{ "0.0.0.0", "unspecified" },
-		{ "224.0.0.1", "multicast" },
-		{ "239.255.255.255", "multicast" },
-		{ "255.255.255.255", "broadcast" },
-		{ "2001:db8::1", NULL },
-		{ "::", "unspecified" },
-		{ "ff02::1", "multicast" },
+	static const struct { const char *in; enum ngw_addr_class c; } cases[] = {
+		{ "192.0.2.1", NGW_ADDR_UNICAST },
+		{ "1.0.0.0", NGW_ADDR_UNICAST },
+		{ "126.255.255.255", NGW_ADDR_UNICAST },
+		{ "128.0.0.0", NGW_ADDR_UNICAST },
+		{ "223.255.255.255", NGW_ADDR_UNICAST },
+		{ "240.0.0.1", NGW_ADDR_UNICAST },
+		{ "255.255.255.254", NGW_ADDR_UNICAST },
+		{ "0.0.0.0", NGW_ADDR_UNSPECIFIED },
+		{ "0.0.0.1", NGW_ADDR_THIS_NETWORK },
+		{ "0.255.255.255", NGW_ADDR_THIS_NETWORK },
+		{ "127.0.0.1", NGW_ADDR_LOOPBACK },
+		{ "127.255.255.255", NGW_ADDR_LOOPBACK },
+		{ "224.0.0.1", NGW_ADDR_MULTICAST },
+		{ "239.255.255.255", NGW_ADDR_MULTICAST },
+		{ "255.255.255.255", NGW_ADDR_BROADCAST },
+		{ "2001:db8::1", NGW_ADDR_UNICAST },
+		{ "::2", NGW_ADDR_UNICAST },
+		{ "::fffe:7f00:1", NGW_ADDR_UNICAST },
+		{ "fe80::1", NGW_ADDR_UNICAST },
+		{ "::", NGW_ADDR_UNSPECIFIED },
+		{ "::1", NGW_ADDR_LOOPBACK },
+		{ "::ffff:127.0.0.1", NGW_ADDR_V4MAPPED },
+		{ "::ffff:192.0.2.1", NGW_ADDR_V4MAPPED },
+		{ "ff02::1", NGW_ADDR_MULTICAST },
+		{ "feff::1", NGW_ADDR_UNICAST },
 	};
-	char err[NGW_ERRLEN];
-	struct ngw_addr a;
+	static const struct { const char *lo, *hi, *block; enum ngw_addr_class c; } ranges[] = {
+		{ "192.0.2.1", "192.0.2.9", NULL, NGW_ADDR_UNICAST },
+		{ "126.0.0.1", "128.0.0.1", "127.0.0.0/8", NGW_ADDR_LOOPBACK },
+		{ "127.255.255.255", "128.0.0.0", "127.0.0.0/8", NGW_ADDR_LOOPBACK },
+		{ "223.255.255.250", "224.0.0.5", "224.0.0.0/4", NGW_ADDR_MULTICAST },
+		{ "240.0.0.0", "255.255.255.255", "255.255.255.255/32", NGW_ADDR_BROADCAST },
+		{ "240.0.0.0", "255.255.255.254", NULL, NGW_ADDR_UNICAST },
+		{ "0.0.0.0", "0.0.0.9", "0.0.0.0/32", NGW_ADDR_UNSPECIFIED },
+		{ "::1", "::5", "::1/128", NGW_ADDR_LOOPBACK },
+		{ "::2", "::5", NULL, NGW_ADDR_UNICAST },
+		{ "::fffe:0:0", "::ffff:0:1", "::ffff:0.0.0.0/96", NGW_ADDR_V4MAPPED },
+		{ "2001:db8::1", "2001:db8::9", NULL, NGW_ADDR_UNICAST },
+		{ "fe00::", "ff00::", "ff00::/8", NGW_ADDR_MULTICAST },
+	};
+	char err[NGW_ERRLEN], buf[NGW_ADDRSTRLEN];
+	struct ngw_addr a, b;
+	struct ngw_prefix block;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		CHECK(addr_parse(cases[i].in, &a, err) == 0, "%s: %s", cases[i].in, err);
-		const char *why = addr_host_problem(&a);
-		if (!cases[i].why)
-			CHECK(why == NULL, "%s flagged: %s", cases[i].in, why);
-		else
-			CHECK(why && strstr(why, cases[i].why), "%s: %s", cases[i].in,
-			      why ? why : "(none)");
+		CHECK(addr_class(&a) == cases[i].c, "%s: class %d, expected %d", cases[i].in,
+		      addr_class(&a), cases[i].c);
 	}
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(*ranges); i++) {
+		CHECK(addr_parse(ranges[i].lo, &a, err) == 0, "%s: %s", ranges[i].lo, err);
+		CHECK(addr_parse(ranges[i].hi, &b, err) == 0, "%s: %s", ranges[i].hi, err);
+		enum ngw_addr_class c = addr_range_class(&a, &b, &block);
+		CHECK(c == ranges[i].c, "%s-%s: class %d, expected %d", ranges[i].lo,
+		      ranges[i].hi, c, ranges[i].c);
+		if (ranges[i].block && c == ranges[i].c)
+			CHECK(!strcmp(prefix_format(&block, buf), ranges[i].block),
+			      "%s-%s meets %s, expected %s", ranges[i].lo, ranges[i].hi, buf,
+			      ranges[i].block);
+	}
+	CHECK(addr_parse("::ffff:192.0.2.1", &a, err) == 0, "%s", err);
+	b = addr_v4mapped_inner(&a);
+	CHECK(!strcmp(addr_format(&b, buf), "192.0.2.1"), "inner of ::ffff:192.0.2.1: %s", buf);
 }
 
 static void test_prefix(void)
@@ -311,7 +353,7 @@ static void test_addr_range_socket(void)
 int main(void)
 {
 	test_addr();
-	test_host_problem();
+	test_addr_class();
 	test_prefix();
 	test_port();
 	test_port_range();
