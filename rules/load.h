@@ -17,7 +17,7 @@ struct load_result {
 	bool *snat_ok;
 };
 
-/* root may be NULL (an empty document). Errors go to d; the model holds
+/* root may be NULL (no rules at all). Errors go to d; the model holds
  * every rule, failed ones included, so validation can still name them. */
 void model_load(const struct ynode *root, struct ngw_diags *d, struct load_result *out);
 void load_result_free(struct load_result *r);

@@ -123,6 +123,12 @@ int rules_load_buffer(const char *name, const char *buf, size_t len,
 	}
 	arena_init(&arena);
 	const struct ynode *root = yaml_tree_parse(buf, len, &arena, d, &ok);
+	/* what a truncating editor leaves for a moment: never "no rules" */
+	if (ok && !root) {
+		diags_add(d, NGW_ERROR, (struct ngw_pos){ 1, 1 }, "the file is empty; write "
+			  "\"version: 1\" for a configuration with no rules");
+		ok = false;
+	}
 	if (ok) {
 		model_load(root, d, &lr);
 		lr.rs->file = xstrdup(name);

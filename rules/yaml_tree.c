@@ -272,8 +272,8 @@ const struct ynode *yaml_tree_parse(const char *buf, size_t len, struct arena *a
 	*ok = !b.failed;
 	if (b.failed)
 		return NULL;
-	if (b.root && b.root->kind == YNODE_SCALAR && ynode_is_null(b.root))
-		return NULL;	/* "---" alone, or "~": an empty document */
+	if (b.root && b.root->kind == YNODE_SCALAR && b.root->plain && b.root->len == 0)
+		return NULL;	/* "---" alone: an empty document */
 	return b.root;
 }
 

@@ -31,7 +31,8 @@ struct ynode {
 };
 
 /* Parses buf into a tree allocated from arena. Returns the root, or NULL for
- * an empty document (*ok true) or on error (*ok false, errors in d). */
+ * an empty document (no node at all, or "---" alone: *ok true) or on error
+ * (*ok false, errors in d). A document of "~" alone is a null scalar root. */
 const struct ynode *yaml_tree_parse(const char *buf, size_t len, struct arena *arena,
 				    struct ngw_diags *d, bool *ok);
 

@@ -157,8 +157,20 @@ expect 0 "-v says how long" -- "$natgw" check -v one.yaml
 has err '^natgw: checked one.yaml in [0-9]+\.[0-9] ms, peak memory [0-9]+\.[0-9] MiB$'
 expect 0 "stdin" -- sh -c "printf 'version: 1\n' | '$natgw' check -"
 same out "<stdin>: ok: 0 forwards, 0 snat rules"
-expect 0 "empty file" -- sh -c ": >empty.yaml; '$natgw' check empty.yaml"
-same out "empty.yaml: ok: 0 forwards, 0 snat rules"
+# an empty file is what a truncating editor leaves for a moment: never "no rules"
+expect 1 "empty file" -- sh -c ": >empty.yaml; '$natgw' check empty.yaml"
+same err 'empty.yaml:1:1: error: the file is empty; write "version: 1" for a configuration with no rules
+1 error'
+same out ""
+expect 1 "a file of comments and blank lines is empty" -- \
+	sh -c "printf '# natgw\n\n# no rules yet\n' >comments.yaml; '$natgw' check comments.yaml"
+same err 'comments.yaml:1:1: error: the file is empty; write "version: 1" for a configuration with no rules
+1 error'
+expect 1 "empty stdin" -- sh -c "'$natgw' check - </dev/null"
+same err '<stdin>:1:1: error: the file is empty; write "version: 1" for a configuration with no rules
+1 error'
+expect 1 "--json of an empty file" -- "$natgw" check --json empty.yaml
+same out '{"file":"empty.yaml","valid":false,"forwards":0,"forwards_disabled":0,"snat":0,"errors":1,"warnings":0,"diagnostics":[{"severity":"error","line":1,"column":1,"message":"the file is empty; write \"version: 1\" for a configuration with no rules"}]}'
 
 # --- JSON
 expect 0 "--json valid" -- "$natgw" check --json three.yaml
@@ -199,9 +211,13 @@ same err "natgw: cannot read -: Bad file descriptor"
 expect 0 "closed stdout" -- sh -c "printf 'version: 1\n' | '$natgw' check - >&-"
 expect 1 "over-size stdin" -- sh -c "head -c 17825792 /dev/zero | '$natgw' check -"
 has err '^<stdin>: error: the file is [0-9]+ bytes or more; natgw reads at most 16 MiB$'
-truncate -s 16M limit.yaml
-expect 0 "exactly 16 MiB of blank lines is read" -- sh -c "tr '\\0' '\\n' <limit.yaml >lines.yaml && '$natgw' check lines.yaml"
+truncate -s $((16 * 1024 * 1024 - 11)) limit.yaml
+expect 0 "exactly 16 MiB, version: 1 and blank lines, is read" -- \
+	sh -c "{ printf 'version: 1\\n'; tr '\\0' '\\n' <limit.yaml; } >lines.yaml && '$natgw' check lines.yaml"
 same out "lines.yaml: ok: 0 forwards, 0 snat rules"
+has_size() { [ "$(stat -c %s "$1")" -eq "$2" ] && passed=$((passed + 1)) ||
+	{ failed=$((failed + 1)); echo "FAIL: $1 is $(stat -c %s "$1") bytes, not $2" >&2; }; }
+has_size lines.yaml $((16 * 1024 * 1024))
 
 # --- the kernel commands: help and usage need no kernel
 for cmd in plan apply show down mappings flush confirm run reload; do

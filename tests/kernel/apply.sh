@@ -113,6 +113,16 @@ check_output "... with its diagnostic" 'bad\.yaml:[0-9]+:11: error: forward "bad
 listing >"$NGW_TMP/t2"
 check_same "an invalid config leaves the table byte-identical" "$NGW_TMP/t1" "$NGW_TMP/t2"
 
+# An empty file (a truncated one): an error, never "remove every rule".
+: >"$NGW_TMP/empty.yaml"
+natgw apply "$NGW_TMP/empty.yaml" >"$NGW_TMP/empty.out" 2>&1
+check_output "an empty file exits 1" '^1$' echo $?
+check_output "... saying it is empty" \
+	'empty\.yaml:1:1: error: the file is empty; write "version: 1" for a configuration with no rules' \
+	cat "$NGW_TMP/empty.out"
+listing >"$NGW_TMP/t2"
+check_same "an empty file leaves the table byte-identical" "$NGW_TMP/t1" "$NGW_TMP/t2"
+
 # A config the kernel rejects: an element planted by hand holds the key a
 # new forward needs, with another value. The kernel refuses the whole
 # transaction; natgw names the rule and its line; nothing changes.

@@ -118,6 +118,15 @@ check_output "(c) ... and as text on stderr" "^$C:13:11: error: forward \"bad\":
 put "$NGW_TMP/broken.yaml" "$(cat "$C")"
 listing >"$NGW_TMP/after-c.nft"
 check_same "(c) the kernel's table is untouched" "$NGW_TMP/before-c.nft" "$NGW_TMP/after-c.nft"
+# truncated in place, as an editor that writes the file over leaves it for a
+# moment: an empty file is an error, never "remove every rule"
+: >"$C"
+check "(c) an emptied file is refused" wait_log 'is not usable; the running ruleset stays' 2
+check_output "(c) as empty, at line 1" \
+	"^$C:1:1: error: the file is empty; write \"version: 1\" for a configuration with no rules$" \
+	cat "$LOG"
+listing >"$NGW_TMP/after-c.nft"
+check_same "(c) the kernel's table is still untouched" "$NGW_TMP/before-c.nft" "$NGW_TMP/after-c.nft"
 put "$C" "$(config "$SSH2")"
 check "(c) the good file again: nothing to change" \
 	wait_log '^natgw: reload \(the file changed\): no changes \(2 rules'
