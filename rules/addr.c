@@ -93,42 +93,32 @@ int prefix_parse(const char *s, struct ngw_prefix *p, char *err)
 	return 0;
 }
 
-/* The blocks of addresses no host has, by family and address; where two
- * start at one address the narrower comes first, so 0.0.0.0 is
- * "unspecified" and 0.1.2.3 "this network". */
+/* The blocks of addresses no host has, first and last address, in
+ * address order; where two start at one address the narrower comes
+ * first, so 0.0.0.0 is "unspecified" and 0.1.2.3 "this network". */
+#define V4(a, b, c, d)	{ NGW_FAMILY_IPV4, { a, b, c, d } }
+#define ONES6		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
 static const struct {
-	uint8_t family;
-	uint8_t b[16];
+	struct ngw_addr first, last;
 	uint8_t len;
 	enum ngw_addr_class class;
 } special[] = {
-	{ NGW_FAMILY_IPV4, { 0 }, 32, NGW_ADDR_UNSPECIFIED },
-	{ NGW_FAMILY_IPV4, { 0 }, 8, NGW_ADDR_THIS_NETWORK },
-	{ NGW_FAMILY_IPV4, { 127 }, 8, NGW_ADDR_LOOPBACK },
-	{ NGW_FAMILY_IPV4, { 224 }, 4, NGW_ADDR_MULTICAST },
-	{ NGW_FAMILY_IPV4, { 255, 255, 255, 255 }, 32, NGW_ADDR_BROADCAST },
-	{ NGW_FAMILY_IPV6, { 0 }, 128, NGW_ADDR_UNSPECIFIED },
-	{ NGW_FAMILY_IPV6, { [15] = 1 }, 128, NGW_ADDR_LOOPBACK },
-	{ NGW_FAMILY_IPV6, { [10] = 0xff, [11] = 0xff }, 96, NGW_ADDR_V4MAPPED },
-	{ NGW_FAMILY_IPV6, { 0xff }, 8, NGW_ADDR_MULTICAST },
+	{ V4(0, 0, 0, 0), V4(0, 0, 0, 0), 32, NGW_ADDR_UNSPECIFIED },
+	{ V4(0, 0, 0, 0), V4(0, 255, 255, 255), 8, NGW_ADDR_THIS_NETWORK },
+	{ V4(127, 0, 0, 0), V4(127, 255, 255, 255), 8, NGW_ADDR_LOOPBACK },
+	{ V4(224, 0, 0, 0), V4(239, 255, 255, 255), 4, NGW_ADDR_MULTICAST },
+	{ V4(255, 255, 255, 255), V4(255, 255, 255, 255), 32, NGW_ADDR_BROADCAST },
+	{ { NGW_FAMILY_IPV6, { 0 } }, { NGW_FAMILY_IPV6, { 0 } }, 128, NGW_ADDR_UNSPECIFIED },
+	{ { NGW_FAMILY_IPV6, { [15] = 1 } }, { NGW_FAMILY_IPV6, { [15] = 1 } }, 128,
+	  NGW_ADDR_LOOPBACK },
+	{ { NGW_FAMILY_IPV6, { [10] = 0xff, [11] = 0xff } },
+	  { NGW_FAMILY_IPV6, { [10] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } }, 96,
+	  NGW_ADDR_V4MAPPED },
+	{ { NGW_FAMILY_IPV6, { 0xff } }, { NGW_FAMILY_IPV6, { 0xff, ONES6 } }, 8,
+	  NGW_ADDR_MULTICAST },
 };
-
-static struct ngw_prefix special_block(size_t i)
-{
-	struct ngw_prefix p = { .len = special[i].len };
-	p.addr.family = special[i].family;
-	memcpy(p.addr.b, special[i].b, sizeof(p.addr.b));
-	return p;
-}
-
-/* The last address of p: its host bits set. */
-static struct ngw_addr prefix_last(const struct ngw_prefix *p)
-{
-	struct ngw_addr a = p->addr;
-	for (unsigned bit = p->len; bit < family_bits(a.family); bit++)
-		a.b[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
-	return a;
-}
+#undef V4
+#undef ONES6
 
 enum ngw_addr_class addr_class(const struct ngw_addr *a)
 {
@@ -139,13 +129,11 @@ enum ngw_addr_class addr_range_class(const struct ngw_addr *lo, const struct ngw
 				     struct ngw_prefix *block)
 {
 	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++) {
-		struct ngw_prefix p = special_block(i);
-		struct ngw_addr last = prefix_last(&p);
-		if (p.addr.family != lo->family || addr_cmp(lo, &last) > 0 ||
-		    addr_cmp(&p.addr, hi) > 0)
+		if (special[i].first.family != lo->family ||
+		    addr_cmp(lo, &special[i].last) > 0 || addr_cmp(&special[i].first, hi) > 0)
 			continue;
 		if (block)
-			*block = p;
+			*block = (struct ngw_prefix){ special[i].first, special[i].len };
 		return special[i].class;
 	}
 	return NGW_ADDR_UNICAST;
