@@ -8,6 +8,9 @@ completion=$(realpath "$(dirname "$0")/../gateway/dist/natgw.bash-completion")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
+# the files written here are writable by their owner alone, whatever the
+# caller's umask: natgw warns of a configuration others can change
+umask 022
 # natgw's runtime files (and a daemon's socket) of this run only, not the machine's
 export NATGW_RUN_DIR=$tmp/run
 passed=0 failed=0
@@ -218,6 +221,77 @@ same out "lines.yaml: ok: 0 forwards, 0 snat rules"
 has_size() { [ "$(stat -c %s "$1")" -eq "$2" ] && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); echo "FAIL: $1 is $(stat -c %s "$1") bytes, not $2" >&2; }; }
 has_size lines.yaml $((16 * 1024 * 1024))
+
+# --- who can change the file: warned of (as sshd's StrictModes), never refused
+gid=$(id -g)
+tail_file="whoever can change it decides what natgw applies; make it root's and writable by root alone (chown root, chmod go-w)"
+tail_dir="whoever can write to it can replace the file; make it root's and writable by root alone (chown root, chmod go-w)"
+mkdir perm
+printf 'version: 1\n' >perm/mine.yaml
+expect 0 "a file only its owner can write, in such a directory: no warning" -- "$natgw" check perm/mine.yaml
+same err ""
+install -m 664 perm/mine.yaml perm/group.yaml
+expect 0 "a group-writable file: a warning, and still valid" -- "$natgw" check perm/group.yaml
+same out "perm/group.yaml: ok: 0 forwards, 0 snat rules"
+same err "perm/group.yaml: warning: the file is writable by group $gid (mode 0664): $tail_file
+1 warning"
+expect 0 "... counted in --json, for the whole file (line 0)" -- "$natgw" check --json perm/group.yaml
+has out '"valid":true,.*"errors":0,"warnings":1,"diagnostics":\[\{"severity":"warning","line":0,"column":0,"message":"the file is writable by group'
+install -m 666 perm/mine.yaml perm/anyone.yaml
+expect 0 "a world-writable file" -- "$natgw" check perm/anyone.yaml
+same err "perm/anyone.yaml: warning: the file is writable by group $gid and by every user (mode 0666): $tail_file
+1 warning"
+install -m 602 perm/mine.yaml perm/other.yaml
+expect 0 "writable by others but not the group" -- "$natgw" check perm/other.yaml
+same err "perm/other.yaml: warning: the file is writable by every user (mode 0602): $tail_file
+1 warning"
+expect 0 "standard input is not a file natgw can judge" -- sh -c "'$natgw' check - <perm/anyone.yaml"
+same err ""
+expect 1 "an invalid file: its errors, and the warning" -- \
+	sh -c "printf 'version: 2\n' >perm/bad.yaml && chmod 666 perm/bad.yaml && '$natgw' check perm/bad.yaml"
+same err "perm/bad.yaml: warning: the file is writable by group $gid and by every user (mode 0666): $tail_file
+perm/bad.yaml:1:10: error: version 2 is not supported; this natgw reads version 1
+1 error, 1 warning"
+mkdir open && chmod 777 open && cp perm/mine.yaml open/natgw.yaml
+expect 0 "a world-writable directory" -- "$natgw" check open/natgw.yaml
+same err "open/natgw.yaml: warning: the directory open is writable by group $gid and by every user (mode 0777): $tail_dir
+1 warning"
+mkdir grp && chmod 775 grp && cp perm/mine.yaml grp/natgw.yaml
+expect 0 "a group-writable directory" -- "$natgw" check grp/natgw.yaml
+same err "grp/natgw.yaml: warning: the directory grp is writable by group $gid (mode 0775): $tail_dir
+1 warning"
+mkdir sticky && chmod 1777 sticky && cp perm/mine.yaml sticky/natgw.yaml
+expect 0 "a sticky directory (like /tmp): only the file's owner may replace it there" -- \
+	"$natgw" check sticky/natgw.yaml
+same err ""
+chmod 666 open/natgw.yaml
+expect 0 "the file and its directory: one warning each" -- "$natgw" check open/natgw.yaml
+same err "open/natgw.yaml: warning: the file is writable by group $gid and by every user (mode 0666): $tail_file
+open/natgw.yaml: warning: the directory open is writable by group $gid and by every user (mode 0777): $tail_dir
+2 warnings"
+chmod 644 open/natgw.yaml
+ln -s ../open/natgw.yaml perm/link.yaml
+expect 0 "a symbolic link: the directory it leads to counts too" -- "$natgw" check perm/link.yaml
+same err "perm/link.yaml: warning: the directory $(realpath open), where the file is, is writable by group $gid and by every user (mode 0777): $tail_dir
+1 warning"
+printf 'version: 1\n' >here.yaml
+expect 0 "a file in the current directory" -- "$natgw" check here.yaml
+same err ""
+if [ "$(id -u)" -eq 0 ]; then
+	install -m 644 -o 65534 perm/mine.yaml perm/nobody.yaml
+	expect 0 "a file another user owns" -- "$natgw" check perm/nobody.yaml
+	same err "perm/nobody.yaml: warning: the file is owned by uid 65534: $tail_file
+1 warning"
+	install -m 664 -o 65534 perm/mine.yaml perm/nobody-group.yaml
+	expect 0 "... and group-writable" -- "$natgw" check perm/nobody-group.yaml
+	same err "perm/nobody-group.yaml: warning: the file is owned by uid 65534, and writable by group $gid (mode 0664): $tail_file
+1 warning"
+	mkdir theirs && cp perm/mine.yaml theirs/natgw.yaml && chown 65534 theirs
+	expect 0 "a directory another user owns" -- "$natgw" check theirs/natgw.yaml
+	same err "theirs/natgw.yaml: warning: the directory theirs is owned by uid 65534: $tail_dir
+1 warning"
+fi
+chmod 755 open grp
 
 # --- the kernel commands: help and usage need no kernel
 for cmd in plan apply show down mappings flush confirm run reload; do
