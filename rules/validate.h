@@ -27,6 +27,11 @@ void validate_overlaps(const struct ngw_ruleset *rs, const bool *forward_ok,
 void validate_fullcone(const struct ngw_ruleset *rs, const bool *forward_ok,
 		       const bool *snat_ok, struct ngw_diags *d);
 
+/* Warnings for snat rules that never match because one earlier rule takes
+ * all of their traffic (snat_shadow.c). */
+void validate_snat_shadow(const struct ngw_ruleset *rs, const bool *snat_ok,
+			  struct ngw_diags *d);
+
 /* Runs all of the above. */
 void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,
 		      struct ngw_diags *d);

@@ -83,12 +83,12 @@ forwards:
     to: 192.0.2.12
     enabled: false
 snat:
-  - name: lan-out
-    from: 192.0.2.0/24
   - name: phone
     proto: udp
     from: 192.0.2.30:5060
     to: 203.0.113.5:15060
+  - name: lan-out
+    from: 192.0.2.0/24
 YAML
 cat >one.yaml <<'YAML'
 version: 1
