@@ -65,5 +65,6 @@ void validate_ruleset(struct ngw_ruleset *rs, bool *forward_ok, bool *snat_ok,
 	validate_names(rs, d);
 	validate_overlaps(rs, forward_ok, d);
 	validate_fullcone(rs, forward_ok, snat_ok, d);
+	validate_forward_scope(rs, forward_ok, d);
 	validate_snat_shadow(rs, snat_ok, d);
 }

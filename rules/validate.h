@@ -27,6 +27,12 @@ void validate_overlaps(const struct ngw_ruleset *rs, const bool *forward_ok,
 void validate_fullcone(const struct ngw_ruleset *rs, const bool *forward_ok,
 		       const bool *snat_ok, struct ngw_diags *d);
 
+/* A warning for forwards with neither an ingress interface nor an address,
+ * which take connections to the router's own LAN addresses too
+ * (forward_scope.c). */
+void validate_forward_scope(const struct ngw_ruleset *rs, const bool *forward_ok,
+			    struct ngw_diags *d);
+
 /* Warnings for snat rules that never match because one earlier rule takes
  * all of their traffic (snat_shadow.c). */
 void validate_snat_shadow(const struct ngw_ruleset *rs, const bool *snat_ok,

@@ -71,6 +71,8 @@ unpriv() {
 
 cat >three.yaml <<'YAML'
 version: 1
+gateway:
+  wan: eth0
 forwards:
   - name: web
     port: 443
@@ -92,6 +94,8 @@ snat:
 YAML
 cat >one.yaml <<'YAML'
 version: 1
+gateway:
+  wan: eth0
 forwards:
   - name: web
     port: 443

@@ -92,6 +92,8 @@ attack "1,000,000 rules" 1 'error: the file is [0-9]+ bytes; natgw reads at most
 # every port and address edge in one file: each named, none applied
 cat >"$NGW_TMP/edges.yaml" <<'YAML'
 version: 1
+gateway:
+  wan: eth0
 forwards:
   - name: highest
     port: 65535
