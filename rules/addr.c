@@ -122,6 +122,12 @@ static const struct {
 
 enum ngw_addr_class addr_class(const struct ngw_addr *a)
 {
+	uint8_t first = a->b[0];
+
+	/* most addresses start with a byte no block above starts with */
+	if (a->family == NGW_FAMILY_IPV4 ? first != 0 && first != 127 && first < 224 :
+					   first != 0 && first != 0xff)
+		return NGW_ADDR_UNICAST;
 	return addr_range_class(a, a, NULL);
 }
 

@@ -36,6 +36,8 @@ static void target_refused(struct loader *L, struct ngw_pos pos, const struct ng
 	const char *what = addr_class_noun(c, false);
 	struct ngw_addr inner;
 
+	if (c == NGW_ADDR_UNICAST)
+		return;
 	addr_format(a, s);
 	switch (c) {
 	case NGW_ADDR_UNSPECIFIED:
@@ -105,6 +107,8 @@ static void load_address(struct loader *L, const struct ynode *v, struct ngw_for
 		return;
 	}
 	enum ngw_addr_class c = addr_class(&f->address);
+	if (c == NGW_ADDR_UNICAST)
+		return;
 	addr_format(&f->address, a);
 	if (c == NGW_ADDR_UNSPECIFIED)
 		lerr(L, v->pos, "address: %s is %s; leave address out to match every address "
@@ -112,7 +116,7 @@ static void load_address(struct loader *L, const struct ynode *v, struct ngw_for
 	else if (c == NGW_ADDR_MULTICAST || c == NGW_ADDR_BROADCAST)
 		lerr(L, v->pos, "address: %s is %s; address takes one unicast address of the "
 		     "router", a, addr_class_noun(c, false));
-	else if (c != NGW_ADDR_UNICAST)
+	else
 		lerr(L, v->pos, "address: %s is %s: no packet from outside is addressed to it, "
 		     "so the forward would never match", a, addr_class_noun(c, false));
 }
