@@ -121,7 +121,8 @@ check_same "(c) the kernel's table is untouched" "$NGW_TMP/before-c.nft" "$NGW_T
 # truncated in place, as an editor that writes the file over leaves it for a
 # moment: an empty file is an error, never "remove every rule"
 : >"$C"
-check "(c) an emptied file is refused" wait_log 'is not usable; the running ruleset stays' 2
+# (the third refusal: the file's change, natgw reload --json, the truncation)
+check "(c) an emptied file is refused" wait_log 'is not usable; the running ruleset stays' 3
 check_output "(c) as empty, at line 1" \
 	"^$C:1:1: error: the file is empty; write \"version: 1\" for a configuration with no rules$" \
 	cat "$LOG"
