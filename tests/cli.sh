@@ -316,8 +316,10 @@ expect 2 "run logs text" -- "$natgw" --json run -c one.yaml
 expect 1 "run with an invalid file does not start" -- "$natgw" run -c bad.yaml
 has err 'bad\.yaml:4:11: error: '
 expect 2 "confirm takes no file argument" -- "$natgw" confirm one.yaml
-expect 2 "mappings --cached needs the daemon" -- "$natgw" mappings --cached
-has err "--cached asks natgw run for its table, and no daemon is running"
+expect 3 "mappings --cached needs the daemon" -- "$natgw" mappings --cached
+same err "natgw: --cached asks natgw run for its table, and no daemon is running"
+expect 3 "... and says so in JSON with --json" -- "$natgw" --json mappings --cached
+same out '{"error":"--cached asks natgw run for its table, and no daemon is running","diagnostics":[{"severity":"error","line":0,"column":0,"message":"--cached asks natgw run for its table, and no daemon is running"}]}'
 expect 2 "mappings --proto takes tcp or udp" -- "$natgw" mappings --proto icmp
 has err "mappings: --proto takes tcp or udp|--proto takes tcp or udp, not 'icmp'"
 expect 1 "plan of an invalid file" -- "$natgw" plan bad.yaml

@@ -229,9 +229,14 @@ int cmd_mappings(struct cli *cli, int argc, char **argv)
 		if (cli_daemon_request(&req, &status))
 			return status;
 	}
-	if (cached)
-		return cli_usage_error("mappings", "--cached asks natgw run for its table, and no "
-				       "daemon is running");
+	if (cached) {	/* a state of the router, not a wrong command line */
+		const char *why = "--cached asks natgw run for its table, and no daemon is "
+				  "running";
+		fprintf(stderr, "natgw: %s\n", why);
+		if (cli->json)
+			diag_print_json_message(stdout, why);
+		return EXIT_SYSTEM;
+	}
 
 	char table[NGW_TABLE_MAX + 1];
 	struct session s = { 0 };

@@ -266,7 +266,7 @@ static void event(struct config_watch *w, const struct inotify_event *ev, double
 		if (!e->dir && (ev->mask & IN_MODIFY))
 			w->writing = true;
 		if (!e->dir && (ev->mask & IN_CLOSE_WRITE))
-			w->writing = false;
+			w->writing = w->open_said = false;
 		changed(w, now);
 	}
 }
@@ -325,6 +325,12 @@ enum config_watch_verdict config_watch_step(struct config_watch *w, double now)
 	bool held = now >= w->first + CONFIG_WATCH_HOLD_MS &&
 		    (w->writing || now < w->last + CONFIG_WATCH_QUIET_MS);
 	w->first = w->last = 0;
+	if (held && w->writing) {	/* its close is the next event */
+		if (w->open_said)
+			return CONFIG_WATCH_WAIT;
+		w->open_said = true;
+		return CONFIG_WATCH_OPEN;
+	}
 	if (stat(w->path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
 		if (w->gone)
 			return CONFIG_WATCH_WAIT;
@@ -336,6 +342,6 @@ enum config_watch_verdict config_watch_step(struct config_watch *w, double now)
 		return CONFIG_WATCH_BACK;
 	}
 	if (held)
-		return w->writing ? CONFIG_WATCH_RELOAD_OPEN : CONFIG_WATCH_RELOAD_BUSY;
+		return CONFIG_WATCH_RELOAD_BUSY;
 	return CONFIG_WATCH_RELOAD;
 }

@@ -15,9 +15,13 @@
  *
  * When it reloads: once no event has come for CONFIG_WATCH_QUIET_MS (each one
  * pushes the time back) and no writer has it open (a write seen and no
- * close after writing since). A file that keeps changing, or stays open,
- * is reloaded as it is CONFIG_WATCH_HOLD_MS after the first change. A file not
- * there then is gone, said once; when it is there again it is back.
+ * close after writing since). A file that keeps changing (closed between
+ * its writes) is reloaded as it is CONFIG_WATCH_HOLD_MS after the first
+ * change: each version was complete. A file still open for writing then is
+ * never read: half a file may be valid and mean fewer rules; that is said
+ * once, and it is reloaded when its writer closes it (or on SIGHUP). A
+ * file not there then is gone, said once; when it is there again it is
+ * back.
  *
  * Events are read with the caller's clock (now: session_now_ms()), so a
  * test can run the watch on a virtual one. */
@@ -29,7 +33,7 @@
 #include <stdint.h>
 
 #define CONFIG_WATCH_QUIET_MS 200	/* editors write, rename, chmod: one reload */
-#define CONFIG_WATCH_HOLD_MS 5000	/* changing or open this long: reloaded as it is */
+#define CONFIG_WATCH_HOLD_MS 5000	/* changing this long: reloaded as it is */
 #define CONFIG_WATCH_HOPS 40		/* links followed: the kernel's own limit */
 #define CONFIG_WATCH_ENTRIES (2 * CONFIG_WATCH_HOPS + 2)
 
@@ -48,13 +52,15 @@ struct config_watch {
 	size_t n;
 	double first, last;		/* the changes not acted on yet; 0: none */
 	bool writing;			/* written, and not closed since */
+	bool open_said;			/* ... and CONFIG_WATCH_OPEN returned */
 	bool gone;
 };
 
 enum config_watch_verdict {
 	CONFIG_WATCH_WAIT,			/* nothing to do now */
 	CONFIG_WATCH_RELOAD,		/* quiet and closed */
-	CONFIG_WATCH_RELOAD_OPEN,		/* still open for writing after the hold time */
+	CONFIG_WATCH_OPEN,			/* still open for writing after the hold time:
+						 * not reloaded until it is closed (said once) */
 	CONFIG_WATCH_RELOAD_BUSY,		/* still changing after the hold time */
 	CONFIG_WATCH_GONE,			/* it was there and is not */
 	CONFIG_WATCH_BACK,			/* there again after it was gone */

@@ -97,10 +97,11 @@ static void file_settled(struct daemon *d, double now)
 		daemon_log(d, "%s is back", d->config);
 		daemon_reload(d, "reload (the file is back)", NULL);
 		return;
-	case CONFIG_WATCH_RELOAD_OPEN:
-		daemon_log(d, "%s is still open for writing after %d s; reloading it as it is",
-			   d->config, CONFIG_WATCH_HOLD_MS / 1000);
-		break;
+	case CONFIG_WATCH_OPEN:
+		daemon_log(d, "%s is still open for writing after %d s; the running ruleset "
+			   "stays until its writer closes it (or SIGHUP)", d->config,
+			   CONFIG_WATCH_HOLD_MS / 1000);
+		return;
 	case CONFIG_WATCH_RELOAD_BUSY:
 		daemon_log(d, "%s kept changing for %d s; reloading it as it is", d->config,
 			   CONFIG_WATCH_HOLD_MS / 1000);
