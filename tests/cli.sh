@@ -60,6 +60,12 @@ if [ "$(id -u)" -eq 0 ]; then
 	command -v setpriv >/dev/null || can_unpriv=false
 	chmod 755 "$tmp"
 fi
+# json_error MESSAGE: that document for one system error
+json_error() {
+	printf '{"error":"%s","diagnostics":[{"severity":"error","line":0,"column":0,"message":"%s"}]}' \
+		"$1" "$1"
+}
+
 unpriv() {
 	if [ "$(id -u)" -eq 0 ] && $can_unpriv; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
@@ -144,7 +150,12 @@ expect 2 "-c and a different file" -- "$natgw" check -c one.yaml three.yaml
 has err 'the file is given twice'
 expect 2 "--print with --json" -- "$natgw" check --print --json one.yaml
 has err 'cannot be combined'
-same out ""
+# a usage error too is one JSON document with --json on the command line
+same out "$(json_error "--print and --json cannot be combined")"
+expect 2 "a usage error with --json before the command" -- "$natgw" --json mappings --proto icmp
+same out "$(json_error "--proto takes tcp or udp, not 'icmp'")"
+expect 2 "... and after it" -- "$natgw" check --json --frobnicate one.yaml
+same out "$(json_error "unknown or incomplete option '--frobnicate'")"
 
 # --- success output
 expect 0 "valid file" -- "$natgw" check three.yaml
@@ -416,7 +427,7 @@ Try 'natgw mappings --help'."
 expect 2 "plan --nft --json" -- "$natgw" plan --nft --json one.yaml
 same err "natgw: --nft and --json cannot be combined (--nft writes an nft script)
 Try 'natgw plan --help'."
-same out ""
+same out "$(json_error "--nft and --json cannot be combined (--nft writes an nft script)")"
 # -q is global: commands whose output is their result take it and print
 # the result (here: refused by the kernel without root, not by the parser)
 for cmd in show mappings "plan one.yaml"; do
@@ -426,17 +437,12 @@ for cmd in down confirm; do
 	expect 2 "$cmd --json" -- unpriv "$natgw" "$cmd" --json
 	same err "natgw: --json: $cmd prints no data, only a message
 Try 'natgw $cmd --help'."
-	same out ""
+	same out "$(json_error "--json: $cmd prints no data, only a message")"
 done
 
 # --- with --json, every outcome is one JSON document on stdout, errors too:
 # {"error": the first error's message, "diagnostics": every message as
 # check --json lists them}; the text stays on stderr
-# json_error MESSAGE: that document for one system error
-json_error() {
-	printf '{"error":"%s","diagnostics":[{"severity":"error","line":0,"column":0,"message":"%s"}]}' \
-		"$1" "$1"
-}
 bad_json='{"error":"forward \"web\": port 70000 is out of range (1-65535)","diagnostics":[{"severity":"error","line":4,"column":11,"message":"forward \"web\": port 70000 is out of range (1-65535)"}]}'
 for cmd in plan apply; do
 	expect 1 "$cmd --json of an invalid file" -- "$natgw" "$cmd" --json bad.yaml

@@ -49,7 +49,13 @@ bool cli_global_option(struct cli *cli, int c, const char *arg);
 int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
 		    void (*help)(void));
 
-/* Prints "natgw: message" and a hint to stderr; returns EXIT_USAGE. */
+/* Whether --json is anywhere on the command line (before "--"): then a
+ * usage error, found before the options are all read, is JSON too. Called
+ * by main() before any parsing. */
+void cli_json_asked(int argc, char **argv);
+
+/* Prints "natgw: message" and a hint to stderr, and with --json on the
+ * command line {"error", "diagnostics"} on stdout; returns EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
@@ -66,9 +72,8 @@ void cli_msgs_free(struct cli_msgs *m);
 
 /* How a command that failed before its result ends: with --json, one JSON
  * document on stdout too, {"error", "diagnostics"} of m's messages
- * (diag_print_json_error(); the daemon's answers render the same). Not for
- * usage errors: those are text alone, found before natgw knows what output
- * was asked for. Returns status. */
+ * (diag_print_json_error(); the daemon's answers render the same). Usage
+ * errors say it through cli_usage_error(). Returns status. */
 int cli_fail(const struct cli *cli, const struct cli_msgs *m, int status);
 
 /* Starts the confirm timer of table in a detached process, which inherits

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -43,14 +44,26 @@ int cli_parse_plain(struct cli *cli, int argc, char **argv, const char *cmd,
 	return -1;
 }
 
+static bool json_asked;
+
+void cli_json_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			json_asked = true;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char message[512];
 	va_list ap;
 
-	fputs("natgw: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'natgw %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	fprintf(stderr, "natgw: %s\nTry 'natgw %s%s--help'.\n", message, cmd ? cmd : "",
+		cmd ? " " : "");
+	if (json_asked)
+		diag_print_json_message(stdout, message);
 	return EXIT_USAGE;
 }

@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	int c;
 
 	std_fds_open();
+	cli_json_asked(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
 		if (cli_global_option(&cli, c, optarg))
