@@ -154,6 +154,10 @@ has err 'cannot be combined'
 same out "$(json_error "--print and --json cannot be combined")"
 expect 2 "a usage error with --json before the command" -- "$natgw" --json mappings --proto icmp
 same out "$(json_error "--proto takes tcp or udp, not 'icmp'")"
+# a file name need not be UTF-8; the JSON document stays valid (U+FFFD)
+expect 3 "--json of a file name that is not UTF-8" -- "$natgw" check --json $'gone\xff\xc3\xa9.yaml'
+same out "$(json_error 'cannot read gone\ufffd\u00e9.yaml: No such file or directory' |
+	sed 's/\\u00e9/\xc3\xa9/g')"
 expect 2 "... and after it" -- "$natgw" check --json --frobnicate one.yaml
 same out "$(json_error "unknown or incomplete option '--frobnicate'")"
 
