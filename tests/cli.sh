@@ -396,7 +396,7 @@ same err 'cone-nolan.yaml:6:27: warning: snat "c": with neither `out` (or gatewa
 expect 0 "help" -- "$natgw" help
 same out "$(cat overview.txt)"
 has out '^  help      show the help of a command \(natgw help COMMAND\)$'
-for cmd in check plan apply confirm show mappings flush down run reload; do
+for cmd in check plan apply confirm show mappings flush down run reload doctor; do
 	"$natgw" "$cmd" --help >"help-$cmd.txt"
 	expect 0 "help $cmd" -- "$natgw" help "$cmd"
 	same out "$(cat "help-$cmd.txt")"
@@ -521,8 +521,8 @@ check_completion "check --print ''" "<files> "
 check_completion "mappings -p ''" "tcp udp "
 check_completion "mappings --proto ''" "tcp udp "
 check_completion "check -c ''" "<files> "
-check_completion "help ''" "apply check confirm down flush help mappings plan reload run show "
-check_completion "''" "--config --help --json --quiet --verbose --version -c -h -q -v apply check confirm down flush help mappings plan reload run show "
+check_completion "help ''" "apply check confirm doctor down flush help mappings plan reload run show "
+check_completion "''" "--config --help --json --quiet --verbose --version -c -h -q -v apply check confirm doctor down flush help mappings plan reload run show "
 check_completion "check -" "--config --help --json --print --quiet --verbose -c -h -p -q -v "
 check_completion "plan -" "--config --help --json --nft --verbose -c -h -v "
 check_completion "apply -" "--config --confirm --help --json --quiet --verbose -c -h -q -v "
@@ -533,8 +533,16 @@ check_completion "flush -" "--config --help --json --quiet --rule -c -h -q -r "
 check_completion "down -" "--config --help --quiet -c -h -q "
 check_completion "run -" "--config --help --verbose -c -h -v "
 check_completion "reload -" "--config --help --json --quiet --verbose -c -h -q -v "
+check_completion "doctor -" "--config --help --json -c -h "
+expect 0 "natgw help doctor" -- "$natgw" help doctor
+has out '^Usage: natgw doctor \[-c FILE\] \[--json\] \[FILE\]$'
+expect 2 "doctor: one file at a time" -- "$natgw" doctor one.yaml three.yaml
+expect 3 "doctor of an invalid file cannot look" -- "$natgw" doctor bad.yaml
+has err 'bad\.yaml:4:11: error: '
+
+check_completion "doctor ''" "<files> "
 # every option offered is one the command's getopt table takes
-for cmd in check plan apply confirm show mappings flush down run reload; do
+for cmd in check plan apply confirm show mappings flush down run reload doctor; do
 	for opt in $(complete_words "$cmd" -); do
 		case $opt in
 		-c | --config) args=("$opt" one.yaml) ;;

@@ -44,9 +44,10 @@ declare -A below=(
 	[conntrack]="kernel compile"
 	[ctl]=""
 	[apply]="conntrack kernel compile ctl"
-	[out]="apply conntrack kernel compile"
-	[daemon]="out apply conntrack kernel compile ctl"
-	[cli]="daemon out apply conntrack kernel compile ctl"
+	[doctor]="apply conntrack kernel compile"
+	[out]="doctor apply conntrack kernel compile"
+	[daemon]="out doctor apply conntrack kernel compile ctl"
+	[cli]="daemon out doctor apply conntrack kernel compile ctl"
 )
 for dir in "$top"/gateway/*/; do
 	folder=$(basename "$dir")

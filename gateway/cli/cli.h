@@ -112,5 +112,6 @@ int cmd_flush(struct cli *cli, int argc, char **argv);
 int cmd_confirm(struct cli *cli, int argc, char **argv);
 int cmd_reload(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "down", cmd_down, "remove natgw's table, and nothing else" },
 	{ "run", cmd_run, "the daemon: apply, track mappings, reload, keep the table" },
 	{ "reload", cmd_reload, "make the daemon apply its configuration again" },
+	{ "doctor", cmd_doctor, "why a forward would not work on this router (changes nothing)" },
 	{ "help", cmd_help, "show the help of a command (natgw help COMMAND)" },
 };
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* natgw doctor [-c FILE] [--json]: why a forward of the configuration would
+ * not work on this router, read from the live system. Changes nothing. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "doctor/doctor.h"
+#include "out/config_load.h"
+#include "out/doctor_print.h"
+
+static void doctor_help(void)
+{
+	printf("Usage: natgw doctor [-c FILE] [--json] [FILE]\n"
+	       "\n"
+	       "Why a forward of the configuration would not work on this router, from\n"
+	       "the running system: one line per finding, naming the rule, the cause and\n"
+	       "the fix. It changes nothing. It looks for:\n"
+	       "  - forwarding off (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding);\n"
+	       "  - a service of the router itself listening on a forwarded port, which\n"
+	       "    the forward takes away from it;\n"
+	       "  - an interface the file names that does not exist (a warning only).\n"
+	       "\n"
+	       "  -c, --config FILE  the configuration (default %s)\n"
+	       "      --json         one JSON array of findings\n"
+	       "\n"
+	       "Exit status: 0 nothing found that stops a forward, 1 something would,\n"
+	       "2 usage error, 3 the configuration or the system could not be read.\n",
+	       NATGW_DEFAULT_CONFIG);
+}
+
+int cmd_doctor(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
+		if (cli_global_option(cli, c, optarg))
+			continue;
+		if (c == 'h') {
+			doctor_help();
+			return EXIT_OK;
+		}
+		return cli_usage_error("doctor", "unknown or incomplete option '%s'",
+				       argv[optind - 1]);
+	}
+	const char *file = config_path(cli, "doctor", argc, argv, &status);
+	if (!file)
+		return status;
+	struct ngw_ruleset *rs = NULL;
+	status = config_load(file, &rs, stderr);
+	if (status != EXIT_OK)	/* an invalid file cannot be examined: say why */
+		return status == EXIT_INVALID ? EXIT_SYSTEM : status;
+
+	struct doctor_sources src = { .proc = "/proc", .sys = "/sys" };
+	struct doctor_report r;
+	int e = doctor_examine(rs, &src, &r);
+	if (e < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "reading the system: %s", strerror(-e));
+		fprintf(stderr, "natgw: %s\n", why);
+		if (cli->json)
+			diag_print_json_message(stdout, why);
+		status = EXIT_SYSTEM;
+	} else if (cli->json) {
+		doctor_print_json(stdout, config_display_name(file), &r);
+		status = r.blocks ? EXIT_INVALID : EXIT_OK;
+	} else {
+		doctor_print_text(stdout, config_display_name(file), &r);
+		if (!r.n && cli->verbosity >= 0)
+			printf("natgw: no finding: nothing on this router stops the rules of %s\n",
+			       config_display_name(file));
+		status = r.blocks ? EXIT_INVALID : EXIT_OK;
+	}
+	doctor_report_free(&r);
+	ruleset_free(rs);
+	return status;
+}
