@@ -33,19 +33,10 @@ static void doctor_help(void)
 
 int cmd_doctor(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_GLOBAL_LONG, { 0, 0, 0, 0 } };
-	int c, status;
+	int status = cli_parse_plain(cli, argc, argv, "doctor", doctor_help);
 
-	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORT, opts, NULL)) != -1) {
-		if (cli_global_option(cli, c, optarg))
-			continue;
-		if (c == 'h') {
-			doctor_help();
-			return EXIT_OK;
-		}
-		return cli_usage_error("doctor", "unknown or incomplete option '%s'",
-				       argv[optind - 1]);
-	}
+	if (status >= 0)
+		return status;
 	const char *file = config_path(cli, "doctor", argc, argv, &status);
 	if (!file)
 		return status;
