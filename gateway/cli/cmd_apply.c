@@ -16,6 +16,7 @@
 #include "out/config_load.h"
 #include "apply/confirm_timer.h"
 #include "ctl/ctl.h"
+#include "doctor/doctor.h"
 
 static void apply_help(void)
 {
@@ -60,8 +61,20 @@ static bool through_daemon(const struct cli *cli, const char *file, unsigned con
 	return done;
 }
 
+/* What would still stop a forward (natgw doctor), as warnings after the
+ * summary: an apply that succeeded stands whatever they say. */
+static void warn_findings(const struct ngw_ruleset *rs, struct cli_msgs *msgs)
+{
+	struct doctor_report r;
+
+	fflush(stdout);		/* the summary first, also in one file */
+	doctor_after_apply(rs, &msgs->d, &r);
+	doctor_report_free(&r);
+}
+
 /* Applies rs and says how it went, starting the confirm timer first: with
- * --json, the one document then tells whether it runs. */
+ * --json, the one document then tells whether it runs, and lists what
+ * would still stop a forward among its diagnostics. */
 static int apply_and_report(const struct cli *cli, const struct ngw_ruleset *rs,
 			    unsigned confirm, struct cli_msgs *msgs)
 {
@@ -75,6 +88,8 @@ static int apply_and_report(const struct cli *cli, const struct ngw_ruleset *rs,
 
 	if (!cli->json)
 		apply_report_print(stdout, stderr, false, cli->verbosity, &a, timer ? confirm : 0);
+	if (status == EXIT_OK)
+		warn_findings(rs, msgs);
 	if (timer) {
 		int r = confirm_detach(rs->gateway.table, had_table ? a.previous : NULL, confirm);
 		if (r < 0) {

@@ -18,6 +18,7 @@
 #include "conntrack/ct_follow.h"
 #include "conntrack/ct_watch.h"
 #include "config_watch.h"
+#include "doctor_watch.h"
 #include "ei_guard.h"
 #include "kernel/nftev.h"
 #include "conntrack/rule_index.h"
@@ -31,6 +32,9 @@
  * (open_memstream), sent when the request is done. */
 struct daemon_answer {
 	FILE *out, *err;
+	FILE *err_unlogged;		/* the client's stderr after err, not copied
+					 * to the log: what the log says its own way
+					 * (what would stop a forward) */
 	bool json;
 	int verbosity;
 };
@@ -59,6 +63,7 @@ struct daemon {
 	struct ct_follow ct;		/* the translation table, from conntrack */
 	struct nftev *nft;
 	struct config_watch watch;		/* the config file */
+	struct doctor_watch doctor;	/* what would stop a forward */
 	int ctl_fd, sig_fd;
 };
 

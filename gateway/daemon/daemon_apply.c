@@ -77,6 +77,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 	struct ngw_diags msgs;
 	struct diag_sink sink;
 	struct apply_run a;
+	struct doctor_report found = { 0 };
 	char summary[512], failure[512];
 
 	msgs_open(d, &msgs, &sink, ans, rs->file);
@@ -87,8 +88,24 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 	bool flush_failed = apply_partial_failure(&a, failure, sizeof(failure));
 	if (confirm && !changed)
 		confirm = 0;
+	/* what would still stop a forward: all of it to a client, among the
+	 * JSON document's diagnostics or after its summary; to the log only
+	 * what changed (doctor_watch_update) */
+	int looked = 0;
+	bool json = ans && ans->json;
 	if (ans)
+		sink.out = ans->err_unlogged;
+	if (status == NGW_OK && json)
+		looked = doctor_after_apply(rs, &msgs, &found);
+	if (ans) {
+		sink.out = ans->err;
 		apply_report_print(ans->out, ans->err, ans->json, ans->verbosity, &a, confirm);
+		sink.out = ans->err_unlogged;
+	}
+	if (status == NGW_OK && !json)
+		looked = doctor_after_apply(rs, ans ? &msgs : NULL, &found);
+	if (ans)
+		sink.out = ans->err;
 	if (status == NGW_OK) {
 		apply_summary(&a, summary, sizeof(summary));
 		daemon_log(d, "%s: %s%s", why, summary,
@@ -96,6 +113,8 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 		if (flush_failed && !ans)	/* an answer's stderr is logged as it is */
 			daemon_log(d, "%s: %s", why, failure);
 		remember_model(d, rs, &a.s.m);
+		doctor_watch_update(&d->doctor, &found, looked, d->log, rs->file,
+				    session_now_ms());
 		if (confirm)
 			confirm_arm(&d->confirm, d->table, d->desired, confirm);
 		else
@@ -106,6 +125,7 @@ int daemon_apply(struct daemon *d, struct ngw_ruleset *rs, const char *why, bool
 								: "nothing was applied");
 		ruleset_free(rs);
 	}
+	doctor_report_free(&found);
 	apply_run_free(&a);
 	diags_free(&msgs);
 	/* an apply of 100,000 rules needs a few hundred MiB for a moment: give
@@ -230,6 +250,7 @@ void daemon_roll_back(struct daemon *d)
 			remember_model(d, restored, &a.s.m);
 		ruleset_free(d->desired);
 		d->desired = restored;	/* NULL: the table was removed */
+		doctor_watch_soon(&d->doctor, session_now_ms());
 	}
 	apply_run_free(&a);
 	diags_free(&msgs);

@@ -238,18 +238,20 @@ static void handle(struct daemon *d, int fd)
 		daemon_log(d, "control socket: %s (pid %d)", names[req.type], (int)cred.pid);
 	}
 
-	char *out = NULL, *err = NULL;
-	size_t out_len = 0, err_len = 0;
+	char *out = NULL, *err = NULL, *more = NULL;
+	size_t out_len = 0, err_len = 0, more_len = 0;
 	struct daemon_answer ans = { .out = open_memstream(&out, &out_len),
 				     .err = open_memstream(&err, &err_len),
+				     .err_unlogged = open_memstream(&more, &more_len),
 				     .json = req.json, .verbosity = req.verbosity };
-	if (!ans.out || !ans.err) {
-		if (ans.out)
-			fclose(ans.out);
-		if (ans.err)
-			fclose(ans.err);
+	if (!ans.out || !ans.err || !ans.err_unlogged) {
+		FILE *f[] = { ans.out, ans.err, ans.err_unlogged };
+		for (size_t i = 0; i < 3; i++)
+			if (f[i])
+				fclose(f[i]);
 		free(out);
 		free(err);
+		free(more);
 		refuse(d, fd, "a request: no memory for its answer", NGW_FAILED);
 		free(payload);
 		return;
@@ -257,11 +259,18 @@ static void handle(struct daemon *d, int fd)
 	int status = serve(d, &req, &ans);
 	fclose(ans.out);
 	fclose(ans.err);
+	fclose(ans.err_unlogged);
 	if (req.type == CTL_APPLY || req.type == CTL_RELOAD)
 		daemon_log_text(d, err, err_len);	/* its diagnostics, in the log too */
+	if (more_len) {
+		err = xrealloc(err, err_len + more_len + 1);
+		memcpy(err + err_len, more, more_len + 1);
+		err_len += more_len;
+	}
 	reply(fd, err, err_len, out, out_len, status);
 	free(out);
 	free(err);
+	free(more);
 	free(payload);
 }
 

@@ -122,6 +122,8 @@ static void nft_readable(struct daemon *d)
 	if (seen.lost)
 		daemon_log(d, "the kernel dropped nftables events; checking table inet %s in "
 			   "full", d->table);
+	if (seen.other || seen.lost)	/* a firewall's table: would it stop a forward? */
+		doctor_watch_soon(&d->doctor, session_now_ms());
 	if (!seen.table && !seen.lost)
 		return;
 	d->verify_full |= seen.elements || seen.lost;
@@ -165,13 +167,32 @@ static bool sig_readable(struct daemon *d)
 	return false;
 }
 
+/* ---- what would stop a forward ------------------------------------------ */
+
+static void rt_readable(struct daemon *d)
+{
+	if (rtev_read(d->doctor.rt))
+		doctor_watch_soon(&d->doctor, session_now_ms());
+}
+
+/* natgw doctor's look, by the daemon: logs what appeared and what went. */
+static void look_again(struct daemon *d, double now)
+{
+	struct doctor_report r = { 0 };
+	int e = d->desired ? doctor_examine(d->desired, &DOCTOR_SYSTEM, &r) : 0;
+
+	doctor_watch_update(&d->doctor, &r, e, d->log,
+			    d->desired ? d->desired->file : d->config, now);
+	doctor_report_free(&r);
+}
+
 /* ---- the loop -------------------------------------------------------------- */
 
 static int timeout_ms(const struct daemon *d)
 {
 	double due[] = { d->reload_due, d->verify_due, config_watch_due(&d->watch),
 			 d->confirm.pending ? d->confirm.due : 0, d->ct_watch_due,
-			 ei_guard_due(d->guard) };
+			 ei_guard_due(d->guard), d->doctor.due };
 	double now = session_now_ms(), next = 0;
 
 	for (size_t i = 0; i < sizeof(due) / sizeof(*due); i++)
@@ -219,18 +240,21 @@ static void timers(struct daemon *d)
 		daemon_restore(d);
 	if (d->ct_watch_due <= now)
 		watch_conntrack(d, now);
+	if (d->doctor.due && d->doctor.due <= now)
+		look_again(d, now);
 	ei_guard_run(d->guard, now);
 }
 
 static void loop(struct daemon *d)
 {
-	enum { SIG, CTL, INO, NFT, CT, N };
+	enum { SIG, CTL, INO, NFT, CT, RT, N };
 	struct pollfd p[N] = {
 		[SIG] = { d->sig_fd, POLLIN, 0 },
 		[CTL] = { d->ctl_fd, POLLIN, 0 },
 		[INO] = { d->watch.fd, POLLIN, 0 },
 		[NFT] = { nftev_fd(d->nft), POLLIN, 0 },
 		[CT] = { ct_fd(d->ct.events), POLLIN, 0 },
+		[RT] = { d->doctor.rt ? rtev_fd(d->doctor.rt) : -1, POLLIN, 0 },
 	};
 
 	for (;;) {
@@ -249,6 +273,8 @@ static void loop(struct daemon *d)
 			ino_readable(d);
 		if (n > 0 && (p[CTL].revents & POLLIN))
 			daemon_ctl_serve(d);
+		if (n > 0 && (p[RT].revents & POLLIN))
+			rt_readable(d);
 		timers(d);
 	}
 }
@@ -294,6 +320,10 @@ static int open_everything(struct daemon *d, char *sock, size_t size)
 	d->nft = nftev_open();
 	if (d->nft)
 		nftev_own_port_always(d->nft, ei_guard_portid(d->guard));
+	r = doctor_watch_open(&d->doctor);
+	if (r < 0)	/* then it looks every minute only */
+		daemon_log(d, "interface and route events: %s; what would stop a forward is "
+			   "looked at every %d s", strerror(-r), DOCTOR_WATCH_INTERVAL_MS / 1000);
 	static const struct ct_follow_ops ops = { .event = on_ct_event };
 	r = d->nft ? ct_follow_open(&d->ct, d->scope, rule_index_kind, &d->ri, &ops, d) : -errno;
 	if (r < 0) {
@@ -320,6 +350,7 @@ static void close_sockets(struct daemon *d, const char *sock)
 		close(d->sig_fd);
 	config_watch_close(&d->watch);
 	nftev_close(d->nft);
+	doctor_watch_close(&d->doctor);
 	ct_follow_close(&d->ct);
 	d->ctl_fd = d->sig_fd = -1;
 	d->nft = NULL;

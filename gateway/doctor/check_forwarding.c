@@ -50,6 +50,7 @@ int doctor_check_forwarding(const struct ngw_ruleset *rs, const struct doctor_so
 		if (on)
 			continue;
 		struct doctor_finding *f = doctor_add(r, true, kind, name, pos, "forwarding");
+		snprintf(f->subject, sizeof(f->subject), "%s", fam[i].sysctl);
 		snprintf(f->detail, sizeof(f->detail), "%s is 0, so the router forwards nothing",
 			 fam[i].sysctl);
 		snprintf(f->fix, sizeof(f->fix), "sysctl -w %s=1, and set it in /etc/sysctl.d",

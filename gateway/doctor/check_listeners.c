@@ -59,7 +59,13 @@ int doctor_check_listeners(const struct ngw_ruleset *rs, const struct doctor_sou
 		if (!hit)
 			continue;
 		const char *proto = hit->l4 == IPPROTO_TCP ? "tcp" : "udp";
-		struct doctor_finding *f = doctor_add(r, true, "forward", fw->name, fw->at.rule, "listener");
+		char subject[sizeof(r->v->subject)];
+		snprintf(subject, sizeof(subject), "%s port %u", proto, hit->port);
+		if (doctor_said(r, "listener", subject))	/* at its first forward */
+			continue;
+		struct doctor_finding *f = doctor_add(r, true, "forward", fw->name, fw->at.rule,
+						      "listener");
+		snprintf(f->subject, sizeof(f->subject), "%s", subject);
 		snprintf(f->detail, sizeof(f->detail), "the router's own %s listens on %s port %u; "
 			 "the forward takes that port from the WAN%s, so it never reaches %s",
 			 hit->process[0] ? hit->process : "service", proto, hit->port,

@@ -61,6 +61,38 @@ int doctor_examine(const struct ngw_ruleset *rs, const struct doctor_sources *sr
 	return 0;
 }
 
+void doctor_finding_text(const struct doctor_finding *f, char *buf, size_t size)
+{
+	if (f->rule[0])
+		snprintf(buf, size, "%s \"%s\": %s (%s)", f->kind, f->rule, f->detail, f->fix);
+	else
+		snprintf(buf, size, "%s (%s)", f->detail, f->fix);
+}
+
+void doctor_finding_key(const struct doctor_finding *f, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s\t%s\t%s", f->cause, f->subject, f->subject[0] ? "" : f->rule);
+}
+
+int doctor_after_apply(const struct ngw_ruleset *rs, struct ngw_diags *d,
+		       struct doctor_report *r)
+{
+	int e = doctor_examine(rs, &DOCTOR_SYSTEM, r);
+
+	if (e < 0) {
+		if (d)
+			diags_add_system(d, NGW_WARNING, "could not look for what would stop a "
+					 "forward (natgw doctor): %s", strerror(-e));
+		return e;
+	}
+	for (size_t i = 0; d && i < r->n; i++) {
+		char text[sizeof(r->v[i].detail) + sizeof(r->v[i].fix) + NGW_NAME_MAX + 32];
+		doctor_finding_text(&r->v[i], text, sizeof(text));
+		diags_add(d, NGW_WARNING, r->v[i].pos, "%s", text);
+	}
+	return 0;
+}
+
 void doctor_report_free(struct doctor_report *r)
 {
 	free(r->v);

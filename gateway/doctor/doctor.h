@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "natgw/diag.h"
 #include "natgw/rules.h"
 
 /* One thing found. */
@@ -41,6 +42,9 @@ struct doctor_sources {
 	const char *sys;		/* /sys */
 };
 
+/* This router's. */
+#define DOCTOR_SYSTEM ((struct doctor_sources){ .proc = "/proc", .sys = "/sys" })
+
 /* Examines rs against the system: forwarding enabled for each family the
  * rules use, the router's own listeners on forwarded ports, the interfaces
  * the file names. 0, or -errno when the system could not be read at all. */
@@ -48,5 +52,20 @@ int doctor_examine(const struct ngw_ruleset *rs, const struct doctor_sources *sr
 		   struct doctor_report *r);
 
 void doctor_report_free(struct doctor_report *r);
+
+/* A finding as its line says it after the place: `forward "web": DETAIL
+ * (FIX)`, or `DETAIL (FIX)` for one about the whole file. */
+void doctor_finding_text(const struct doctor_finding *f, char *buf, size_t size);
+
+/* What stays the same while a finding lasts, for telling when one appears
+ * and when it goes: its cause and subject (or rule, without a subject). */
+void doctor_finding_key(const struct doctor_finding *f, char *buf, size_t size);
+
+/* After a successful apply: examines rs against this router into r (the
+ * caller frees it) and adds each finding to d as a warning at its rule's
+ * position (d may be NULL). A system that cannot be read is one warning
+ * saying so; the apply stands either way. doctor_examine()'s outcome. */
+int doctor_after_apply(const struct ngw_ruleset *rs, struct ngw_diags *d,
+		       struct doctor_report *r);
 
 #endif

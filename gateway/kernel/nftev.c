@@ -127,9 +127,16 @@ static void classify(const struct nftev *ev, const struct nlmsghdr *nlh, const c
 				seen->genid = ntohl(mnl_attr_get_u32(a));
 		return;
 	}
-	if (g->nfgen_family != NFPROTO_INET ||
-	    own(ev, nlh->nlmsg_pid) || !names_table(nlh, table))
+	if (own(ev, nlh->nlmsg_pid))
 		return;
+	if (g->nfgen_family != NFPROTO_INET || !names_table(nlh, table)) {
+		/* element changes are a firewall's state (its dynamic sets),
+		 * not its ruleset */
+		seen->other |= type == NFT_MSG_NEWTABLE || type == NFT_MSG_DELTABLE ||
+			       type == NFT_MSG_NEWCHAIN || type == NFT_MSG_DELCHAIN ||
+			       type == NFT_MSG_NEWRULE || type == NFT_MSG_DELRULE;
+		return;
+	}
 	bool elements = type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM;
 	if (elements && dynamic_elements(nlh))
 		return;

@@ -27,6 +27,8 @@ struct nftev_seen {
 	bool table;		/* another program changed table inet <table> */
 	bool elements;		/* ... among them set elements */
 	bool lost;		/* the kernel dropped events: anything may have happened */
+	bool other;		/* a table, chain or rule of another table came or
+				 * went (a firewall's: natgw doctor looks again) */
 	uint32_t genid;		/* the newest generation announced (NEWGEN), 0: none */
 };
 

@@ -10,10 +10,9 @@ void doctor_print_text(FILE *out, const char *file, const struct doctor_report *
 			fprintf(out, "%s:%u:%u: ", file, f->pos.line, f->pos.col);
 		else
 			fprintf(out, "%s: ", file);
-		fputs("warning: ", out);
-		if (f->rule[0])
-			fprintf(out, "%s \"%s\": ", f->kind, f->rule);
-		fprintf(out, "%s (%s)\n", f->detail, f->fix);
+		char text[sizeof(f->detail) + sizeof(f->fix) + NGW_NAME_MAX + 32];
+		doctor_finding_text(f, text, sizeof(text));
+		fprintf(out, "warning: %s\n", text);
 	}
 }
 

@@ -208,6 +208,40 @@ finish() {
 	[ "$NGW_FAILED" -eq 0 ] && [ "$NGW_PASSED" -gt 0 ]
 }
 
+# A daemon's log ($LOG, set by the test) is checked exactly: mark, act, then
+# expect_log the lines the daemon wrote since the mark, each matching its
+# regex, and no more (it is given SETTLE seconds to write a line too many;
+# a line too many after a start or stop shows in the next check).
+MARK=0
+SETTLE=0.6
+mark() { MARK=$(wc -l <"$LOG"); }
+expect_log() {	# expect_log WHAT REGEX...
+	local what=$1 n
+	shift
+	for _ in $(seq 100); do
+		[ "$(($(wc -l <"$LOG") - MARK))" -ge $# ] && break
+		sleep 0.05
+	done
+	sleep "$SETTLE"
+	tail -n +$((MARK + 1)) "$LOG" >"$NGW_TMP/new.log"
+	n=$(wc -l <"$NGW_TMP/new.log")
+	local i=0 ok=1 re
+	[ "$n" -eq $# ] || ok=0
+	for re in "$@"; do
+		i=$((i + 1))
+		sed -n "${i}p" "$NGW_TMP/new.log" | grep -Eq -- "$re" || ok=0
+	done
+	if [ $ok -eq 1 ]; then
+		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$what: expected $# lines:"
+		printf '  | /%s/\n' "$@" >&2
+		echo "  the daemon logged $n:" >&2
+		sed 's/^/  | /' "$NGW_TMP/new.log" >&2
+	fi
+	mark
+}
+
 # forget PID: a process waited for, not to be killed again by topo_down
 forget() {
 	local keep=() p
