@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # natgw doctor on routers that each have one fault: it names the fault with
 # its exact line and exits 1; with the fault fixed it exits 0 and the
-# forward carries traffic. A clean router gives no finding at all. (Causes
-# still to come: other tables' drop chains, port ranges, routes, rp_filter,
-# conntrack's size; apply-time findings; --trace.)
+# forward carries traffic. A clean router gives no finding at all, also for
+# a rich configuration (tests/kernel/configs/rich.yaml).
 set -u
 . "$(dirname "$0")/lib.sh"
 kernel_test_init "$1" "$2"
@@ -27,6 +26,27 @@ check_output "a clean router: no finding" \
 	"^natgw: no finding: nothing on this router stops the rules of $C$" natgw doctor "$C"
 check_output "... and with --json an empty array" '^\[\]$' natgw doctor --json "$C"
 check_output "the forward works" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
+
+# --- a clean router with a rich configuration: no false alarm
+config_from rich >"$NGW_TMP/rich.yaml"
+serve server tcp 2001:db8:1::10 8443
+serve lanhost udp 192.0.2.20 9005
+natgw apply "$NGW_TMP/rich.yaml" >/dev/null 2>"$NGW_TMP/rich.err"
+check_output "a rich configuration applies" '^0$' echo $?
+# (its one warning is of the configuration: endpoint_independent without
+# the daemon)
+check_output "... and apply warns of nothing on the router" \
+	'^1 .*: warning: snat "console": without natgw run, max_per_host' \
+	sh -c "echo \$(wc -l <'$NGW_TMP/rich.err') \$(cat '$NGW_TMP/rich.err')"
+check_output "doctor finds nothing in it" \
+	"^natgw: no finding: nothing on this router stops the rules of $NGW_TMP/rich.yaml$" \
+	natgw doctor "$NGW_TMP/rich.yaml"
+check_output "... and its forwards work: IPv6" 'local=\[2001:db8:1::10\]:8443$' \
+	probe client connect tcp 2001:db8:ff::5 443
+check_output "... a UDP port range" 'local=192\.0\.2\.20:9005$' \
+	probe client connect udp 203.0.113.5 8005
+check_output "... hairpin" 'local=192\.0\.2\.10:8443$' probe lanhost connect tcp 203.0.113.5 443
+natgw apply -q "$C"
 
 # --- forwarding off
 on router sysctl -qw net.ipv4.ip_forward=0
