@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "kernel/sock_v6only.h"
 #include "listeners.h"
 
 static bool loopback(const struct listener *l)
@@ -32,13 +33,32 @@ static bool shadows(const struct ngw_forward *f, const struct listener *l)
 		return false;
 	if (l->family == 4 && f->to.family != NGW_FAMILY_IPV4)
 		return false;
-	if (l->family == 6 && f->to.family == NGW_FAMILY_IPV4 && !any_address(l))
+	if (l->family == 6 && f->to.family == NGW_FAMILY_IPV4 && (!any_address(l) || l->v6only))
 		return false;
 	if (f->address.family == NGW_FAMILY_NONE || any_address(l))
 		return true;
 	size_t len = l->family == 4 ? 4 : 16;
 	return f->address.family == (l->family == 4 ? NGW_FAMILY_IPV4 : NGW_FAMILY_IPV6) &&
 	       !memcmp(f->address.b, l->addr, len);
+}
+
+/* Marks the IPv6-only ones, as sock_diag tells. Without it (no sock_diag
+ * for a protocol), a socket on [::] counts as taking IPv4 too: what it
+ * does unless made otherwise. */
+static void mark_v6only(struct listener *v, size_t n)
+{
+	static const uint8_t l4s[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+	for (size_t p = 0; p < sizeof(l4s); p++) {
+		unsigned long *only;
+		size_t n_only;
+		if (sock_v6only_read(l4s[p], &only, &n_only) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; v[i].family == 6 && v[i].l4 == l4s[p] && k < n_only; k++)
+				v[i].v6only |= v[i].inode == only[k];
+		free(only);
+	}
 }
 
 int doctor_check_listeners(const struct ngw_ruleset *rs, const struct doctor_sources *src,
@@ -50,6 +70,7 @@ int doctor_check_listeners(const struct ngw_ruleset *rs, const struct doctor_sou
 
 	if (e < 0)
 		return e;
+	mark_v6only(v, n);
 	for (size_t i = 0; i < rs->n_forwards; i++) {
 		const struct ngw_forward *fw = &rs->forwards[i];
 		const struct listener *hit = NULL;

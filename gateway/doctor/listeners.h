@@ -6,6 +6,7 @@
 #ifndef NATGW_LISTENERS_H
 #define NATGW_LISTENERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ struct listener {
 	uint16_t port;
 	uint8_t addr[16];		/* bound to; network order; all 0: any */
 	unsigned long inode;		/* the socket's, to find its process */
+	bool v6only;			/* IPv6 only: on [::], it takes no IPv4 */
 	char process[64];		/* "sshd (pid 812)", or "" when not found */
 };
 

@@ -97,6 +97,28 @@ check "a listener on 127.0.0.1 is none of the forward's business" natgw doctor -
 kill "$LISTENER"
 wait "$LISTENER" 2>/dev/null
 
+# a socket on [::] takes IPv4 too, unless it is IPv6-only (sock_diag says)
+listen_on() {	# listen_on ADDR: the router's own TCP service on ADDR port 443
+	bg router "$NGW_PROBE" serve tcp "$1" 443
+	LISTENER=${NGW_PIDS[-1]}
+	for _ in $(seq 50); do
+		on router ss -Htln 'sport = :443' | grep -q . && break
+		sleep 0.05
+	done
+}
+on router sysctl -qw net.ipv6.bindv6only=1
+listen_on ::
+check "an IPv6-only listener on [::] is none of an IPv4 forward's business" \
+	natgw doctor -q "$C"
+kill "$LISTENER"
+wait "$LISTENER" 2>/dev/null
+on router sysctl -qw net.ipv6.bindv6only=0
+listen_on ::
+doctor_says "a dual-stack listener on [::] is" 1 \
+	"^$C:6:5: warning: forward \"web\": the router's own natgw-probe \(pid [0-9]+\) listens on tcp port 443;"
+kill "$LISTENER"
+wait "$LISTENER" 2>/dev/null
+
 # --- an interface that does not exist: a warning, not a block
 config_from base - >"$NGW_TMP/ppp.yaml" <<'YAML'
   - name: vpn
