@@ -14,6 +14,8 @@ doctor_check doctor_check_forwarding;	/* check_forwarding.c */
 doctor_check doctor_check_listeners;	/* check_listeners.c */
 doctor_check doctor_check_interfaces;	/* check_interfaces.c */
 
+/* findings.c: */
+
 /* A new finding about rule (kind "forward" or "snat"; "" for the file). */
 struct doctor_finding *doctor_add(struct doctor_report *r, bool blocks, const char *kind,
 				  const char *rule, struct ngw_pos pos, const char *cause);
