@@ -13,6 +13,8 @@ typedef int doctor_check(const struct ngw_ruleset *rs, const struct doctor_sourc
 doctor_check doctor_check_forwarding;	/* check_forwarding.c */
 doctor_check doctor_check_listeners;	/* check_listeners.c */
 doctor_check doctor_check_interfaces;	/* check_interfaces.c */
+doctor_check doctor_check_routes;	/* check_routes.c */
+doctor_check doctor_check_rp_filter;	/* check_rp_filter.c */
 
 /* findings.c: */
 
