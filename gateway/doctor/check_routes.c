@@ -194,6 +194,28 @@ static void describe(struct doctor_finding *f, const struct group *g, uint8_t fa
 	}
 }
 
+/* Forwarding off on one interface while ip_forward is on (which turns it
+ * on for all of them: someone turned this one off again): the router
+ * forwards nothing that comes in on it. Said once per interface. */
+static void forwarding_off(struct doctor_report *r, const char *proc, const struct iface *i,
+			   const struct ngw_forward *fw)
+{
+	char name[NGW_IFNAMSIZ];
+
+	if (doctor_read_int(proc, "net/ipv4/ip_forward") != 1 || doctor_said(r, "forwarding", i->name))
+		return;	/* off for all: the forwarding check says so */
+	snprintf(name, sizeof(name), "%s", i->name);
+	for (char *c = name; *c; c++)
+		if (*c == '.')
+			*c = '/';	/* sysctl(8) spelling of a VLAN's name */
+	struct doctor_finding *f = doctor_add(r, true, "forward", fw->name, fw->at.rule, "forwarding");
+	snprintf(f->subject, sizeof(f->subject), "%s", i->name);
+	snprintf(f->detail, sizeof(f->detail), "net.ipv4.conf.%s.forwarding is 0, so the router "
+		 "forwards nothing that comes in on %s", name, i->name);
+	snprintf(f->fix, sizeof(f->fix), "sysctl -w net.ipv4.conf.%s.forwarding=1, and set it in "
+		 "/etc/sysctl.d", name);
+}
+
 static const char *cause_of(enum route_verdict v)
 {
 	return v == ROUTE_OUT_WAN ? "route-out-wan" : "unroutable";
@@ -297,6 +319,8 @@ int doctor_check_routes(const struct ngw_ruleset *rs, const struct doctor_source
 		}
 		struct wan_arg w = { fw, &p[i] };
 		bool exc = fa && fa->err && excused(&ifs[p[i].iface], &p[i].q, fa->err);
+		if (exc && fa->err == -EHOSTUNREACH)
+			forwarding_off(r, src->proc, &ifs[p[i].iface], fw);
 		enum route_verdict v = route_judge(fa, own, exc, leaves_by_wan, &w, &a);
 		if (v == ROUTE_FINE)
 			continue;

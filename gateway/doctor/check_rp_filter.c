@@ -23,6 +23,7 @@
  * which is another table's business, not this check's. */
 #include <dirent.h>
 #include <errno.h>
+#include <linux/rtnetlink.h>	/* RTN_UNICAST: the asking is kernel/'s */
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,8 +169,10 @@ static int ask_lan(const struct ngw_ruleset *rs, const char *proc, int all,
 		memcpy(key.dst, f->to.b, 16);
 		const struct route_query *hit = bsearch(&key, q, n, sizeof(*q), route_query_cmp);
 		const struct route_answer *to = &a[hit - q];
-		/* a target routed out of the WAN is check_routes.c's */
-		if (to->err || !to->oif || !if_indextoname(to->oif, name) || in_wan(f, name))
+		/* a target routed out of the WAN is check_routes.c's; the
+		 * router's own address is delivered to it, not by a LAN */
+		if (to->err || to->type != RTN_UNICAST || !to->oif ||
+		    !if_indextoname(to->oif, name) || in_wan(f, name))
 			continue;
 		int one = rp_of(proc, name);
 		if (one < 0 || (all > one ? all : one) != 1)

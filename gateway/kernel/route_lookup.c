@@ -11,12 +11,14 @@
 #include "route_lookup.h"
 #include "natgw/xalloc.h"
 
-/* Requests in flight at once: their answers (one RTM_NEWROUTE of about
- * 100 bytes, or an error, each) must all fit the socket's receive buffer,
- * or the kernel drops the rest without a word. */
-#define WINDOW 256
+/* Requests in flight at once: the kernel answers each within the send,
+ * and every answer (an RTM_NEWROUTE of about 100 bytes, but a buffer of a
+ * page or so, or an error) must fit the socket's receive buffer, or the
+ * ones past it are lost (ENOBUFS). */
+#define WINDOW_MAX 256
+#define ANSWER_COST 8192	/* receive buffer one answer takes, at most */
 #define REQ_MAX 128		/* bytes of one request, at most (76 used) */
-#define RCVBUF (1u << 20)
+#define RCVBUF (4 << 20)
 #define ANSWER_TIMEOUT_MS 5000	/* the kernel answers at once */
 
 #ifndef RTM_F_FIB_MATCH		/* linux/rtnetlink.h before 4.13 */
@@ -150,20 +152,28 @@ int route_lookup(const struct route_query *q, struct route_answer *a, size_t n)
 		mnl_socket_close(sock);
 		return e;
 	}
-	setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	char *out = xcalloc(WINDOW, REQ_MAX);
+	/* as much room as root may take; else what net.core.rmem_max allows */
+	int fd = mnl_socket_get_fd(sock);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	socklen_t len = sizeof(size);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0)
+		size = 0;
+	size_t window = (size_t)size / ANSWER_COST;
+	window = window < 1 ? 1 : window > WINDOW_MAX ? WINDOW_MAX : window;
+	char *out = xcalloc(window, REQ_MAX);
 	char *in = xmalloc(MNL_SOCKET_BUFFER_SIZE);
 	uint32_t seq0 = (uint32_t)time(NULL);
 
 	for (size_t i = 0; i < n; i++)
 		a[i] = (struct route_answer){ .err = -EINPROGRESS };
-	for (size_t first = 0; first < n && !e; first += WINDOW) {
-		size_t count = n - first < WINDOW ? n - first : WINDOW, len = 0;
+	for (size_t first = 0; first < n && !e; first += window) {
+		size_t count = n - first < window ? n - first : window, bytes = 0;
 		for (size_t i = first; i < first + count; i++)
-			len += build_query(out + len, &q[i], seq0 + (uint32_t)i);
+			bytes += build_query(out + bytes, &q[i], seq0 + (uint32_t)i);
 		/* rtnetlink takes each message of the send in turn and queues
 		 * one answer for each */
-		if (mnl_socket_sendto(sock, out, len) < 0)
+		if (mnl_socket_sendto(sock, out, bytes) < 0)
 			e = -errno;
 		else
 			e = read_answers(sock, seq0, first, count, a, in);

@@ -25,6 +25,19 @@ doctor_says() {
 	check_output "$1: the line" "$3" cat "$NGW_TMP/doctor.out"
 	check "$1: one line only" test "$(wc -l <"$NGW_TMP/doctor.out")" -eq 1
 }
+# doctor_exits WHAT STATUS FILE: natgw doctor FILE exits exactly STATUS; what
+# it printed is kept in last.out for the checks that follow
+doctor_exits() {
+	local rc
+	natgw doctor "$3" >"$NGW_TMP/last.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$2" ]; then
+		NGW_PASSED=$((NGW_PASSED + 1))
+	else
+		failed "$1 (exit status $rc, expected $2)"
+		sed 's/^/  | /' "$NGW_TMP/last.out" >&2
+	fi
+}
 no_finding() {
 	check_output "$1" "^natgw: no finding: nothing on this router stops the rules of $2$" \
 		natgw doctor "$2"
@@ -99,9 +112,9 @@ check "fixed (loose): doctor exits 0" natgw doctor -q "$NGW_TMP/wan2.yaml"
 works "... and the forward works" 443 198.51.100.130
 # strict from conf/all counts as well: max(all, eth1)
 on router sysctl -qw net.ipv4.conf.eth1.rp_filter=0 net.ipv4.conf.all.rp_filter=1
-check_fails "conf/all strict: doctor exits 1" 1 natgw doctor "$NGW_TMP/wan2.yaml"
+doctor_exits "conf/all strict: doctor exits 1" 1 "$NGW_TMP/wan2.yaml"
 check_output "... naming conf/all" 'rp_filter on eth1 \(net\.ipv4\.conf\.all\.rp_filter=1, net\.ipv4\.conf\.eth1\.rp_filter=0\)' \
-	cat "$NGW_TMP/check.out"
+	cat "$NGW_TMP/last.out"
 carries_nothing "... and the forward does carry nothing" 443 198.51.100.130
 on router sysctl -qw net.ipv4.conf.eth1.rp_filter=2
 check "the fix it names, with conf/all still 1: doctor exits 0" natgw doctor -q "$NGW_TMP/wan2.yaml"
@@ -122,9 +135,9 @@ config_from base - >"$NGW_TMP/from.yaml" <<'YAML'
     hairpin: false
     from: 198.51.100.64/26
 YAML
-check_fails "with from: judged by its first source" 1 natgw doctor "$NGW_TMP/from.yaml"
+doctor_exits "with from: judged by its first source" 1 "$NGW_TMP/from.yaml"
 check_output "... naming it" 'the router.s route back to 198\.51\.100\.65 leaves by eth0, not eth1' \
-	cat "$NGW_TMP/check.out"
+	cat "$NGW_TMP/last.out"
 on router ip route add 198.51.100.64/26 via 198.51.100.129
 check "... and with the route back by eth1, nothing" natgw doctor -q "$NGW_TMP/from.yaml"
 on router ip route del 198.51.100.64/26 via 198.51.100.129
@@ -198,11 +211,11 @@ check "... removed: exit 0" natgw doctor -q "$NGW_TMP/v6.yaml"
 ' "$i" $((3000 + i)) $((30 + i)); done
 } >"$NGW_TMP/many.yaml"
 on router ip route add prohibit 192.0.2.0/25
-check_fails "a prohibit route for many forwards" 1 natgw doctor "$NGW_TMP/many.yaml"
+doctor_exits "a prohibit route for many forwards" 1 "$NGW_TMP/many.yaml"
 check_output "... is one line, counting the other targets" \
 	'forward "web": the router has a prohibit route \(or rule\) for 192\.0\.2\.10 \(and 3 more targets of forwards\), so' \
-	cat "$NGW_TMP/check.out"
-check "... one line only" test "$(grep -c . "$NGW_TMP/check.out")" -eq 1
+	cat "$NGW_TMP/last.out"
+check "... one line only" test "$(grep -c . "$NGW_TMP/last.out")" -eq 1
 on router ip route del prohibit 192.0.2.0/25
 
 # a routing rule for the WAN interface only
@@ -212,6 +225,14 @@ doctor_says "a prohibit rule for the WAN interface" "$C" \
 carries_nothing "... and the forward does carry nothing" 443
 on router ip rule del iif eth0 to 192.0.2.10 prohibit
 works "... removed: the forward works" 443
+
+# forwarding turned off again on the WAN interface alone
+on router sysctl -qw net.ipv4.conf.eth0.forwarding=0
+doctor_says "forwarding off on the WAN interface alone" "$C" \
+	"^$C:6:5: warning: forward \"web\": net\.ipv4\.conf\.eth0\.forwarding is 0, so the router forwards nothing that comes in on eth0 \(sysctl -w net\.ipv4\.conf\.eth0\.forwarding=1, and set it in /etc/sysctl\.d\)$"
+carries_nothing "... and the forward does carry nothing" 443
+on router sysctl -qw net.ipv4.conf.eth0.forwarding=1
+works "... on again: the forward works" 443
 
 # a WAN interface that does not exist: the interface check's line only
 config_from base - >"$NGW_TMP/ppp.yaml" <<'YAML'
@@ -226,12 +247,12 @@ config_from base - >"$NGW_TMP/ppp.yaml" <<'YAML'
     to: 192.0.2.10
     in: ppp+
 YAML
-check "a missing WAN interface: exit 0" natgw doctor "$NGW_TMP/ppp.yaml"
-check "... and one line, the interface check's" test "$(grep -c . "$NGW_TMP/check.out")" -eq 1
-check_output "... which it is" 'forward "vpn": interface "ppp0" does not exist now' cat "$NGW_TMP/check.out"
+doctor_exits "a missing WAN interface: exit 0" 0 "$NGW_TMP/ppp.yaml"
+check "... and one line, the interface check's" test "$(grep -c . "$NGW_TMP/last.out")" -eq 1
+check_output "... which it is" 'forward "vpn": interface "ppp0" does not exist now' cat "$NGW_TMP/last.out"
 on router ip route add unreachable 192.0.2.10
-check_fails "... with an unreachable target: exit 1" 1 natgw doctor "$NGW_TMP/ppp.yaml"
-check "... and two lines, one each" test "$(grep -c . "$NGW_TMP/check.out")" -eq 2
+doctor_exits "... with an unreachable target: exit 1" 1 "$NGW_TMP/ppp.yaml"
+check "... and two lines, one each" test "$(grep -c . "$NGW_TMP/last.out")" -eq 2
 on router ip route del unreachable 192.0.2.10
 
 # interfaces that are down: the second WAN (nothing to say about routes),
@@ -240,9 +261,9 @@ on router ip link set eth1 down
 check "the second WAN down: exit 0" natgw doctor -q "$NGW_TMP/wan2.yaml"
 on router ip link set eth1 up
 on router ip link set br-lan down
-check_fails "the LAN down: exit 1" 1 natgw doctor "$C"
+doctor_exits "the LAN down: exit 1" 1 "$C"
 check_output "... the target leaves by the WAN" 'forward "web": the router routes 192\.0\.2\.10 out of eth0 via 203\.0\.113\.100' \
-	cat "$NGW_TMP/check.out"
+	cat "$NGW_TMP/last.out"
 on router ip link set br-lan up
 for _ in $(seq 50); do
 	on router ip route show 192.0.2.0/24 | grep -q . && break
