@@ -15,6 +15,8 @@ doctor_check doctor_check_listeners;	/* check_listeners.c */
 doctor_check doctor_check_interfaces;	/* check_interfaces.c */
 doctor_check doctor_check_routes;	/* check_routes.c */
 doctor_check doctor_check_rp_filter;	/* check_rp_filter.c */
+doctor_check doctor_check_ports;	/* check_ports.c */
+doctor_check doctor_check_conntrack;	/* check_conntrack.c */
 
 /* findings.c: */
 

@@ -12,6 +12,8 @@ static doctor_check *const checks[] = {
 	doctor_check_interfaces,
 	doctor_check_routes,
 	doctor_check_rp_filter,
+	doctor_check_ports,
+	doctor_check_conntrack,
 };
 
 int doctor_examine(const struct ngw_ruleset *rs, const struct doctor_sources *src,
