@@ -40,6 +40,8 @@
 #include "checks.h"
 
 #define NPORTS 65536
+#define MIN_DYNAMIC 1024	/* fewer dynamic ports left to the router's own
+				 * connections would be a fault of its own */
 
 /* Ports of the protocols both rules carry: an snat rule of every protocol
  * (`any`) has TCP and UDP ports. */
@@ -168,10 +170,12 @@ static void forwarded_ports(const struct ngw_ruleset *rs, struct doctor_report *
 						      "forwarded_port");
 		snprintf(f->subject, sizeof(f->subject), "%s", s->name);
 		char to[NGW_ADDRSTRLEN];
-		snprintf(f->detail, sizeof(f->detail), "its ports %s hold %s port%s %s of forward "
+		snprintf(f->detail, sizeof(f->detail), "its port%s %s hold%s %s port%s %s of forward "
 			 "\"%s\" on the same address%s: once a LAN connection leaves from %s, what "
 			 "its remote sends to the forward goes to that LAN host, not to %s",
+			 s->to_port.lo == s->to_port.hi ? "" : "s",
 			 port_range_format(&s->to_port, range),
+			 s->to_port.lo == s->to_port.hi ? "s" : "",
 			 first->proto == NGW_PROTO_BOTH ? "tcp and udp" : proto_name(first->proto),
 			 one ? "" : "s", port_range_format(&first->port, ports), first->name, others,
 			 one ? "that port" : "one of them", addr_format(&first->to, to));
@@ -280,22 +284,28 @@ static int local_ports(const struct ngw_ruleset *rs, const struct doctor_sources
 			 more == 1 ? "" : "s");
 	struct doctor_finding *d = doctor_add(r, false, "snat", first->name, first->at.rule,
 					      "local_ports");
-	snprintf(d->detail, sizeof(d->detail), "its ports %s overlap the router's own dynamic "
+	bool one = first->to_port.lo == first->to_port.hi;
+	snprintf(d->detail, sizeof(d->detail), "its port%s %s overlap%s the router's own dynamic "
 		 "ports (net.ipv4.ip_local_port_range %u-%u, for IPv6 too)%s; the kernel gives a "
 		 "clashing connection another port, but a router socket on such a port loses a "
-		 "remote's traffic to the LAN host the rule gave it for that remote",
-		 port_range_format(&first->to_port, range), lo, hi, others);
+		 "remote's traffic to the LAN host the rule gave it for that remote", one ? "" : "s",
+		 port_range_format(&first->to_port, range), one ? "s" : "", lo, hi, others);
 	if (olo == ohi)
 		snprintf(port_range, sizeof(port_range), "%u", olo);
 	else
 		snprintf(port_range, sizeof(port_range), "%u-%u", olo, ohi);
-	if (b)
+	/* a fix must leave the router's own connections ports enough */
+	unsigned left = hi - lo + 1 - (taken[hi + 1] - taken[lo]);
+	if (b && b - a + 1 >= MIN_DYNAMIC)
 		snprintf(d->fix, sizeof(d->fix), "sysctl -w net.ipv4.ip_local_port_range=\"%u %u\" "
 			 "or sysctl -w net.ipv4.ip_local_reserved_ports=%s, and set it in "
 			 "/etc/sysctl.d; or narrow the rule's ports", a, b, port_range);
-	else
+	else if (left >= MIN_DYNAMIC)
 		snprintf(d->fix, sizeof(d->fix), "sysctl -w net.ipv4.ip_local_reserved_ports=%s, "
 			 "and set it in /etc/sysctl.d; or narrow the rule's ports", port_range);
+	else
+		snprintf(d->fix, sizeof(d->fix), "narrow the rule's ports to leave out %u-%u, the "
+			 "router's own", lo, hi);
 	return 0;
 }
 

@@ -149,16 +149,19 @@ static void local_range(void)
 	put("net/ipv4/ip_local_reserved_ports", "\n");
 	put("net/ipv4/ip_local_port_range", "40100\t49999\n");
 	CHECK(run(doctor_check_ports, y, NULL) == 0, "a dynamic range beside the rules'");
-	put("net/ipv4/ip_local_port_range", "40000\t40099\n");
+	put("net/ipv4/ip_local_port_range", "39200\t41099\n");
 	CHECK(run(doctor_check_ports, y, &f) == 1 && !strcmp(f.fix, "sysctl -w "
 		      "net.ipv4.ip_local_reserved_ports=40000-40099, and set it in /etc/sysctl.d; "
-		      "or narrow the rule's ports"), "no range left to suggest: %s", f.fix);
+		      "or narrow the rule's ports"), "no range of 1024 left to suggest: %s", f.fix);
+	put("net/ipv4/ip_local_port_range", "40000\t41000\n");
+	CHECK(run(doctor_check_ports, y, &f) == 1 && !strcmp(f.fix, "narrow the rule's ports to "
+		      "leave out 40000-41000, the router's own"), "too few left to reserve: %s", f.fix);
 	put("net/ipv4/ip_local_port_range", NULL);
 	CHECK(run(doctor_check_ports, y, NULL) == 0, "no IPv4 stack: no range");
 	put("net/ipv4/ip_local_port_range", "32768\t60999\n");
 	CHECK(run(doctor_check_ports, HEAD "snat:\n  - name: sip\n    proto: udp\n"
 		  "    from: 192.0.2.30:5060\n    to: 203.0.113.5:45060\n", &f) == 1 &&
-	      strstr(f.detail, "its ports 45060 overlap"), "a static port: %s", f.detail);
+	      strstr(f.detail, "its port 45060 overlaps the"), "a static port: %s", f.detail);
 	CHECK(run(doctor_check_ports, HEAD "forwards:\n  - name: web\n    port: 40000\n"
 		  "    to: 192.0.2.10\n", NULL) == 0, "no snat rule: nothing to say");
 }
