@@ -130,10 +130,27 @@ static bool address_meets(struct local_addrs *l, const struct ngw_snat *s,
 	return local_in(l, &s->to_lo, &s->to_hi);	/* `to` not local: no forward sees it */
 }
 
+/* Whether every source of s is f's target host: a phone's static source
+ * port that is also forwarded to it (sip: 192.0.2.30:5060 leaves as :15060,
+ * forward 15060 to 192.0.2.30:5060) gives the port to the host the forward
+ * reaches anyway. */
+static bool only_target(const struct ngw_snat *s, const struct ngw_forward *f)
+{
+	for (size_t i = 0; i < s->from.n; i++) {
+		const struct ngw_prefix *p = &s->from.v[i];
+		if (p->addr.family != f->to.family ||
+		    p->len != (p->addr.family == NGW_FAMILY_IPV4 ? 32 : 128) ||
+		    addr_cmp(&p->addr, &f->to))
+			return false;
+	}
+	return true;
+}
+
 static bool forward_meets(struct local_addrs *l, const struct ngw_snat *s,
 			  const struct ngw_forward *f)
 {
 	return f->enabled && (f->proto & snat_l4(s)) && has_family(&s->from, f->to.family) &&
+	       !only_target(s, f) &&
 	       f->port.lo <= s->to_port.hi && s->to_port.lo <= f->port.hi &&
 	       ifaces_meet(&s->out, &f->in) && address_meets(l, s, f);
 }

@@ -109,6 +109,16 @@ static void forwarded(void)
 	CHECK(run(doctor_check_ports, y, &f) == 1 && !strcmp(f.cause, "forwarded_port"),
 	      "snat to a range of addresses holding the forward's");
 
+	CHECK(run(doctor_check_ports, HEAD "forwards:\n  - name: sip-in\n    proto: udp\n"
+		  "    port: 15060\n    to: 192.0.2.30:5060\n    address: 203.0.113.5\nsnat:\n  - name: sip\n    proto: udp\n"
+		  "    from: 192.0.2.30:5060\n    to: 203.0.113.5:15060\n", NULL) == 0,
+	      "a phone's static port forwarded to the phone itself");
+	CHECK(run(doctor_check_ports, HEAD "forwards:\n  - name: sip-in\n    proto: udp\n"
+		  "    port: 15060\n    to: 192.0.2.31:5060\n    address: 203.0.113.5\nsnat:\n  - name: sip\n    proto: udp\n"
+		  "    from: 192.0.2.30:5060\n    to: 203.0.113.5:15060\n", &f) == 1 &&
+	      strstr(f.detail, "its port 15060 holds udp port 15060 of forward \"sip-in\""),
+	      "... to another phone: said: %s", f.detail);
+
 	/* a forward's range, tcp and udp, and more of them: one line */
 	snprintf(y, sizeof(y), HEAD "forwards:\n  - name: p2p\n    proto: both\n    port: 19990-20001\n"
 		 "    to: 192.0.2.10\n  - name: b\n    port: 20003\n    to: 192.0.2.11\n"
