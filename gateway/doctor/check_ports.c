@@ -130,12 +130,15 @@ static bool address_meets(struct local_addrs *l, const struct ngw_snat *s,
 	return local_in(l, &s->to_lo, &s->to_hi);	/* `to` not local: no forward sees it */
 }
 
-/* Whether every source of s is f's target host: a phone's static source
- * port that is also forwarded to it (sip: 192.0.2.30:5060 leaves as :15060,
- * forward 15060 to 192.0.2.30:5060) gives the port to the host the forward
- * reaches anyway. */
+/* Whether s is the one socket f reaches: a phone's static source port
+ * that is also forwarded to it (sip: 192.0.2.30:5060 leaves as :15060,
+ * forward 15060 to 192.0.2.30:5060) gives the port to the socket the
+ * forward reaches anyway. Any other socket of that host given the port
+ * would take the forward's traffic from the one it reaches. */
 static bool only_target(const struct ngw_snat *s, const struct ngw_forward *f)
 {
+	if (!s->from_port.lo || s->from_port.lo < f->to_port.lo || s->from_port.hi > f->to_port.hi)
+		return false;
 	for (size_t i = 0; i < s->from.n; i++) {
 		const struct ngw_prefix *p = &s->from.v[i];
 		if (p->addr.family != f->to.family ||

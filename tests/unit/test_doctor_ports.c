@@ -118,6 +118,15 @@ static void forwarded(void)
 		  "    from: 192.0.2.30:5060\n    to: 203.0.113.5:15060\n", &f) == 1 &&
 	      strstr(f.detail, "its port 15060 holds udp port 15060 of forward \"sip-in\""),
 	      "... to another phone: said: %s", f.detail);
+	CHECK(run(doctor_check_ports, HEAD "forwards:\n  - name: sip-in\n    proto: udp\n"
+		  "    port: 15060\n    to: 192.0.2.30:5061\n    address: 203.0.113.5\nsnat:\n"
+		  "  - name: sip\n    proto: udp\n    from: 192.0.2.30:5060\n"
+		  "    to: 203.0.113.5:15060\n", NULL) == 1,
+	      "... to another socket of the same phone: said");
+	CHECK(run(doctor_check_ports, HEAD "forwards:\n  - name: game\n    proto: udp\n"
+		  "    port: 20005\n    to: 192.0.2.10\n    address: 203.0.113.5\nsnat:\n"
+		  "  - name: servers\n    from: 192.0.2.10\n    to: 203.0.113.5:20000-20009\n",
+		  NULL) == 1, "the forward's own host, any of its sockets: said");
 
 	/* a forward's range, tcp and udp, and more of them: one line */
 	snprintf(y, sizeof(y), HEAD "forwards:\n  - name: p2p\n    proto: both\n    port: 19990-20001\n"
