@@ -9,11 +9,12 @@
  * namespace's count is held to it, and it is read-only outside the first
  * namespace. So the fix names the sysctl for the machine.
  *
- *  - "conntrack_full": the table at 90 % or more. Full, it blocks (new
- *    connections of every rule are being dropped now); under that, a
- *    warning: nothing is dropped yet.
- *  - "conntrack_max": nf_conntrack_max below what the rules may need, a
- *    warning. Only endpoint-independent rules state a need: each internal
+ *  - "conntrack_full": the table at 90 % or more; it blocks. Full, new
+ *    connections of every rule are being dropped now; at 90 %, the next
+ *    burst (a scan, a peer-to-peer client) fills it, and nothing warns
+ *    then: the time to act is before.
+ *  - "conntrack_max": nf_conntrack_max below what the rules may need; it
+ *    blocks, as the rules may fill the table by themselves. Only endpoint-independent rules state a need: each internal
  *    host may hold max_per_host mappings, each one a conntrack entry at
  *    least, and no more mappings than the rule has external sockets
  *    (addresses x ports). A forward or a plain snat rule states none (it
@@ -93,7 +94,7 @@ static void too_small(const struct ngw_ruleset *rs, struct doctor_report *r, int
 	}
 	if (!first || need <= (uint64_t)max)
 		return;
-	struct doctor_finding *f = doctor_add(r, false, "snat", first->name, first->at.rule,
+	struct doctor_finding *f = doctor_add(r, true, "snat", first->name, first->at.rule,
 					      "conntrack_max");
 	snprintf(f->detail, sizeof(f->detail), "net.netfilter.nf_conntrack_max is %d, below the "
 		 "%llu entries the endpoint-independent mappings may take (max_per_host for "
@@ -131,7 +132,7 @@ int doctor_check_conntrack(const struct ngw_ruleset *rs, const struct doctor_sou
 	if ((uint64_t)count * 10 < (uint64_t)max * 9)
 		return 0;
 	bool full = count >= max;
-	struct doctor_finding *f = doctor_add(r, full, kind, name, pos, "conntrack_full");
+	struct doctor_finding *f = doctor_add(r, true, kind, name, pos, "conntrack_full");
 	if (full)
 		snprintf(f->detail, sizeof(f->detail), "the conntrack table is full (%d of %d "
 			 "entries, net.netfilter.nf_conntrack_count and nf_conntrack_max): the "

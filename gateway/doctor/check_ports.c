@@ -21,13 +21,16 @@
  *  - with the router's own dynamic ports, net.ipv4.ip_local_port_range
  *    (one range per network namespace, for IPv6 sockets as well; there is
  *    no IPv6 sysctl), less net.ipv4.ip_local_reserved_ports ("local_ports",
- *    a warning). Seen on the kernel: when the router connects from a port
+ *    blocks). Seen on the kernel: when the router connects from a port
  *    the rule gave a LAN connection to the same remote socket, its own
  *    connection leaves from another port, and the reverse way the rule
  *    picks another port; both work. What is left is the shared port space
  *    and a router socket on such a port (its resolver, a VPN on an
  *    automatic port) losing a remote's datagrams to the LAN host the rule
- *    gave the port for that remote: a warning, not a block.
+ *    gave the port for that remote. That is a service of the router losing
+ *    traffic, which doctor counts as breakage (exit 1), as the issue of
+ *    this cause asks; the fix, a dynamic range beside the rule's ports or
+ *    the ports reserved, costs nothing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -302,7 +305,7 @@ static int local_ports(const struct ngw_ruleset *rs, const struct doctor_sources
 	if (more)
 		snprintf(others, sizeof(others), " (and %zu more snat rule%s)", more,
 			 more == 1 ? "" : "s");
-	struct doctor_finding *d = doctor_add(r, false, "snat", first->name, first->at.rule,
+	struct doctor_finding *d = doctor_add(r, true, "snat", first->name, first->at.rule,
 					      "local_ports");
 	bool one = first->to_port.lo == first->to_port.hi;
 	snprintf(d->detail, sizeof(d->detail), "its port%s %s overlap%s the router's own dynamic "

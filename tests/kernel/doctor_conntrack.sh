@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # natgw doctor and the size of conntrack's table:
 #  - endpoint-independent mappings that may need more entries than
-#    net.netfilter.nf_conntrack_max: a warning (exit 0); max_per_host
+#    net.netfilter.nf_conntrack_max: doctor exits 1; max_per_host
 #    lowered, no finding, and the full-cone rule carries traffic;
-#  - the router's table 90 % full (filled with natgw-ctfill): a warning,
-#    exit 0, traffic still flows; full: doctor exits 1, and new forwarded
+#  - the router's table 90 % full (filled with natgw-ctfill): doctor exits
+#    1 while traffic still flows; full: exit 1, and new forwarded
 #    and translated connections are dropped; emptied: exit 0, both work.
 # nf_conntrack_count is per network namespace, nf_conntrack_max one for the
 # machine (read-only in a namespace): the test fills the router's own table
@@ -60,7 +60,7 @@ YAML
 	cone 65535 >"$C"
 	natgw apply -q "$C"
 	NEED=$((A * 64512))
-	doctor_says "mappings that may outgrow nf_conntrack_max" "$C" 0 \
+	doctor_says "mappings that may outgrow nf_conntrack_max" "$C" 1 \
 		"^$C:10:5: warning: snat \"games\": net\\.netfilter\\.nf_conntrack_max is $MAX, below the $NEED entries the endpoint-independent mappings may take \\(max_per_host for each internal host, at most one per external socket\\); once they fill the table the kernel drops new connections of every rule \\(sysctl -w net\\.netfilter\\.nf_conntrack_max=$NEED \\(global: on the host, not in a container\\), and set it in /etc/sysctl\\.d; or lower max_per_host\\)$"
 	# fixed by the rule: 256 hosts x MAX/256 mappings fit
 	cone $((MAX / 256)) >"$C"
@@ -95,10 +95,11 @@ t0=$(date +%s%N)
 on router "$CTFILL" "$FIRST" 0 0x4e000001 assured
 N=$(count)
 PCT=$((N * 100 / MAX))
-doctor_says "the table ${PCT} % full" "$C" 0 \
+doctor_says "the table ${PCT} % full" "$C" 1 \
 	"^$C:6:5: warning: forward \"web\": the conntrack table is $PCT% full \\($N of $MAX entries, net\\.netfilter\\.nf_conntrack_count and nf_conntrack_max\\); once it is full the kernel drops new connections, forwarded or translated \\(sysctl -w net\\.netfilter\\.nf_conntrack_max=$((MAX * 2)) \\(global: on the host, not in a container\\), and set it in /etc/sysctl\\.d; \`conntrack -L\` shows what fills it\\)$"
-check_output "... JSON: a warning that does not block" \
-	'"blocks":false,"rule":"web","kind":"forward","cause":"conntrack_full"' natgw doctor --json "$C"
+natgw doctor --json "$C" >"$NGW_TMP/full.json"
+check_output "... JSON: it blocks" \
+	'"blocks":true,"rule":"web","kind":"forward","cause":"conntrack_full"' cat "$NGW_TMP/full.json"
 check_output "... the forward still works" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
 
 # full: the first FIRST of ctfill's entries exist already (refused), the

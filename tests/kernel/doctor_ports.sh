@@ -6,7 +6,7 @@
 #    (shown with traffic); doctor says so and exits 1; the range narrowed,
 #    it exits 0, the forward reaches its target and the snat works;
 #  - the range inside net.ipv4.ip_local_port_range (the router's own
-#    dynamic ports, IPv6 included): a warning, exit 0; a router socket on
+#    dynamic ports, IPv6 included): doctor says so, exit 1; a router socket on
 #    such a port loses a remote's datagrams to the LAN host (shown); a
 #    dynamic range beside it, or the ports reserved, and nothing is said.
 # And what must not be said: no snat rule, ports on another protocol, a
@@ -232,11 +232,12 @@ snat:
     ports: 40000-40099
 YAML
 natgw apply -q "$C"
-doctor_says "ports in the dynamic range" "$C" 0 \
+doctor_says "ports in the dynamic range" "$C" 1 \
 	"^$C:10:5: warning: snat \"lan-out\": its ports 40000-40099 overlap the router's own dynamic ports \\(net\\.ipv4\\.ip_local_port_range 32768-60999, for IPv6 too\\); the kernel gives a clashing connection another port, but a router socket on such a port loses a remote's traffic to the LAN host the rule gave it for that remote \\(sysctl -w net\\.ipv4\\.ip_local_port_range=\"40100 60999\" or sysctl -w net\\.ipv4\\.ip_local_reserved_ports=40000-40099, and set it in /etc/sysctl\\.d; or narrow the rule's ports\\)$"
-check_output "... JSON: a warning that does not block" \
-	'"blocks":false,"rule":"lan-out","kind":"snat","cause":"local_ports"' \
-	natgw doctor --json "$C"
+natgw doctor --json "$C" >"$NGW_TMP/local.json"
+check_output "... JSON: it blocks" \
+	'"blocks":true,"rule":"lan-out","kind":"snat","cause":"local_ports"' \
+	cat "$NGW_TMP/local.json"
 
 # the range is one for both families: the router's own IPv6 connection
 # takes its port from it
@@ -296,7 +297,7 @@ check_output "... and the forward in works" 'local=192\.0\.2\.10:8443$' \
 # or by reserving the rule's ports
 on router sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 on router sysctl -qw net.ipv4.ip_local_reserved_ports=40000-40049
-doctor_says "half of them reserved: the rest is said" "$C" 0 \
+doctor_says "half of them reserved: the rest is said" "$C" 1 \
 	'ip_local_reserved_ports=40050-40099, and set it'
 on router sysctl -qw net.ipv4.ip_local_reserved_ports=40000-40099
 clean "the rule's ports reserved: no finding" "$C"
@@ -310,7 +311,7 @@ snat:
     from: [192.0.2.0/24, 2001:db8:1::/64]
     ports: 20000-20099
 YAML
-attack "an IPv6 rule in the dynamic range: said" 0 \
+attack "an IPv6 rule in the dynamic range: said" 1 \
 	'warning: snat "lan6": its ports 50000-50009 overlap the router.s own dynamic ports' <<'YAML'
 snat:
   - name: lan6

@@ -149,8 +149,8 @@ static void local_range(void)
 	put("net/ipv4/ip_local_port_range", "32768\t60999\n");
 	put("net/ipv4/ip_local_reserved_ports", "\n");
 	CHECK(run(doctor_check_ports, y, &f) == 1, "ports in the dynamic range");
-	CHECK(!f.blocks && !strcmp(f.cause, "local_ports") && !strcmp(f.rule, "lan-out"),
-	      "a warning at the first rule: %s", f.rule);
+	CHECK(f.blocks && !strcmp(f.cause, "local_ports") && !strcmp(f.rule, "lan-out"),
+	      "it blocks, at the first rule: %s", f.rule);
 	CHECK(!strcmp(f.detail, "its ports 40000-40099 overlap the router's own dynamic ports "
 		      "(net.ipv4.ip_local_port_range 32768-60999, for IPv6 too) (and 1 more snat "
 		      "rule); the kernel gives a clashing connection another port, but a router "
@@ -195,8 +195,8 @@ static void conntrack(void)
 	CHECK(run(doctor_check_conntrack, y, NULL) == 0, "under 90 %%: nothing");
 	put("net/netfilter/nf_conntrack_count", "235930\n");
 	CHECK(run(doctor_check_conntrack, y, &f) == 1, "90 %%");
-	CHECK(!f.blocks && !strcmp(f.cause, "conntrack_full") && !strcmp(f.rule, "web"),
-	      "a warning at the first forward");
+	CHECK(f.blocks && !strcmp(f.cause, "conntrack_full") && !strcmp(f.rule, "web"),
+	      "it blocks, at the first forward");
 	CHECK(!strcmp(f.detail, "the conntrack table is 90% full (235930 of 262144 entries, "
 		      "net.netfilter.nf_conntrack_count and nf_conntrack_max); once it is full the "
 		      "kernel drops new connections, forwarded or translated"), "%s", f.detail);
@@ -224,8 +224,8 @@ static void conntrack(void)
 	CHECK(run(doctor_check_conntrack, buf, NULL) == 0, "262144 mappings fit");
 	snprintf(buf, sizeof(buf), EI, 1025u);
 	CHECK(run(doctor_check_conntrack, buf, &f) == 1, "262400 do not");
-	CHECK(!f.blocks && !strcmp(f.cause, "conntrack_max") && !strcmp(f.rule, "games"),
-	      "a warning at the rule");
+	CHECK(f.blocks && !strcmp(f.cause, "conntrack_max") && !strcmp(f.rule, "games"),
+	      "it blocks, at the rule");
 	CHECK(!strcmp(f.detail, "net.netfilter.nf_conntrack_max is 262144, below the 262400 "
 		      "entries the endpoint-independent mappings may take (max_per_host for each "
 		      "internal host, at most one per external socket); once they fill the table "
