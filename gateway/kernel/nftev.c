@@ -11,6 +11,7 @@
 
 #include "compile/layout.h"
 #include "nftev.h"
+#include "trace_chain.h"
 #include "natgw/xalloc.h"
 
 #define OWN_PORTS 8
@@ -110,6 +111,23 @@ static bool dynamic_elements(const struct nlmsghdr *nlh)
 	return false;
 }
 
+/* A change of the trace chains `natgw doctor --trace` keeps in the table
+ * while it runs (trace_chain.h): not natgw's ruleset, nothing to put back. */
+static bool trace_chain_change(const struct nlmsghdr *nlh, unsigned type)
+{
+	uint16_t attr = type == NFT_MSG_NEWCHAIN || type == NFT_MSG_DELCHAIN ? NFTA_CHAIN_NAME :
+			type == NFT_MSG_NEWRULE || type == NFT_MSG_DELRULE ? NFTA_RULE_CHAIN : 0;
+	const struct nlattr *a;
+
+	if (!attr)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == attr)
+			return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+			       trace_chain_is(mnl_attr_get_str(a));
+	return false;
+}
+
 static void classify(const struct nftev *ev, const struct nlmsghdr *nlh, const char *table,
 		     struct nftev_seen *seen)
 {
@@ -138,7 +156,7 @@ static void classify(const struct nftev *ev, const struct nlmsghdr *nlh, const c
 		return;
 	}
 	bool elements = type == NFT_MSG_NEWSETELEM || type == NFT_MSG_DELSETELEM;
-	if (elements && dynamic_elements(nlh))
+	if ((elements && dynamic_elements(nlh)) || trace_chain_change(nlh, type))
 		return;
 	seen->table = true;
 	seen->elements |= elements;
