@@ -127,8 +127,8 @@ static const struct trace_packet *number(const struct trace_run *t, unsigned n)
 	return n && n <= t->n ? &t->v[n - 1] : NULL;
 }
 
-/* Where it went: "forwarded to 192.0.2.10:8443". */
-static void destination(const struct trace_packet *p, char *buf, size_t size)
+/* Where it went: "forwarded to 192.0.2.10:8443"; whether it was translated. */
+static bool destination(const struct trace_packet *p, char *buf, size_t size)
 {
 	char d[NGW_ADDRSTRLEN];
 	bool translated = p->out.known && p->seen.known &&
@@ -142,6 +142,7 @@ static void destination(const struct trace_packet *p, char *buf, size_t size)
 		snprintf(buf, size, translated ? "forwarded to %s" :
 			 "left the router towards %s untranslated (the forward did not take it)",
 			 d);
+	return translated;
 }
 
 static void original_outcome(const struct trace_run *t, const struct trace_packet *p,
@@ -150,8 +151,9 @@ static void original_outcome(const struct trace_run *t, const struct trace_packe
 	char to[NGW_ADDRSTRLEN + 96], why[2 * TRACE_NAME_MAX + 160];
 	const struct trace_packet *r = number(t, p->reply_dropped);
 
-	destination(p, to, sizeof(to));
-	if (p->answered && p->refused)
+	if (!destination(p, to, sizeof(to)))
+		snprintf(buf, size, "%s", to);	/* not the forward's: its replies say nothing */
+	else if (p->answered && p->refused)
 		snprintf(buf, size, "%s, the target refused the connection (TCP reset)", to);
 	else if (p->answered)
 		snprintf(buf, size, "%s, reply came back", to);
