@@ -533,10 +533,15 @@ check_completion "flush -" "--config --help --json --quiet --rule -c -h -q -r "
 check_completion "down -" "--config --help --quiet -c -h -q "
 check_completion "run -" "--config --help --verbose -c -h -v "
 check_completion "reload -" "--config --help --json --quiet --verbose -c -h -q -v "
-check_completion "doctor -" "--config --help --json -c -h "
+check_completion "doctor -" "--config --from --help --json --seconds --trace -c -h "
 expect 0 "natgw help doctor" -- "$natgw" help doctor
 has out '^Usage: natgw doctor \[-c FILE\] \[--json\] \[FILE\]$'
+has out '^       natgw doctor --trace RULE \[--from ADDR\] \[--seconds N\] \[-c FILE\] \[--json\]$'
 expect 2 "doctor: one file at a time" -- "$natgw" doctor one.yaml three.yaml
+expect 2 "doctor: --from is for --trace" -- "$natgw" doctor --from 203.0.113.1
+has err '^natgw: --from is for --trace RULE$'
+expect 2 "doctor: --seconds is for --trace" -- "$natgw" doctor --seconds 3
+has err '^natgw: --seconds is for --trace RULE$'
 expect 3 "doctor of an invalid file cannot look" -- "$natgw" doctor bad.yaml
 has err 'bad\.yaml:4:11: error: '
 
@@ -550,6 +555,9 @@ for cmd in check plan apply confirm show mappings flush down run reload doctor; 
 		--confirm) args=("$opt" 30) ;;
 		-p) [ "$cmd" = mappings ] && args=("$opt" tcp) || args=("$opt") ;;
 		--proto) args=("$opt" tcp) ;;
+		--trace) args=("$opt" web) ;;
+		--from) args=("$opt" 203.0.113.1) ;;
+		--seconds) args=("$opt" 3) ;;
 		*) args=("$opt") ;;
 		esac
 		expect 0 "$cmd takes $opt" -- "$natgw" "$cmd" "${args[@]}" --help
