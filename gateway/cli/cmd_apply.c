@@ -17,6 +17,7 @@
 #include "apply/confirm_timer.h"
 #include "ctl/ctl.h"
 #include "doctor/doctor.h"
+#include "doctor/trace_session.h"
 
 static void apply_help(void)
 {
@@ -61,15 +62,19 @@ static bool through_daemon(const struct cli *cli, const char *file, unsigned con
 	return done;
 }
 
-/* What would still stop a forward (natgw doctor), as warnings after the
- * summary: an apply that succeeded stands whatever they say. */
-static void warn_findings(const struct ngw_ruleset *rs, struct cli_msgs *msgs)
+/* After the summary: what would still stop a forward (natgw doctor), as
+ * warnings (an apply that succeeded stands whatever they say), and a
+ * SIGKILLed trace's chains taken out of the table. */
+static void after_apply(const struct ngw_ruleset *rs, struct cli_msgs *msgs)
 {
 	struct doctor_report r;
+	int pid;
 
 	fflush(stdout);		/* the summary first, also in one file */
 	doctor_after_apply(rs, &msgs->d, &r);
 	doctor_report_free(&r);
+	if (trace_leftovers_remove(rs->gateway.table, "/proc", &pid) > 0)
+		diags_add_system(&msgs->d, NGW_NOTE, "%s", TRACE_LEFTOVERS_SAID);
 }
 
 /* Applies rs and says how it went, starting the confirm timer first: with
@@ -89,7 +94,7 @@ static int apply_and_report(const struct cli *cli, const struct ngw_ruleset *rs,
 	if (!cli->json)
 		apply_report_print(stdout, stderr, false, cli->verbosity, &a, timer ? confirm : 0);
 	if (status == EXIT_OK)
-		warn_findings(rs, msgs);
+		after_apply(rs, msgs);
 	if (timer) {
 		int r = confirm_detach(rs->gateway.table, had_table ? a.previous : NULL, confirm);
 		if (r < 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The trace's clock and signals: Ctrl-C, SIGTERM and SIGHUP end it like its
  * time does, and the trace chains come out on every way out but SIGKILL
- * (whose leftovers the next trace removes). */
+ * (whose leftovers the next trace, apply or daemon's look removes). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -98,8 +98,7 @@ int doctor_trace(const struct cli *cli, const struct ngw_ruleset *rs, const char
 		return fail(cli, EXIT_SYSTEM, why);
 	}
 	if (s.leftover_pid && cli->verbosity >= 0)
-		fprintf(stderr, "natgw: removed the trace chains of an earlier trace that did not "
-			"end (killed)\n");
+		fprintf(stderr, "natgw: %s\n", TRACE_LEFTOVERS_SAID);
 	if (cli->verbosity >= 0)
 		fprintf(stderr, "natgw: tracing forward \"%s\" for %u s, at most %u packets; send "
 			"traffic now (Ctrl-C stops)\n", rule, seconds, TRACE_PACKETS_MAX);

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "compile/layout.h"
 #include "ctl/rundir.h"
+#include "doctor/trace_session.h"
 
 /* ---- conntrack ----------------------------------------------------------- */
 
@@ -175,15 +176,19 @@ static void rt_readable(struct daemon *d)
 		doctor_watch_soon(&d->doctor, session_now_ms());
 }
 
-/* natgw doctor's look, by the daemon: logs what appeared and what went. */
+/* natgw doctor's look, by the daemon: logs what appeared and what went;
+ * and a SIGKILLed trace's chains go, so none stays for good. */
 static void look_again(struct daemon *d, double now)
 {
 	struct doctor_report r = { 0 };
 	int e = d->desired ? doctor_examine(d->desired, &DOCTOR_SYSTEM, &r) : 0;
+	int pid;
 
 	doctor_watch_update(&d->doctor, &r, e, d->log,
 			    d->desired ? d->desired->file : d->config, now);
 	doctor_report_free(&r);
+	if (trace_leftovers_remove(d->table, "/proc", &pid) > 0)
+		daemon_log(d, "%s", TRACE_LEFTOVERS_SAID);
 }
 
 /* ---- the loop -------------------------------------------------------------- */

@@ -181,11 +181,39 @@ int trace_session_stop(struct trace_session *s)
 		if (r == 0 && (!o.chains || strcmp(o.comment, s->comment)))
 			r = -ENOENT;
 		else if (r == 0)
-			r = trace_chains_del(&s->nl, s->table, &o);
+			r = trace_chains_del(&s->nl, s->table, &o, genid);
 		s->added = false;
 	}
 	trace_watch_close(s->watch);
 	s->watch = NULL;
 	nl_close(&s->nl);
 	return r;
+}
+
+int trace_leftovers_remove(const char *table, const char *proc, int *pid)
+{
+	struct nl nl;
+	int r = nl_open(&nl), found = 0;
+
+	*pid = 0;
+	if (r < 0)
+		return r;
+	/* -ERESTART: something committed between the read and the delete
+	 * (perhaps a trace replacing them): look again */
+	r = -ERESTART;
+	for (int attempt = 0; attempt < 8 && r == -ERESTART; attempt++) {
+		struct trace_owner o;
+		uint32_t genid;
+		r = trace_chains_read(&nl, table, &o, &genid);
+		if (r < 0 || !o.chains || trace_owner_alive(o.comment, proc, pid))
+			break;
+		r = trace_chains_del(&nl, table, &o, genid);
+		found = r == 0;
+	}
+	nl_close(&nl);
+	if (!found)
+		*pid = 0;
+	else if (!*pid)
+		*pid = -1;
+	return r == -ENOENT ? 0 : r < 0 ? r : found;
 }

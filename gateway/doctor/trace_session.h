@@ -37,6 +37,17 @@ int trace_session_read(struct trace_session *s, struct trace_run *t);
  * tracing); other -errno when they could not be removed. Always closes. */
 int trace_session_stop(struct trace_session *s);
 
+/* Removes the trace chains of a trace that did not end (SIGKILLed) from
+ * table: an apply and the daemon call it, so none stays for good. 1 when
+ * there were some (*pid: their trace's, -1 when it cannot be told), 0 when
+ * there were none or their trace still runs, or -errno. */
+int trace_leftovers_remove(const char *table, const char *proc, int *pid);
+
+/* What is said when they were removed, by the next trace, an apply or the
+ * daemon. */
+#define TRACE_LEFTOVERS_SAID \
+	"removed the trace chains of an earlier trace that did not end (killed)"
+
 /* Whether the process that wrote comment (one of ours) still runs. */
 bool trace_owner_alive(const char *comment, const char *proc, int *pid);
 

@@ -332,13 +332,14 @@ int trace_chains_add(struct nl *nl, const char *table, const struct trace_match 
 	return send_batch(nl, &b);
 }
 
-int trace_chains_del(struct nl *nl, const char *table, const struct trace_owner *o)
+int trace_chains_del(struct nl *nl, const char *table, const struct trace_owner *o,
+		     uint32_t genid)
 {
 	struct nl_batch b;
 
 	if (!o->chains)
 		return 0;
-	nl_batch_init(&b, nl, 0);
+	nl_batch_init(&b, nl, genid);
 	del_chains(&b, table, o->chains);
 	int r = send_batch(nl, &b);
 	return r == -ENOENT ? 0 : r;

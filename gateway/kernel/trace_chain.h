@@ -61,8 +61,11 @@ int trace_chains_read(struct nl *nl, const char *table, struct trace_owner *o, u
 int trace_chains_add(struct nl *nl, const char *table, const struct trace_match *m,
 		     const char *comment, const struct trace_owner *o, uint32_t genid);
 
-/* Deletes the trace chains in o (flushing each first). 0 also when they
- * are gone already, or -errno. */
-int trace_chains_del(struct nl *nl, const char *table, const struct trace_owner *o);
+/* Deletes the trace chains in o (flushing each first), refused (-ERESTART)
+ * when nftables changed since genid (0: whatever changed): another trace
+ * may have put its own in their place. 0 also when they are gone already,
+ * or -errno. */
+int trace_chains_del(struct nl *nl, const char *table, const struct trace_owner *o,
+		     uint32_t genid);
 
 #endif

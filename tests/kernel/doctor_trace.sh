@@ -6,7 +6,7 @@
 # coming back (exit 0), over IPv4 and IPv6, TCP, UDP and a port range;
 # --from, --seconds and the limit of 10 packets hold; the trace chains are
 # gone after every way out (the end, SIGINT, an error), a SIGKILLed trace's
-# are removed by the next trace, a second trace is refused without harm to
+# are removed by the next apply or trace, a second trace is refused without harm to
 # the first, and neither an apply nor natgw run fights a trace.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -235,11 +235,27 @@ trace_end
 is "... the first still traces: exit 0" 0 "$TRC"
 no_trace_chain "after both"
 
-# --- SIGKILL: the chains stay; the next trace removes them
+# --- SIGKILL: the chains stay; the next apply (or trace, or the daemon's
+# look every minute) removes them
 trace_start killed --trace web --seconds 30
 kill -KILL "$TPID"
 trace_end
 check_output "SIGKILL leaves the chains" 'chain trace-first' on router nft list table inet natgw
+check_output "... an apply removes them, and says so" \
+	'^natgw: removed the trace chains of an earlier trace that did not end \(killed\)$' \
+	natgw apply "$C"
+no_trace_chain "after that apply"
+# while a trace runs, an apply leaves its chains alone
+trace_start alive --trace web --seconds 30
+natgw apply "$C" >"$NGW_TMP/apply-alive.out" 2>&1
+check_output "a live trace's chains stay through an apply" 'chain trace-first' \
+	on router nft list table inet natgw
+check_fails "... and the apply says nothing of them" 1 grep -q 'trace chains' "$NGW_TMP/apply-alive.out"
+kill -INT "$TPID"
+trace_end
+trace_start killed --trace web --seconds 30
+kill -KILL "$TPID"
+trace_end
 trace_start next --trace web --seconds 2
 check_output "... the next trace removes them" \
 	'^natgw: removed the trace chains of an earlier trace that did not end \(killed\)$' cat "$NGW_TMP/next.err"
