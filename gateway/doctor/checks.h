@@ -17,6 +17,7 @@ doctor_check doctor_check_routes;	/* check_routes.c */
 doctor_check doctor_check_rp_filter;	/* check_rp_filter.c */
 doctor_check doctor_check_ports;	/* check_ports.c */
 doctor_check doctor_check_conntrack;	/* check_conntrack.c */
+doctor_check doctor_check_tables;	/* check_tables.c */
 
 /* findings.c: */
 

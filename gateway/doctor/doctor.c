@@ -14,6 +14,7 @@ static doctor_check *const checks[] = {
 	doctor_check_rp_filter,
 	doctor_check_ports,
 	doctor_check_conntrack,
+	doctor_check_tables,
 };
 
 int doctor_examine(const struct ngw_ruleset *rs, const struct doctor_sources *src,

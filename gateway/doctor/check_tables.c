@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Another table's chain that drops a forward's traffic. In nftables every
+ * base chain on a hook runs, and a drop in any of them is final: natgw's
+ * accept cannot override a firewall's `policy drop` on forward (nft(8),
+ * "overall evaluation of the ruleset"). So a firewalld, ufw, Docker or fw4
+ * table makes a forward silently do nothing. Each such chain is said once,
+ * at the first forward it stops, with the rule that lets natgw's traffic
+ * through. iptables-legacy tables, which natgw cannot read, are said to
+ * exist (legacy_tables.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "fw_packets.h"
+#include "fw_verdict.h"
+#include "kernel/nl.h"
+#include "kernel/ruleset_read.h"
+#include "legacy_tables.h"
+
+/* The router's own addresses: a forward to one of them is delivered
+ * (input hook), not forwarded. */
+struct locals {
+	struct ngw_addr *v;
+	size_t n;
+};
+
+static void locals_read(struct locals *l)
+{
+	struct ifaddrs *all, *a;
+
+	memset(l, 0, sizeof(*l));
+	if (getifaddrs(&all) < 0)
+		return;		/* then every target is taken as forwarded */
+	for (a = all; a; a = a->ifa_next)
+		l->n++;
+	l->v = calloc(l->n ? l->n : 1, sizeof(*l->v));
+	l->n = 0;
+	for (a = all; a && l->v; a = a->ifa_next) {
+		if (!a->ifa_addr)
+			continue;
+		struct ngw_addr *x = &l->v[l->n];
+		if (a->ifa_addr->sa_family == AF_INET) {
+			x->family = NGW_FAMILY_IPV4;
+			memcpy(x->b, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+			l->n++;
+		} else if (a->ifa_addr->sa_family == AF_INET6) {
+			x->family = NGW_FAMILY_IPV6;
+			memcpy(x->b, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
+			l->n++;
+		}
+	}
+	freeifaddrs(all);
+}
+
+static bool is_local(const struct locals *l, const struct ngw_addr *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].family == a->family && !memcmp(l->v[i].b, a->b, 16))
+			return true;
+	return false;
+}
+
+static const char *hook_name(uint32_t hook)
+{
+	switch (hook) {
+	case NF_INET_PRE_ROUTING: return "prerouting";
+	case NF_INET_LOCAL_IN: return "input";
+	case NF_INET_FORWARD: return "forward";
+	}
+	return "?";
+}
+
+static const char *family_name(uint8_t family)
+{
+	switch (family) {
+	case NFPROTO_INET: return "inet";
+	case NFPROTO_IPV4: return "ip";
+	case NFPROTO_IPV6: return "ip6";
+	}
+	return "?";
+}
+
+/* Whether t's chains see traffic of family (NFPROTO_IPV4/IPV6). */
+static bool sees(const struct fw_table *t, uint8_t family)
+{
+	return t->family == family || t->family == NFPROTO_INET;
+}
+
+/* What a chain drops of one forward: which kinds, and whether by policy. */
+struct drops {
+	bool kind[FW_KINDS];
+	bool by_policy;
+	uint8_t l4, family;
+	int port_lo, port_hi;		/* the forward's ports, as the fix names them */
+	const uint8_t *target;
+	int target_port;
+};
+
+static bool chain_drops(const struct fw_table *t, const struct fw_chain *c,
+			const struct ngw_forward *f, bool local, struct drops *d)
+{
+	static const uint8_t l4s[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const unsigned bits[] = { NGW_L4_TCP, NGW_L4_UDP };
+	size_t n_in = f->in.n ? f->in.n : 1;
+	bool any = false;
+
+	memset(d, 0, sizeof(*d));
+	d->by_policy = true;
+	for (size_t k = 0; k < FW_KINDS; k++)
+		for (size_t i = 0; i < 2; i++)
+			for (int hi = 0; hi < 2 && (f->proto & bits[i]); hi++)
+				for (size_t in = 0; in < n_in && !d->kind[k]; in++) {
+					struct fw_packet p;
+					bool policy;
+					const char *iif = f->in.n ? f->in.name[in] : NULL;
+					if (!fw_packet_of(f, local, l4s[i], hi, iif, c, k, &p) ||
+					    !sees(t, p.family) || !fw_chain_drops(t, c, &p, &policy))
+						continue;
+					if (!any)
+						d->l4 = l4s[i];
+					d->kind[k] = any = true;
+					d->by_policy &= policy;
+				}
+	d->family = f->to.family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	d->port_lo = f->port.lo, d->port_hi = f->port.hi;
+	d->target = f->to.b;
+	d->target_port = f->to_port.lo;
+	return any;
+}
+
+static const char *what_dropped(const struct drops *d)
+{
+	if (d->kind[FW_NEW])
+		return "drops its new connections";
+	if (d->kind[FW_REPLY])
+		return "drops the replies of its connections";
+	return "drops its connections after their first packet";
+}
+
+/* Appends one command to buf (", and " between two). */
+static void say(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t at = strlen(buf);
+	va_list ap;
+
+	if (at && at + 6 < size)
+		memcpy(buf + at, ", and ", 7), at += 6;
+	va_start(ap, fmt);
+	vsnprintf(buf + at, size - at, fmt, ap);
+	va_end(ap);
+}
+
+/* The rules that let natgw's traffic through chain c, as commands:
+ * after natgw's dstnat a connection natgw translated is marked so
+ * (ct status dnat, iptables' --ctstate DNAT), its replies too; before it,
+ * the original packet is told by its port, and before conntrack a reply
+ * by its source. */
+static void fix_text(const struct fw_table *t, const struct fw_chain *c, const struct drops *d,
+		     char *buf, size_t size)
+{
+	const char *l4 = d->l4 == IPPROTO_UDP ? "udp" : "tcp";
+	bool before = fw_before_dstnat(c);
+	bool ct = c->hook != NF_INET_PRE_ROUTING || c->prio > NF_PRI_CONNTRACK;
+	bool v6 = d->family == NFPROTO_IPV6;
+	char port[16], addr[INET6_ADDRSTRLEN] = "", cmd[FW_NAME_MAX * 2 + 64];
+
+	snprintf(port, sizeof(port), d->port_lo == d->port_hi ? "%d" : t->iptables ? "%d:%d" : "%d-%d",
+		 d->port_lo, d->port_hi);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, d->target, addr, sizeof(addr));
+	if (t->iptables) {
+		/* Docker rewrites FORWARD; DOCKER-USER is the operator's, and first */
+		const char *chain = !strcmp(c->name, "FORWARD") && !strcmp(t->name, "filter") &&
+				    fw_chain_find(t, "DOCKER-USER") >= 0 ? "DOCKER-USER" : c->name;
+		snprintf(cmd, sizeof(cmd), "%s%s%s -I %s", v6 ? "ip6tables" : "iptables",
+			 strcmp(t->name, "filter") ? " -t " : "",
+			 strcmp(t->name, "filter") ? t->name : "", chain);
+	} else {
+		snprintf(cmd, sizeof(cmd), "nft insert rule %s %s %s", family_name(t->family),
+			 t->name, c->name);
+	}
+	buf[0] = '\0';
+	if (!before) {
+		say(buf, size, t->iptables ? "%s -m conntrack --ctstate DNAT -j ACCEPT" :
+					     "%s ct status dnat accept", cmd);
+		return;
+	}
+	if (d->kind[FW_NEW] || d->kind[FW_LATER])
+		say(buf, size, t->iptables ? "%s -p %s --dport %s -j ACCEPT" : "%s %s dport %s accept",
+		    cmd, l4, port);
+	if (d->kind[FW_REPLY] && ct)
+		say(buf, size, t->iptables ? "%s -m conntrack --ctstate DNAT -j ACCEPT" :
+					     "%s ct status dnat accept", cmd);
+	else if (d->kind[FW_REPLY] && t->iptables)
+		say(buf, size, "%s -s %s -p %s --sport %d -j ACCEPT", cmd, addr, l4, d->target_port);
+	else if (d->kind[FW_REPLY])
+		say(buf, size, "%s %s saddr %s %s sport %d accept", cmd, v6 ? "ip6" : "ip", addr, l4,
+		    d->target_port);
+}
+
+static void report(struct doctor_report *r, const struct ngw_forward *f, const struct fw_table *t,
+		   const struct fw_chain *c, const struct drops *d)
+{
+	struct doctor_finding *x = doctor_add(r, true, "forward", f->name, f->at.rule, "firewall");
+
+	snprintf(x->subject, sizeof(x->subject), "%s %.24s %.24s", family_name(t->family), t->name,
+		 c->name);
+	snprintf(x->detail, sizeof(x->detail),
+		 "%stable %s %.64s, chain %.64s (hook %s, priority %d) %s by its %s; natgw's accept "
+		 "cannot override a drop in another table",
+		 t->iptables ? "iptables-nft " : "", family_name(t->family), t->name, c->name,
+		 hook_name(c->hook), c->prio, what_dropped(d), d->by_policy ? "policy" : "rules");
+	fix_text(t, c, d, x->fix, sizeof(x->fix));
+}
+
+/* The base chains worth running per forward: another program's, on a hook
+ * the forward's traffic passes, of an IP family, that can drop at all. */
+static bool candidate(const struct fw_table *t, const struct fw_chain *c)
+{
+	if (t->natgw || !c->base || (t->family != NFPROTO_INET && t->family != NFPROTO_IPV4 &&
+				     t->family != NFPROTO_IPV6))
+		return false;
+	if (c->hook != NF_INET_FORWARD && c->hook != NF_INET_PRE_ROUTING &&
+	    c->hook != NF_INET_LOCAL_IN)
+		return false;
+	return fw_chain_may_drop(t, c);
+}
+
+int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_sources *src,
+			struct doctor_report *r)
+{
+	struct fw_ruleset fw;
+	struct nl nl;
+	int e = nl_open(&nl);
+
+	if (e == -EPROTONOSUPPORT)	/* no nf_tables in this kernel: no table to drop */
+		return doctor_legacy_tables(rs, src, r);
+	if (e < 0)
+		return e;
+	e = fw_ruleset_read(&nl, &fw);
+	nl_close(&nl);
+	if (e < 0)
+		return e;
+
+	struct locals locals;
+	locals_read(&locals);
+	for (size_t ti = 0; ti < fw.n_tables; ti++) {
+		const struct fw_table *t = &fw.tables[ti];
+		for (size_t ci = 0; ci < t->n_chains; ci++) {
+			const struct fw_chain *c = &t->chains[ci];
+			if (!candidate(t, c))
+				continue;
+			/* the first forward it stops; one finding per chain */
+			for (size_t i = 0; i < rs->n_forwards; i++) {
+				const struct ngw_forward *f = &rs->forwards[i];
+				struct drops d;
+				if (f->enabled && chain_drops(t, c, f, is_local(&locals, &f->to), &d)) {
+					report(r, f, t, c, &d);
+					break;
+				}
+			}
+		}
+	}
+	free(locals.v);
+	fw_ruleset_free(&fw);
+	return doctor_legacy_tables(rs, src, r);
+}
