@@ -4,12 +4,17 @@
  * once iptables-legacy (or ip6tables-legacy) has been used in this
  * namespace, even only to list it: with iptable_filter built in or loaded,
  * a new namespace lists none (kernels since 5.15 make them on first use),
- * so a name here is a namespace where legacy iptables has been run. What
- * its chains hold natgw cannot read: said as a warning, not a block. */
+ * so a name here is a namespace where legacy iptables has been run. Even
+ * `iptables-legacy -L` leaves a table: one with no rule and accepting
+ * policies is left unsaid (no false alarm on a router where someone only
+ * looked). Any other natgw does not evaluate: said as a warning, not a
+ * block, also when it cannot be read at all. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/legacy_read.h"
 #include "legacy_tables.h"
 
 static const struct ngw_forward *first_forward(const struct ngw_ruleset *rs, uint8_t family)
@@ -23,9 +28,9 @@ static const struct ngw_forward *first_forward(const struct ngw_ruleset *rs, uin
 int doctor_legacy_tables(const struct ngw_ruleset *rs, const struct doctor_sources *src,
 			 struct doctor_report *r)
 {
-	static const struct { const char *file, *tool; uint8_t family; } lists[] = {
-		{ "net/ip_tables_names", "iptables-legacy", NGW_FAMILY_IPV4 },
-		{ "net/ip6_tables_names", "ip6tables-legacy", NGW_FAMILY_IPV6 },
+	static const struct { const char *file, *tool; uint8_t family; int af; } lists[] = {
+		{ "net/ip_tables_names", "iptables-legacy", NGW_FAMILY_IPV4, AF_INET },
+		{ "net/ip6_tables_names", "ip6tables-legacy", NGW_FAMILY_IPV6, AF_INET6 },
 	};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
@@ -42,16 +47,16 @@ int doctor_legacy_tables(const struct ngw_ruleset *rs, const struct doctor_sourc
 		}
 		while (fgets(name, sizeof(name), f)) {
 			name[strcspn(name, "\n")] = '\0';
-			if (!name[0])
+			bool idle = false;
+			if (!name[0] || (legacy_table_idle(lists[i].af, name, &idle) == 0 && idle))
 				continue;
 			struct doctor_finding *x = doctor_add(r, false, "forward", fw->name, fw->at.rule,
 							      "iptables-legacy");
 			snprintf(x->subject, sizeof(x->subject), "%s %.32s", lists[i].tool, name);
 			snprintf(x->detail, sizeof(x->detail),
-				 "%s table %s exists in this namespace (%s has been run here, if only "
-				 "to list it); natgw cannot read its rules, and a drop there stops the "
-				 "forward whatever natgw's table accepts", lists[i].tool, name,
-				 lists[i].tool);
+				 "%s table %s has rules or a drop policy in this namespace; natgw "
+				 "does not evaluate them, and a drop there stops the "
+				 "forward whatever natgw's table accepts", lists[i].tool, name);
 			snprintf(x->fix, sizeof(x->fix),
 				 "check `%s -t %s -L -n -v` for a drop on the forward's traffic, or move "
 				 "its rules to %s-nft", lists[i].tool, name,
