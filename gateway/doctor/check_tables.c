@@ -87,12 +87,6 @@ static const char *family_name(uint8_t family)
 	return "?";
 }
 
-/* Whether t's chains see traffic of family (NFPROTO_IPV4/IPV6). */
-static bool sees(const struct fw_table *t, uint8_t family)
-{
-	return t->family == family || t->family == NFPROTO_INET;
-}
-
 /* What a chain drops of one forward: which kinds, and whether by policy. */
 struct drops {
 	bool kind[FW_KINDS];
@@ -103,8 +97,56 @@ struct drops {
 	int target_port;
 };
 
-static bool chain_drops(const struct fw_table *t, const struct fw_chain *c,
-			const struct ngw_forward *f, bool local, struct drops *d)
+/* A chain's run on a forward's packet with the parts that differ between
+ * forwards (addresses, ports) unknown: what every forward of that kind,
+ * protocol, family and interface may come to. When no way drops (or every
+ * way does) that is the answer for each of them, without running the
+ * chain per forward. Sound: an unknown part only adds ways. */
+struct generic {
+	uint8_t kind, l4, family;
+	const char *iif;
+	enum fw_tri drops;
+	bool by_policy;
+};
+
+/* One chain examined against the forwards. */
+struct chain_run {
+	const struct fw_table *t;
+	const struct fw_chain *c;
+	struct generic *g;
+	size_t n_g;
+	unsigned long work;		/* rules run */
+};
+
+/* rules run per chain before doctor gives up on it: a second or two */
+#define CHAIN_WORK_MAX 50000000ul
+
+static enum fw_tri generic(struct chain_run *cr, const struct fw_packet *p, enum fw_kind kind,
+			   bool *by_policy)
+{
+	for (size_t i = 0; i < cr->n_g; i++) {
+		const struct generic *g = &cr->g[i];
+		if (g->kind == kind && g->l4 == p->l4 && g->family == p->family &&
+		    (g->iif == p->iif || (g->iif && p->iif && !strcmp(g->iif, p->iif)))) {
+			*by_policy = g->by_policy;
+			return g->drops;
+		}
+	}
+	struct fw_packet q = *p;
+	q.saddr = q.daddr = NULL;
+	q.sport = q.dport = -1;
+	cr->g = realloc(cr->g, (cr->n_g + 1) * sizeof(*cr->g));
+	if (!cr->g)
+		abort();
+	struct generic *g = &cr->g[cr->n_g++];
+	*g = (struct generic){ .kind = (uint8_t)kind, .l4 = p->l4, .family = p->family, .iif = p->iif };
+	g->drops = fw_chain_drops(cr->t, cr->c, &q, &g->by_policy, &cr->work);
+	*by_policy = g->by_policy;
+	return g->drops;
+}
+
+static bool chain_drops(struct chain_run *cr, const struct ngw_forward *f, bool local,
+			struct drops *d)
 {
 	static const uint8_t l4s[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const unsigned bits[] = { NGW_L4_TCP, NGW_L4_UDP };
@@ -120,8 +162,12 @@ static bool chain_drops(const struct fw_table *t, const struct fw_chain *c,
 					struct fw_packet p;
 					bool policy;
 					const char *iif = f->in.n ? f->in.name[in] : NULL;
-					if (!fw_packet_of(f, local, l4s[i], hi, iif, c, k, &p) ||
-					    !sees(t, p.family) || !fw_chain_drops(t, c, &p, &policy))
+					if (!fw_packet_of(f, local, l4s[i], hi, iif, cr->c, k, &p) ||
+					    (cr->t->family != NFPROTO_INET && cr->t->family != p.family))
+						continue;
+					enum fw_tri g = generic(cr, &p, k, &policy);
+					if (g == FW_FALSE || (g == FW_UNKNOWN &&
+					    fw_chain_drops(cr->t, cr->c, &p, &policy, &cr->work) != FW_TRUE))
 						continue;
 					if (!any)
 						d->l4 = l4s[i];
@@ -216,8 +262,26 @@ static void report(struct doctor_report *r, const struct ngw_forward *f, const s
 		 "%stable %s %.64s, chain %.64s (hook %s, priority %d) %s by its %s; natgw's accept "
 		 "cannot override a drop in another table",
 		 t->iptables ? "iptables-nft " : "", family_name(t->family), t->name, c->name,
-		 hook_name(c->hook), c->prio, what_dropped(d), d->by_policy ? "policy" : "rules");
+		 hook_name(c->hook), c->prio, what_dropped(d),
+		 d->by_policy ? "policy" : c->policy_drop ? "rules or its policy" : "rules");
 	fix_text(t, c, d, x->fix, sizeof(x->fix));
+}
+
+/* A chain too long to run for every forward: said, not hidden. */
+static void too_long(struct doctor_report *r, const struct ngw_forward *f, const struct fw_table *t,
+		     const struct fw_chain *c, size_t done, size_t all)
+{
+	struct doctor_finding *x = doctor_add(r, false, "forward", f->name, f->at.rule, "firewall");
+
+	snprintf(x->subject, sizeof(x->subject), "%s %.24s %.24s", family_name(t->family), t->name,
+		 c->name);
+	snprintf(x->detail, sizeof(x->detail),
+		 "%stable %s %.64s, chain %.64s (hook %s, priority %d) was examined for the first "
+		 "%zu of %zu forwards only: it has too many rules to run for each, and may drop "
+		 "this one and those after it", t->iptables ? "iptables-nft " : "",
+		 family_name(t->family), t->name, c->name, hook_name(c->hook), c->prio, done, all);
+	snprintf(x->fix, sizeof(x->fix), "check it by hand: nft list chain %s %.64s %.64s",
+		 family_name(t->family), t->name, c->name);
 }
 
 /* The base chains worth running per forward: another program's, on a hook
@@ -258,14 +322,20 @@ int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_source
 			if (!candidate(t, c))
 				continue;
 			/* the first forward it stops; one finding per chain */
+			struct chain_run cr = { .t = t, .c = c };
 			for (size_t i = 0; i < rs->n_forwards; i++) {
 				const struct ngw_forward *f = &rs->forwards[i];
 				struct drops d;
-				if (f->enabled && chain_drops(t, c, f, is_local(&locals, &f->to), &d)) {
+				if (cr.work > CHAIN_WORK_MAX) {
+					too_long(r, f, t, c, i, rs->n_forwards);
+					break;
+				}
+				if (f->enabled && chain_drops(&cr, f, is_local(&locals, &f->to), &d)) {
 					report(r, f, t, c, &d);
 					break;
 				}
 			}
+			free(cr.g);
 		}
 	}
 	free(locals.v);

@@ -235,6 +235,7 @@ struct run {
 	const struct fw_packet *p;
 	uint8_t *memo;		/* per chain: 0 not run, 0x80 running, else outcomes | 0x40 */
 	bool policy_only;	/* no rule of the base chain's run dropped */
+	unsigned long work;
 };
 
 static unsigned chain(struct run *r, uint32_t c, int depth);
@@ -271,6 +272,7 @@ static unsigned chain(struct run *r, uint32_t ci, int depth)
 	bool ended = false;
 	for (size_t i = 0; i < c->n_rules && !ended; i++) {
 		enum fw_tri m = rule_matches(&c->rules[i], r->p);
+		r->work++;
 		if (m == FW_FALSE)
 			continue;
 		unsigned e = effect(r, &c->rules[i], depth);
@@ -286,23 +288,25 @@ static unsigned chain(struct run *r, uint32_t ci, int depth)
 	return out;
 }
 
-bool fw_chain_drops(const struct fw_table *t, const struct fw_chain *c, const struct fw_packet *p,
-		    bool *by_policy)
+enum fw_tri fw_chain_drops(const struct fw_table *t, const struct fw_chain *c,
+			   const struct fw_packet *p, bool *by_policy, unsigned long *work)
 {
 	uint8_t stack[256];
 	uint8_t *memo = t->n_chains <= sizeof(stack) ? stack : calloc(t->n_chains, 1);
 	struct run r = { .t = t, .p = p, .memo = memo, .policy_only = true };
 
+	*by_policy = false;
 	if (!memo)
-		return false;
+		return FW_UNKNOWN;
 	memset(memo, 0, t->n_chains);
 	unsigned s = chain(&r, (uint32_t)(c - t->chains), 0);
 	if (memo != stack)
 		free(memo);
+	*work += r.work;
 	if (s & O_RETURN)
 		s = (s & ~(unsigned)O_RETURN) | (c->policy_drop ? O_DROP : O_ACCEPT);
 	*by_policy = r.policy_only;
-	return s == O_DROP;
+	return s == O_DROP ? FW_TRUE : s & O_DROP ? FW_UNKNOWN : FW_FALSE;
 }
 
 static bool may_drop(const struct fw_table *t, uint32_t ci, uint8_t *seen)

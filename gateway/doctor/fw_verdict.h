@@ -34,11 +34,12 @@ enum fw_tri { FW_FALSE, FW_TRUE, FW_UNKNOWN };
 /* Whether m matches p. */
 enum fw_tri fw_match_eval(const struct fw_match *m, const struct fw_packet *p);
 
-/* Whether base chain c of table t drops p whatever the parts of the rules
- * natgw cannot evaluate turn out to be; *by_policy: by the chain's policy
- * (rather than by a rule). */
-bool fw_chain_drops(const struct fw_table *t, const struct fw_chain *c, const struct fw_packet *p,
-		    bool *by_policy);
+/* Whether base chain c of table t drops p: FW_TRUE whatever the parts of
+ * the rules natgw cannot evaluate turn out to be, FW_FALSE when no way
+ * through it drops, FW_UNKNOWN when some ways do. *by_policy: the drop is
+ * the chain's policy's (no rule's). Each rule run adds one to *work. */
+enum fw_tri fw_chain_drops(const struct fw_table *t, const struct fw_chain *c,
+			   const struct fw_packet *p, bool *by_policy, unsigned long *work);
 
 /* Whether anything reachable from base chain c can drop a packet at all
  * (a drop or reject, a drop policy, a verdict decided elsewhere): a chain

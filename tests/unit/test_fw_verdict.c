@@ -108,7 +108,8 @@ static bool drops(struct t *t, size_t ci, enum fw_kind kind, bool *policy)
 {
 	const struct fw_chain *c = &t->table.chains[ci];
 	struct fw_packet p = packet(c, kind);
-	return fw_chain_drops(&t->table, c, &p, policy);
+	unsigned long work = 0;
+	return fw_chain_drops(&t->table, c, &p, policy, &work) == FW_TRUE;
 }
 
 int main(void)
