@@ -157,7 +157,11 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	int e = doctor_examine(rs, &src, &r);
 	if (e < 0) {
 		char why[160];
-		snprintf(why, sizeof(why), "reading the system: %s", strerror(-e));
+		if (e == -EINTR)	/* the firewall's tables changed during every reading */
+			snprintf(why, sizeof(why), "reading the system: the firewall's tables changed "
+				 "while they were read, every time; run natgw doctor again");
+		else
+			snprintf(why, sizeof(why), "reading the system: %s", strerror(-e));
 		fprintf(stderr, "natgw: %s\n", why);
 		if (cli->json)
 			diag_print_json_message(stdout, why);

@@ -23,6 +23,7 @@
 #include "kernel/nl.h"
 #include "kernel/ruleset_read.h"
 #include "legacy_tables.h"
+#include "natgw/xalloc.h"
 
 /* The router's own addresses: a forward to one of them is delivered
  * (input hook), not forwarded. */
@@ -135,9 +136,7 @@ static enum fw_tri generic(struct chain_run *cr, const struct fw_packet *p, enum
 	struct fw_packet q = *p;
 	q.saddr = q.daddr = NULL;
 	q.sport = q.dport = -1;
-	cr->g = realloc(cr->g, (cr->n_g + 1) * sizeof(*cr->g));
-	if (!cr->g)
-		abort();
+	cr->g = xreallocarray(cr->g, cr->n_g + 1, sizeof(*cr->g));
 	struct generic *g = &cr->g[cr->n_g++];
 	*g = (struct generic){ .kind = (uint8_t)kind, .l4 = p->l4, .family = p->family, .iif = p->iif };
 	g->drops = fw_chain_drops(cr->t, cr->c, &q, &g->by_policy, &cr->work);
