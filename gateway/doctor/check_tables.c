@@ -93,6 +93,7 @@ struct drops {
 	bool kind[FW_KINDS];
 	bool by_policy;
 	uint8_t l4, family;
+	const char *iif;		/* where, when the forward has several */
 	int port_lo, port_hi;		/* the forward's ports, as the fix names them */
 	const uint8_t *target;
 	int target_port;
@@ -169,7 +170,7 @@ static bool chain_drops(struct chain_run *cr, const struct ngw_forward *f, bool 
 					    fw_chain_drops(cr->t, cr->c, &p, &policy, &cr->work) != FW_TRUE))
 						continue;
 					if (!any)
-						d->l4 = l4s[i];
+						d->l4 = l4s[i], d->iif = f->in.n > 1 ? iif : NULL;
 					d->kind[k] = any = true;
 					d->by_policy &= policy;
 				}
@@ -216,14 +217,21 @@ static void fix_text(const struct fw_table *t, const struct fw_chain *c, const s
 	bool ct = c->hook != NF_INET_PRE_ROUTING || c->prio > NF_PRI_CONNTRACK;
 	bool v6 = d->family == NFPROTO_IPV6;
 	char port[16], addr[INET6_ADDRSTRLEN] = "", cmd[FW_NAME_MAX * 2 + 64];
+	const char *keep = "";		/* how the fix outlives the firewall's reload */
 
 	snprintf(port, sizeof(port), d->port_lo == d->port_hi ? "%d" : t->iptables ? "%d:%d" : "%d-%d",
 		 d->port_lo, d->port_hi);
 	inet_ntop(v6 ? AF_INET6 : AF_INET, d->target, addr, sizeof(addr));
 	if (t->iptables) {
-		/* Docker rewrites FORWARD; DOCKER-USER is the operator's, and first */
-		const char *chain = !strcmp(c->name, "FORWARD") && !strcmp(t->name, "filter") &&
-				    fw_chain_find(t, "DOCKER-USER") >= 0 ? "DOCKER-USER" : c->name;
+		/* Docker rewrites FORWARD; DOCKER-USER is the operator's, and
+		 * first. ufw rewrites its chains from /etc/ufw/before.rules. */
+		bool forward = !strcmp(c->name, "FORWARD") && !strcmp(t->name, "filter");
+		const char *chain = c->name;
+		if (forward && fw_chain_find(t, "DOCKER-USER") >= 0)
+			chain = "DOCKER-USER";
+		else if (forward && fw_chain_find(t, "ufw-before-forward") >= 0)
+			chain = "ufw-before-forward", keep = v6 ? ", and add it to /etc/ufw/before6.rules" :
+							   ", and add it to /etc/ufw/before.rules";
 		snprintf(cmd, sizeof(cmd), "%s%s%s -I %s", v6 ? "ip6tables" : "iptables",
 			 strcmp(t->name, "filter") ? " -t " : "",
 			 strcmp(t->name, "filter") ? t->name : "", chain);
@@ -233,8 +241,8 @@ static void fix_text(const struct fw_table *t, const struct fw_chain *c, const s
 	}
 	buf[0] = '\0';
 	if (!before) {
-		say(buf, size, t->iptables ? "%s -m conntrack --ctstate DNAT -j ACCEPT" :
-					     "%s ct status dnat accept", cmd);
+		say(buf, size, t->iptables ? "%s -m conntrack --ctstate DNAT -j ACCEPT%s" :
+					     "%s ct status dnat accept%s", cmd, keep);
 		return;
 	}
 	if (d->kind[FW_NEW] || d->kind[FW_LATER])
@@ -258,11 +266,11 @@ static void report(struct doctor_report *r, const struct ngw_forward *f, const s
 	snprintf(x->subject, sizeof(x->subject), "%s %.24s %.24s", family_name(t->family), t->name,
 		 c->name);
 	snprintf(x->detail, sizeof(x->detail),
-		 "%stable %s %.64s, chain %.64s (hook %s, priority %d) %s by its %s; natgw's accept "
+		 "%stable %s %.64s, chain %.64s (hook %s, priority %d) %s%s%s by its %s; natgw's accept "
 		 "cannot override a drop in another table",
 		 t->iptables ? "iptables-nft " : "", family_name(t->family), t->name, c->name,
 		 hook_name(c->hook), c->prio, what_dropped(d),
-		 d->by_policy ? "policy" : c->policy_drop ? "rules or its policy" : "rules");
+		 d->iif ? " arriving on " : "", d->iif ? d->iif : "", d->by_policy ? "policy" : c->policy_drop ? "rules or its policy" : "rules");
 	fix_text(t, c, d, x->fix, sizeof(x->fix));
 }
 

@@ -154,6 +154,60 @@ on router iptables-nft -P FORWARD ACCEPT
 on router iptables-nft -F
 on router iptables-nft -X
 
+# --- ufw: its chains, and the fix where ufw keeps it
+on router iptables-nft-restore <<'RULES'
+*filter
+:FORWARD DROP [0:0]
+:ufw-before-forward - [0:0]
+:ufw-after-logging-forward - [0:0]
+:ufw-user-forward - [0:0]
+-A FORWARD -j ufw-before-forward
+-A FORWARD -j ufw-after-logging-forward
+-A ufw-before-forward -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ufw-before-forward -p icmp --icmp-type echo-request -j ACCEPT
+-A ufw-before-forward -j ufw-user-forward
+-A ufw-after-logging-forward -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix "[UFW BLOCK] "
+COMMIT
+RULES
+says "ufw" \
+	"$W: iptables-nft table ip filter, chain FORWARD \(hook forward, priority 0\) drops its new connections by its policy; $AGREE \(iptables -I ufw-before-forward -m conntrack --ctstate DNAT -j ACCEPT, and add it to /etc/ufw/before.rules\)"
+# ufw route allow proto tcp to any port 8443
+on router iptables-nft -A ufw-user-forward -p tcp --dport 8443 -j ACCEPT
+fine "ufw with a route allow for the target port"
+flows "ufw with a route allow for the target port"
+on router iptables-nft -P FORWARD ACCEPT
+on router iptables-nft -F
+on router iptables-nft -X
+
+# --- attack: 1,000 chains jumped from a drop chain, each dropping other
+# ports, then the accept; and the ruleset changing while doctor reads it
+{
+	echo "table inet many {"
+	echo " chain fwd { type filter hook forward priority 0; policy drop;"
+	for i in $(seq 1000); do echo "  jump c$i"; done
+	echo "  ct status dnat accept; }"
+	for i in $(seq 1000); do echo " chain c$i { tcp dport $((20000 + i)) drop; }"; done
+	echo "}"
+} >"$NGW_TMP/many.nft"
+fw -f "$NGW_TMP/many.nft"
+fine "1,000 chains that drop other ports"
+flows "1,000 chains that drop other ports"
+fw add rule inet many c500 tcp dport 8443 drop
+says "one of 1,000 chains drops the target port" \
+	"$W: table inet many, chain fwd \(hook forward, priority 0\) drops its new connections by its rules or its policy; $AGREE \(nft insert rule inet many fwd ct status dnat accept\)"
+bg router bash -c 'while :; do nft add table ip churn; nft add chain ip churn c "{ type filter hook forward priority 1; }"; nft delete table ip churn; done'
+CHURN=${NGW_PIDS[-1]}
+for i in $(seq 10); do
+	natgw doctor "$C" >"$NGW_TMP/churn.out" 2>&1
+	echo "$?:$(cat "$NGW_TMP/churn.out")"
+done | sort -u >"$NGW_TMP/churn.all"
+kill "$CHURN"
+wait "$CHURN" 2>/dev/null
+check_output "while the ruleset changes: the same finding every time" \
+	"^1:$W: table inet many, chain fwd " cat "$NGW_TMP/churn.all"
+check_output "... and nothing else" '^1$' grep -c . "$NGW_TMP/churn.all"
+fw delete table inet many
+
 # --- a target that is the router itself: the input hook
 fw add table inet host
 fw add chain inet host input '{ type filter hook input priority 0; policy drop; }'
