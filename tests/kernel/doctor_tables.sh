@@ -179,6 +179,20 @@ on router iptables-nft -P FORWARD ACCEPT
 on router iptables-nft -F
 on router iptables-nft -X
 
+# --- iptables-legacy: only listing it leaves an empty table (no finding);
+# a drop policy natgw cannot evaluate is a warning (exit 0)
+command -v iptables-legacy >/dev/null || failed "iptables-legacy is not installed"
+on router iptables-legacy -L -n >/dev/null
+check_output "iptables-legacy listed: its table exists" '^filter$' on router cat /proc/net/ip_tables_names
+fine "an empty iptables-legacy table"
+on router iptables-legacy -P FORWARD DROP
+check_output "iptables-legacy FORWARD DROP: a warning, exit 0" \
+	"^$W: iptables-legacy table filter has rules or a drop policy in this namespace; natgw does not evaluate them, and a drop there stops the forward whatever natgw's table accepts \(check \`iptables-legacy -t filter -L -n -v\` for a drop on the forward's traffic, or move its rules to iptables-nft\)$" \
+	natgw doctor "$C"
+stops "iptables-legacy FORWARD DROP"
+on router iptables-legacy -P FORWARD ACCEPT
+fine "iptables-legacy back to accept"
+
 # --- attack: 1,000 chains jumped from a drop chain, each dropping other
 # ports, then the accept; and the ruleset changing while doctor reads it
 {
