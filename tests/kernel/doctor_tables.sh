@@ -197,7 +197,7 @@ fine "iptables-legacy back to accept"
 # ports, then the accept; and the ruleset changing while doctor reads it
 {
 	echo "table inet many {"
-	echo " chain fwd { type filter hook forward priority 0; policy drop;"
+	echo " chain main { type filter hook forward priority 0; policy drop;"
 	for i in $(seq 1000); do echo "  jump c$i"; done
 	echo "  ct status dnat accept; }"
 	for i in $(seq 1000); do echo " chain c$i { tcp dport $((20000 + i)) drop; }"; done
@@ -208,7 +208,7 @@ fine "1,000 chains that drop other ports"
 flows "1,000 chains that drop other ports"
 fw add rule inet many c500 tcp dport 8443 drop
 says "one of 1,000 chains drops the target port" \
-	"$W: table inet many, chain fwd \(hook forward, priority 0\) drops its new connections by its rules or its policy; $AGREE \(nft insert rule inet many fwd ct status dnat accept\)"
+	"$W: table inet many, chain main \(hook forward, priority 0\) drops its new connections by its rules or its policy; $AGREE \(nft insert rule inet many main ct status dnat accept\)"
 bg router bash -c 'while :; do nft add table ip churn; nft add chain ip churn c "{ type filter hook forward priority 1; }"; nft delete table ip churn; done'
 CHURN=${NGW_PIDS[-1]}
 for i in $(seq 10); do
@@ -218,7 +218,7 @@ done | sort -u >"$NGW_TMP/churn.all"
 kill "$CHURN"
 wait "$CHURN" 2>/dev/null
 check_output "while the ruleset changes: the same finding every time" \
-	"^1:$W: table inet many, chain fwd " cat "$NGW_TMP/churn.all"
+	"^1:$W: table inet many, chain main " cat "$NGW_TMP/churn.all"
 check_output "... and nothing else" '^1$' grep -c . "$NGW_TMP/churn.all"
 fw delete table inet many
 
