@@ -108,7 +108,7 @@ struct fw_ruleset {
 	size_t n_tables, cap_tables;
 };
 
-#define RULESET_READ_ATTEMPTS 8
+#define RULESET_READ_ATTEMPTS 32
 
 /* Reads every table, chain, rule and set (elements included) of the
  * namespace, except the elements of natgw's own tables. The reading is of

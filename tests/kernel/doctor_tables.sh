@@ -217,9 +217,13 @@ for i in $(seq 10); do
 done | sort -u >"$NGW_TMP/churn.all"
 kill "$CHURN"
 wait "$CHURN" 2>/dev/null
-check_output "while the ruleset changes: the same finding every time" \
+# each run reads one generation of the ruleset (the finding), or says it
+# could not (exit 3); never a wrong answer from half of two
+check_output "while the ruleset changes: the finding" \
 	"^1:$W: table inet many, chain main " cat "$NGW_TMP/churn.all"
-check_output "... and nothing else" '^1$' grep -c . "$NGW_TMP/churn.all"
+check_fails "... or that it could not read, nothing else" 1 grep -Ev \
+	"^(1:$W: table inet many, chain main |3:natgw: reading the system: the firewall's tables changed while they were read, every time; run natgw doctor again$)" \
+	"$NGW_TMP/churn.all"
 fw delete table inet many
 
 # --- a target that is the router itself: the input hook
