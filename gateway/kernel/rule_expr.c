@@ -239,6 +239,16 @@ static void lookup(struct prog *p, const struct nftnl_expr *e)
 		m->src = FW_SRC_OTHER;
 }
 
+/* The chain of t named name, or -1 (ruleset_read.c's fw_chain_find(),
+ * which calls this file: not called back). */
+static long chain_named(const struct fw_table *t, const char *name)
+{
+	for (size_t i = 0; name && i < t->n_chains; i++)
+		if (!strcmp(t->chains[i].name, name))
+			return (long)i;
+	return -1;
+}
+
 static void immediate(struct prog *p, const struct nftnl_expr *e)
 {
 	if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT) {
@@ -256,7 +266,7 @@ static void immediate(struct prog *p, const struct nftnl_expr *e)
 	case NFT_CONTINUE: k->verdict = FW_CONTINUE; break;
 	case NFT_JUMP:
 	case NFT_GOTO: {
-		long c = fw_chain_find(p->t, nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+		long c = chain_named(p->t, nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
 		k->verdict = c < 0 ? FW_ANY : v == NFT_JUMP ? FW_JUMP : FW_GOTO;
 		k->target = c < 0 ? 0 : (uint32_t)c;
 		break;
