@@ -63,7 +63,7 @@ run probe lanhost connect tcp 198.51.100.7 80
 run probe lanhost connect udp 198.51.100.7 53
 
 say "full cone: the console (192.0.2.40) sends from UDP 3074 to one server, which sees the"
-printf '   external socket its ports (10100-65535) gave; a host it never contacted reaches\n'
+printf '   external socket its ports (10100-32767) gave; a host it never contacted reaches\n'
 printf '   it there (snat "console", endpoint_independent: true)\n'
 addr lanhost eth0 192.0.2.40/24
 bg lanhost "$NGW_PROBE" udppeer udp 192.0.2.40 3074 --to 198.51.100.7:53 --seconds 2 \
@@ -87,5 +87,17 @@ run natgw mappings --proto udp
 say "plan: what an edit would change (nothing is applied)"
 sed 's/to: 192.0.2.10:8443 /to: 192.0.2.11:8443 /' examples/natgw.yaml >"$NGW_TMP/edited.yaml"
 run natgw plan "$NGW_TMP/edited.yaml"
+
+say "doctor: a firewall table, as firewalld or ufw make one, drops forwarded traffic"
+run on router nft add table inet filter
+run on router nft add chain inet filter forward '{ type filter hook forward priority 0; policy drop; }'
+run probe client connect tcp 203.0.113.5 443 --timeout 1000 || echo "(nothing gets through)"
+run natgw doctor examples/natgw.yaml
+echo "(exit status $?)"
+say "the fix doctor names: web works again, and doctor finds nothing that stops a forward"
+run on router nft insert rule inet filter forward ct status dnat accept
+run natgw doctor examples/natgw.yaml
+echo "(exit status $?)"
+run probe client connect tcp 203.0.113.5 443
 
 say "done; removing the namespaces"
