@@ -255,7 +255,8 @@ struct answers {
 static const struct route_answer *answer(const struct route_query *q, size_t n,
 					 const struct route_answer *a, const struct route_query *key)
 {
-	const struct route_query *hit = bsearch(key, q, n, sizeof(*q), route_query_cmp);
+	/* bsearch must not be given NULL, even for none */
+	const struct route_query *hit = n ? bsearch(key, q, n, sizeof(*q), route_query_cmp) : NULL;
 	return hit ? &a[hit - q] : NULL;
 }
 

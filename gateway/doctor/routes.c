@@ -54,7 +54,8 @@ size_t route_query_unique(struct route_query *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), route_query_cmp);
+	if (n)	/* qsort must not be given NULL, even for none */
+		qsort(v, n, sizeof(*v), route_query_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (!k || route_query_cmp(&v[k - 1], &v[i]))
 			v[k++] = v[i];

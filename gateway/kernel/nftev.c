@@ -11,6 +11,7 @@
 
 #include "compile/layout.h"
 #include "nftev.h"
+#include "nl.h"
 #include "trace_chain.h"
 #include "natgw/xalloc.h"
 
@@ -26,18 +27,14 @@ struct nftev {
 
 struct nftev *nftev_open(void)
 {
+	static const unsigned groups[] = { NFNLGRP_NFTABLES };
 	struct nftev *ev = xcalloc(1, sizeof(*ev));
-	int size = 4 << 20;
 
-	ev->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!ev->sock || mnl_socket_bind(ev->sock, 1u << (NFNLGRP_NFTABLES - 1),
-					 MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-		nftev_close(ev);
-		errno = e;
-		return NULL;
+	ev->sock = nl_subscribe(NETLINK_NETFILTER, groups, 1, 4 << 20);
+	if (!ev->sock) {
+		free(ev);
+		return NULL;	/* errno kept */
 	}
-	setsockopt(mnl_socket_get_fd(ev->sock), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	return ev;
 }
 

@@ -56,6 +56,30 @@ int nl_open(struct nl *nl)
 	return 0;
 }
 
+struct mnl_socket *nl_subscribe(int bus, const unsigned *groups, size_t n_groups, int rcvbuf)
+{
+	struct mnl_socket *sock = mnl_socket_open2(bus, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (!sock)
+		return NULL;
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_groups; i++) {
+		int g = (int)groups[i];
+		if (mnl_socket_setsockopt(sock, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0)
+			goto fail;
+	}
+	if (rcvbuf)
+		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			   sizeof(rcvbuf));
+	return sock;
+fail:;
+	int e = errno;
+	mnl_socket_close(sock);
+	errno = e;
+	return NULL;
+}
+
 void nl_close(struct nl *nl)
 {
 	if (nl->sock)

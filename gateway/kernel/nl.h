@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The netfilter netlink socket: dumps, and one transaction (batch) at a
  * time with every ACK read. Errors carry the kernel's extended-ACK text and
- * the message they answer, so callers can name the rule behind it. */
+ * the message they answer, so callers can name the rule behind it. And the
+ * sockets that only listen (events of nftables, routes, traces). */
 #ifndef NATGW_NL_H
 #define NATGW_NL_H
 
@@ -20,6 +21,12 @@ struct nl {
 
 /* 0 or -errno (EPERM without CAP_NET_ADMIN, EPROTONOSUPPORT without nf_tables). */
 int nl_open(struct nl *nl);
+
+/* A socket of netlink bus that only listens: non-blocking, subscribed to
+ * each group of groups[] (group numbers, as NFNLGRP_NFTABLES or
+ * RTNLGRP_LINK), with a receive buffer of rcvbuf bytes (0: the default)
+ * for bursts. NULL with errno set. */
+struct mnl_socket *nl_subscribe(int bus, const unsigned *groups, size_t n_groups, int rcvbuf);
 void nl_close(struct nl *nl);
 
 /* Sends a dump request built by build(nlh, arg) and calls cb per answer.

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "natgw/xalloc.h"
+#include "nl.h"
 #include "rtev.h"
 
 struct rtev {
@@ -15,16 +16,15 @@ struct rtev {
 
 struct rtev *rtev_open(void)
 {
+	static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+					   RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+					   RTNLGRP_IPV6_ROUTE };
 	struct rtev *ev = xcalloc(1, sizeof(*ev));
-	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
 
-	ev->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!ev->sock || mnl_socket_bind(ev->sock, groups, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-		rtev_close(ev);
-		errno = e;
-		return NULL;
+	ev->sock = nl_subscribe(NETLINK_ROUTE, groups, sizeof(groups) / sizeof(*groups), 0);
+	if (!ev->sock) {
+		free(ev);
+		return NULL;	/* errno kept */
 	}
 	return ev;
 }

@@ -177,7 +177,8 @@ static void set_close(struct fw_set *k, struct elems *es)
 {
 	bool intervals = false;
 
-	qsort(es->v, es->n, sizeof(*es->v), cmp_elem);
+	if (es->n)	/* qsort must not be given NULL, even for none */
+		qsort(es->v, es->n, sizeof(*es->v), cmp_elem);
 	for (size_t i = 0; i < es->n; i++)
 		intervals |= es->v[i].end;
 	for (size_t i = 0; i < es->n; i++) {

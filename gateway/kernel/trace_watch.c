@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nl.h"
 #include "trace_watch.h"
 #include "natgw/xalloc.h"
 
@@ -20,23 +21,16 @@ struct trace_watch {
 
 int trace_watch_open(struct trace_watch **out)
 {
+	static const unsigned groups[] = { NFNLGRP_NFTRACE };
 	struct trace_watch *w = xcalloc(1, sizeof(*w));
-	int group = NFNLGRP_NFTRACE, size = 4 << 20, e;
 
-	w->sock = mnl_socket_open(NETLINK_NETFILTER);
+	/* a burst of traced packets is many events each */
+	w->sock = nl_subscribe(NETLINK_NETFILTER, groups, 1, 4 << 20);
 	if (!w->sock) {
-		e = -errno;
+		int e = -errno;
 		free(w);
 		return e;
 	}
-	if (mnl_socket_bind(w->sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(w->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-		e = -errno;
-		trace_watch_close(w);
-		return e;
-	}
-	/* a burst of traced packets is many events each */
-	setsockopt(mnl_socket_get_fd(w->sock), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	*out = w;
 	return 0;
 }

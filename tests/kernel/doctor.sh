@@ -13,13 +13,6 @@ config_from base >"$C"
 serve server tcp 192.0.2.10 8443
 natgw apply -q "$C"
 
-# doctor_says WHAT STATUS REGEX: natgw doctor exits STATUS and prints a
-# line matching REGEX (exactly: anchored)
-doctor_says() {
-	check_fails "$1" "$2" natgw doctor "$C"
-	cp "$NGW_TMP/check.out" "$NGW_TMP/doctor.out"
-	check_output "$1: the line" "$3" cat "$NGW_TMP/doctor.out"
-}
 
 # --- a clean router: nothing to say
 check_output "a clean router: no finding" \
@@ -50,7 +43,7 @@ natgw apply -q "$C"
 
 # --- forwarding off
 on router sysctl -qw net.ipv4.ip_forward=0
-doctor_says "forwarding off" 1 \
+doctor_says "forwarding off" "$C" 1 \
 	"^$C:6:5: warning: forward \"web\": net\.ipv4\.ip_forward is 0, so the router forwards nothing \(sysctl -w net\.ipv4\.ip_forward=1, and set it in /etc/sysctl\.d\)$"
 natgw doctor --json "$C" >"$NGW_TMP/doctor.json"
 check_output "... in JSON: rule, cause, detail, fix, file, line, column" \
@@ -84,7 +77,7 @@ for _ in $(seq 50); do
 	on router ss -Htln 'sport = :443' | grep -q . && break
 	sleep 0.05
 done
-doctor_says "a listener on the router" 1 \
+doctor_says "a listener on the router" "$C" 1 \
 	"^$C:6:5: warning: forward \"web\": the router's own natgw-probe \(pid [0-9]+\) listens on tcp port 443; the forward takes that port from the WAN \(and from the LAN, with hairpin\), so it never reaches it \(move the service or the forward to another port, or give the forward an address the service does not listen on\)$"
 kill "$LISTENER"
 wait "$LISTENER" 2>/dev/null
@@ -114,7 +107,7 @@ kill "$LISTENER"
 wait "$LISTENER" 2>/dev/null
 on router sysctl -qw net.ipv6.bindv6only=0
 listen_on ::
-doctor_says "a dual-stack listener on [::] is" 1 \
+doctor_says "a dual-stack listener on [::] is" "$C" 1 \
 	"^$C:6:5: warning: forward \"web\": the router's own natgw-probe \(pid [0-9]+\) listens on tcp port 443;"
 kill "$LISTENER"
 wait "$LISTENER" 2>/dev/null

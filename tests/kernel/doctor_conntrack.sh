@@ -18,19 +18,6 @@ CTFILL=$(realpath "$3")
 MAX=$(on router cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null || echo 0)
 count() { on router cat /proc/sys/net/netfilter/nf_conntrack_count; }
 
-doctor_says() {	# doctor_says WHAT FILE STATUS REGEX
-	if [ "$3" -eq 0 ]; then
-		check "$1: exit 0" natgw doctor "$2"
-	else
-		check_fails "$1: exit $3" "$3" natgw doctor "$2"
-	fi
-	cp "$NGW_TMP/check.out" "$NGW_TMP/doctor.out"
-	check_output "$1: the line" "$4" cat "$NGW_TMP/doctor.out"
-}
-clean() {	# clean WHAT FILE
-	check_output "$1" "^natgw: no finding: nothing on this router stops the rules of $2\$" \
-		natgw doctor "$2"
-}
 
 serve server tcp 192.0.2.10 8443
 serve client tcp 198.51.100.7 80
@@ -65,7 +52,7 @@ YAML
 	# fixed by the rule: 256 hosts x MAX/256 mappings fit
 	cone $((MAX / 256)) >"$C"
 	natgw apply -q "$C"
-	clean "max_per_host lowered: no finding" "$C"
+	doctor_clean "max_per_host lowered: no finding" "$C"
 	check_output "... and the full-cone rule carries traffic" \
 		'^peer=203\.0\.113\.[0-9]+:[0-9]+ local=198\.51\.100\.7:53$' \
 		probe lanhost connect udp 198.51.100.7 53
@@ -82,7 +69,7 @@ snat:
 YAML
 natgw apply -q "$C"
 on router conntrack -F >/dev/null 2>&1
-clean "an empty table: no finding" "$C"
+doctor_clean "an empty table: no finding" "$C"
 if [ "$MAX" -lt 1000 ] || [ "$MAX" -gt 2097152 ]; then
 	echo "doctor_conntrack: nf_conntrack_max is $MAX; filling it is skipped (the unit test has the thresholds)"
 	finish
@@ -117,7 +104,7 @@ check_fails "... nor the snat rule" 1 probe lanhost connect tcp 198.51.100.7 80 
 
 # emptied (what raising the limit does for new connections): no finding
 on router conntrack -F >/dev/null 2>&1
-clean "emptied: no finding" "$C"
+doctor_clean "emptied: no finding" "$C"
 check_output "... the forward works" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
 check_output "... and the snat" '^peer=203\.0\.113\.5:[0-9]+ local=198\.51\.100\.7:80$' \
 	probe lanhost connect tcp 198.51.100.7 80

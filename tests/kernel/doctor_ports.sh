@@ -15,22 +15,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 kernel_test_init "$1" "$2"
 
-# doctor_says WHAT FILE STATUS REGEX: natgw doctor FILE exits STATUS (0 or
-# more) and prints a line matching REGEX
-doctor_says() {
-	if [ "$3" -eq 0 ]; then
-		check "$1: exit 0" natgw doctor "$2"
-	else
-		check_fails "$1: exit $3" "$3" natgw doctor "$2"
-	fi
-	cp "$NGW_TMP/check.out" "$NGW_TMP/doctor.out"
-	check_output "$1: the line" "$4" cat "$NGW_TMP/doctor.out"
-}
-# clean WHAT FILE: doctor has nothing to say of FILE
-clean() {
-	check_output "$1" "^natgw: no finding: nothing on this router stops the rules of $2\$" \
-		natgw doctor "$2"
-}
 ct_flush() { on router conntrack -F >/dev/null 2>&1; }
 
 serve server tcp 192.0.2.10 8443
@@ -82,7 +66,7 @@ ct_flush
 # fixed: the rule's range narrowed
 sed -i 's/ports: 20000-20009/ports: 20010-20019/' "$C"
 natgw apply -q "$C"
-clean "narrowed: no finding, exit 0" "$C"
+doctor_clean "narrowed: no finding, exit 0" "$C"
 bg lanhost "$NGW_PROBE" udppeer udp 192.0.2.20 20005 --to 198.51.100.7:53 --seconds 3 \
 	>"$NGW_TMP/peer.out"
 PEER=${NGW_PIDS[-1]}
@@ -105,7 +89,7 @@ attack() {	# attack WHAT STATUS REGEX-or-"" : the snat section from stdin
 	local f=$NGW_TMP/attack.yaml
 	config_from base - >"$f"
 	if [ -z "$3" ]; then
-		clean "$1" "$f"
+		doctor_clean "$1" "$f"
 	else
 		doctor_says "$1" "$f" "$2" "$3"
 	fi
@@ -287,7 +271,7 @@ ct_flush
 
 # fixed by the sysctl doctor names: no finding, the snat works
 on router sysctl -qw net.ipv4.ip_local_port_range="40100 60999"
-clean "a dynamic range beside the rule's: no finding" "$C"
+doctor_clean "a dynamic range beside the rule's: no finding" "$C"
 check_output "... the snat connection leaves from the range" \
 	'^peer=203\.0\.113\.5:400[0-9][0-9] local=198\.51\.100\.7:80$' probe lanhost connect tcp 198.51.100.7 80
 check_output "... IPv6 too" '^peer=\[2001:db8:ff::5\]:400[0-9][0-9] local=\[2001:db8:ff::100\]:80$' \
@@ -300,7 +284,7 @@ on router sysctl -qw net.ipv4.ip_local_reserved_ports=40000-40049
 doctor_says "half of them reserved: the rest is said" "$C" 1 \
 	'ip_local_reserved_ports=40050-40099, and set it'
 on router sysctl -qw net.ipv4.ip_local_reserved_ports=40000-40099
-clean "the rule's ports reserved: no finding" "$C"
+doctor_clean "the rule's ports reserved: no finding" "$C"
 on router sysctl -qw net.ipv4.ip_local_reserved_ports=""
 
 # nothing to say
@@ -362,7 +346,7 @@ snat:
     ports: 20000-20099
 YAML
 natgw apply -q "$R"
-clean "a clean router with a rich configuration" "$R"
+doctor_clean "a clean router with a rich configuration" "$R"
 check_output "... and the forward works" 'local=192\.0\.2\.10:8443$' probe client connect tcp 203.0.113.5 443
 check_output "... and the snat" '^peer=203\.0\.113\.5:200[0-9][0-9] local=198\.51\.100\.7:80$' \
 	probe lanhost connect tcp 198.51.100.7 80

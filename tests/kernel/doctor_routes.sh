@@ -17,12 +17,10 @@ natgw apply -q "$C"
 # the router's way to the internet, as every router has one
 on router ip route add default via 203.0.113.100
 
-# doctor_says WHAT FILE REGEX: natgw doctor FILE exits 1 and prints exactly
-# one line, matching REGEX (anchored)
-doctor_says() {
-	check_fails "$1" 1 natgw doctor "$2"
-	cp "$NGW_TMP/check.out" "$NGW_TMP/doctor.out"
-	check_output "$1: the line" "$3" cat "$NGW_TMP/doctor.out"
+# doctor_says_only WHAT FILE REGEX: natgw doctor FILE exits 1 and prints
+# exactly one line, matching REGEX
+doctor_says_only() {
+	doctor_says "$1" "$2" 1 "$3"
 	check "$1: one line only" test "$(wc -l <"$NGW_TMP/doctor.out")" -eq 1
 }
 # doctor_exits WHAT STATUS FILE: natgw doctor FILE exits exactly STATUS; what
@@ -59,7 +57,7 @@ on router sysctl -qw net.ipv4.conf.all.rp_filter=0
 
 # --- a target the router cannot route
 on router ip route add unreachable 192.0.2.10
-doctor_says "an unreachable route to the target" "$C" \
+doctor_says_only "an unreachable route to the target" "$C" \
 	"^$C:6:5: warning: forward \"web\": the router has an unreachable route \(or rule\) for 192\.0\.2\.10, so the forward's traffic is dropped \(remove that route or rule \(\`ip route show table all type unreachable\`, \`ip rule\`\), or correct the target\)$"
 carries_nothing "... and the forward does carry nothing" 443
 on router ip route del unreachable 192.0.2.10
@@ -76,7 +74,7 @@ config_from base - >"$NGW_TMP/far.yaml" <<'YAML'
     to: 198.51.100.200:8443
 YAML
 natgw apply -q "$NGW_TMP/far.yaml"
-doctor_says "a target routed out of the WAN" "$NGW_TMP/far.yaml" \
+doctor_says_only "a target routed out of the WAN" "$NGW_TMP/far.yaml" \
 	"^$NGW_TMP/far\.yaml:9:5: warning: forward \"far\": the router routes 198\.51\.100\.200 out of eth0 via 203\.0\.113\.100, the interface the forward's traffic comes in on, so it never reaches the target \(correct the target, or give the router a route to it by the LAN: \`ip route add 198\.51\.100\.200 via LAN-ROUTER\`\)$"
 carries_nothing "... and the forward does carry nothing" 444
 on router ip route add 198.51.100.200/32 via 192.0.2.10
@@ -103,7 +101,7 @@ config_from base - >"$NGW_TMP/wan2.yaml" <<'YAML'
 YAML
 natgw apply -q "$NGW_TMP/wan2.yaml"
 on router sysctl -qw net.ipv4.conf.eth1.rp_filter=1
-doctor_says "strict rp_filter on the second WAN" "$NGW_TMP/wan2.yaml" \
+doctor_says_only "strict rp_filter on the second WAN" "$NGW_TMP/wan2.yaml" \
 	"^$NGW_TMP/wan2\.yaml:9:5: warning: forward \"web2\": strict rp_filter on eth1 \(net\.ipv4\.conf\.all\.rp_filter=0, net\.ipv4\.conf\.eth1\.rp_filter=1\) drops the forward's traffic that comes in on it, as the router's route back to the internet \(192\.88\.99\.1 stands for it\) leaves by eth0, not eth1 \(sysctl -w net\.ipv4\.conf\.eth1\.rp_filter=2, loose, and set it in /etc/sysctl\.d\)$"
 carries_nothing "... and the forward does carry nothing" 443 198.51.100.130
 works "... while the first WAN's forward works" 443
@@ -193,7 +191,7 @@ config_from base - >"$NGW_TMP/v6.yaml" <<'YAML'
     to: "[2001:db8:1::10]:8443"
 YAML
 on router ip -6 route add unreachable 2001:db8:1::10
-doctor_says "IPv6: an unreachable route" "$NGW_TMP/v6.yaml" \
+doctor_says_only "IPv6: an unreachable route" "$NGW_TMP/v6.yaml" \
 	"^$NGW_TMP/v6\.yaml:9:5: warning: forward \"web6\": the router has an unreachable route \(or rule\) for 2001:db8:1::10, so the forward's traffic is dropped \(remove that route or rule \(\`ip -6 route show table all type unreachable\`, \`ip -6 rule\`\), or correct the target\)$"
 on router ip -6 route del unreachable 2001:db8:1::10
 check "... removed: exit 0" natgw doctor -q "$NGW_TMP/v6.yaml"
@@ -220,7 +218,7 @@ on router ip route del prohibit 192.0.2.0/25
 
 # a routing rule for the WAN interface only
 on router ip rule add iif eth0 to 192.0.2.10 prohibit
-doctor_says "a prohibit rule for the WAN interface" "$C" \
+doctor_says_only "a prohibit rule for the WAN interface" "$C" \
 	"^$C:6:5: warning: forward \"web\": for traffic that comes in on eth0, the router has a prohibit route \(or rule\) for 192\.0\.2\.10, so the forward's traffic is dropped \(remove the routing rule for eth0 that \`ip rule\` shows, or correct the target\)$"
 carries_nothing "... and the forward does carry nothing" 443
 on router ip rule del iif eth0 to 192.0.2.10 prohibit
@@ -228,7 +226,7 @@ works "... removed: the forward works" 443
 
 # forwarding turned off again on the WAN interface alone
 on router sysctl -qw net.ipv4.conf.eth0.forwarding=0
-doctor_says "forwarding off on the WAN interface alone" "$C" \
+doctor_says_only "forwarding off on the WAN interface alone" "$C" \
 	"^$C:6:5: warning: forward \"web\": net\.ipv4\.conf\.eth0\.forwarding is 0, so the router forwards nothing that comes in on eth0 \(sysctl -w net\.ipv4\.conf\.eth0\.forwarding=1, and set it in /etc/sysctl\.d\)$"
 carries_nothing "... and the forward does carry nothing" 443
 on router sysctl -qw net.ipv4.conf.eth0.forwarding=1

@@ -34,7 +34,8 @@ W6="$C:9:5: warning: forward \"web6\""
 SELF="$C:12:5: warning: forward \"self\""
 
 # says WHAT REGEX: doctor exits 1 and prints exactly the lines matching
-# REGEX... (anchored, one per argument), nothing else
+# REGEX... (anchored, one per argument), nothing else; apply warns of the
+# first, and succeeds
 says() {
 	local what=$1 n=0 re
 	shift
@@ -45,6 +46,7 @@ says() {
 		n=$((n + 1))
 	done
 	check_output "$what: only that ($n line)" "^$n\$" grep -c . "$NGW_TMP/doctor.out"
+	apply_warns "$what" "$C" "^$1\$"
 }
 fine() {
 	check_output "$1: no finding, exit 0" "$FINE" natgw doctor "$C"

@@ -242,6 +242,34 @@ expect_log() {	# expect_log WHAT REGEX...
 	mark
 }
 
+# apply_warns WHAT FILE REGEX: natgw apply FILE succeeds (exit 0) and warns
+# with a line matching REGEX: what doctor finds is said after every apply
+apply_warns() {
+	natgw apply "$2" >"$NGW_TMP/apply.out" 2>"$NGW_TMP/apply.err"
+	check_output "$1: apply exits 0" '^0$' echo $?
+	check_output "$1: apply warns" "$3" cat "$NGW_TMP/apply.err"
+}
+
+# doctor_says WHAT FILE STATUS REGEX: natgw doctor FILE exits exactly STATUS
+# (0 or more) and prints a line matching REGEX (its output stays in
+# $NGW_TMP/doctor.out); and natgw apply FILE warns of it, and succeeds
+doctor_says() {
+	if [ "$3" -eq 0 ]; then
+		check "$1: exit 0" natgw doctor "$2"
+	else
+		check_fails "$1: exit $3" "$3" natgw doctor "$2"
+	fi
+	cp "$NGW_TMP/check.out" "$NGW_TMP/doctor.out"
+	check_output "$1: the line" "$4" cat "$NGW_TMP/doctor.out"
+	apply_warns "$1" "$2" "$4"
+}
+
+# doctor_clean WHAT FILE: natgw doctor finds nothing in FILE
+doctor_clean() {
+	check_output "$1" "^natgw: no finding: nothing on this router stops the rules of $2\$" \
+		natgw doctor "$2"
+}
+
 # forget PID: a process waited for, not to be killed again by topo_down
 forget() {
 	local keep=() p
