@@ -544,6 +544,10 @@ expect 2 "doctor: --seconds is for --trace" -- "$natgw" doctor --seconds 3
 has err '^natgw: --seconds is for --trace RULE$'
 expect 3 "doctor of an invalid file cannot look" -- "$natgw" doctor bad.yaml
 has err 'bad\.yaml:4:11: error: '
+expect 3 "doctor --json of an invalid file: exit 3" -- "$natgw" doctor --json bad.yaml
+has out '^\{"error":".*","diagnostics":\[\{"severity":"error","line":4,"column":11,'
+expect 3 "doctor --json of a missing file: exit 3" -- "$natgw" doctor --json nothere.yaml
+has out '^\{"error":"cannot read nothere\.yaml: No such file or directory",'
 
 check_completion "doctor ''" "<files> "
 # every option offered is one the command's getopt table takes

@@ -143,7 +143,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (!file)
 		return status;
 	struct ngw_ruleset *rs = NULL;
-	status = config_load(file, &rs, stderr);
+	status = config_load_json(file, &rs, stderr, cli->json ? stdout : NULL);
 	if (status != EXIT_OK)	/* an invalid file cannot be examined: say why */
 		return status == EXIT_INVALID ? EXIT_SYSTEM : status;
 	if (topts.rule) {

@@ -8,6 +8,7 @@
  * through. iptables-legacy tables, which natgw cannot read, are said to
  * exist (legacy_tables.c). */
 #include <errno.h>
+#include <net/if.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "kernel/route_lookup.h"
 #include "fw_packets.h"
 #include "fw_verdict.h"
 #include "fw_words.h"
@@ -74,7 +76,7 @@ static bool is_local(const struct locals *l, const struct ngw_addr *a)
  * chain per forward. Sound: an unknown part only adds ways. */
 struct generic {
 	uint8_t kind, l4, family;
-	const char *iif;
+	const char *iif, *oif;
 	enum fw_tri drops;
 	bool by_policy;
 };
@@ -91,13 +93,19 @@ struct chain_run {
 /* rules run per chain before doctor gives up on it: a second or two */
 #define CHAIN_WORK_MAX 50000000ul
 
+/* Interface names as packets carry them: NULL (unknown) only equals NULL. */
+static bool same_if(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 static enum fw_tri generic(struct chain_run *cr, const struct fw_packet *p, enum fw_kind kind,
 			   bool *by_policy)
 {
 	for (size_t i = 0; i < cr->n_g; i++) {
 		const struct generic *g = &cr->g[i];
 		if (g->kind == kind && g->l4 == p->l4 && g->family == p->family &&
-		    (g->iif == p->iif || (g->iif && p->iif && !strcmp(g->iif, p->iif)))) {
+		    same_if(g->iif, p->iif) && same_if(g->oif, p->oif)) {
 			*by_policy = g->by_policy;
 			return g->drops;
 		}
@@ -107,14 +115,15 @@ static enum fw_tri generic(struct chain_run *cr, const struct fw_packet *p, enum
 	q.sport = q.dport = -1;
 	cr->g = xreallocarray(cr->g, cr->n_g + 1, sizeof(*cr->g));
 	struct generic *g = &cr->g[cr->n_g++];
-	*g = (struct generic){ .kind = (uint8_t)kind, .l4 = p->l4, .family = p->family, .iif = p->iif };
+	*g = (struct generic){ .kind = (uint8_t)kind, .l4 = p->l4, .family = p->family,
+			       .iif = p->iif, .oif = p->oif };
 	g->drops = fw_chain_drops(cr->t, cr->c, &q, &g->by_policy, &cr->work);
 	*by_policy = g->by_policy;
 	return g->drops;
 }
 
 static bool chain_drops(struct chain_run *cr, const struct ngw_forward *f, bool local,
-			struct drops *d)
+			const char *lan_if, struct drops *d)
 {
 	static const uint8_t l4s[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const unsigned bits[] = { NGW_L4_TCP, NGW_L4_UDP };
@@ -130,7 +139,8 @@ static bool chain_drops(struct chain_run *cr, const struct ngw_forward *f, bool 
 					struct fw_packet p;
 					bool policy;
 					const char *iif = f->in.n ? f->in.name[in] : NULL;
-					if (!fw_packet_of(f, local, l4s[i], hi, iif, cr->c, k, &p) ||
+					if (!fw_packet_of(f, local, l4s[i], hi, iif, lan_if, cr->c, k,
+							  &p) ||
 					    (cr->t->family != NFPROTO_INET && cr->t->family != p.family))
 						continue;
 					enum fw_tri g = generic(cr, &p, k, &policy);
@@ -157,9 +167,44 @@ static bool candidate(const struct fw_table *t, const struct fw_chain *c)
 				     t->family != NFPROTO_IPV6))
 		return false;
 	if (c->hook != NF_INET_FORWARD && c->hook != NF_INET_PRE_ROUTING &&
-	    c->hook != NF_INET_LOCAL_IN)
+	    c->hook != NF_INET_LOCAL_IN && c->hook != NF_INET_POST_ROUTING)
 		return false;
 	return fw_chain_may_drop(t, c);
+}
+
+static bool any_candidate(const struct fw_ruleset *fw)
+{
+	for (size_t ti = 0; ti < fw->n_tables; ti++)
+		for (size_t ci = 0; ci < fw->tables[ti].n_chains; ci++)
+			if (candidate(&fw->tables[ti], &fw->tables[ti].chains[ci]))
+				return true;
+	return false;
+}
+
+/* The interface each forward's target is reached by, as the router routes
+ * it ("" when it cannot be told: the chains then take it as any). */
+struct lan_ifs {
+	char (*name)[IF_NAMESIZE];
+};
+
+static void lan_ifs_read(const struct ngw_ruleset *rs, struct lan_ifs *l)
+{
+	size_t n = rs->n_forwards;
+	struct route_query *q = xcalloc(n ? n : 1, sizeof(*q));
+	struct route_answer *a = xcalloc(n ? n : 1, sizeof(*a));
+
+	l->name = xcalloc(n ? n : 1, sizeof(*l->name));
+	for (size_t i = 0; i < n; i++) {
+		const struct ngw_forward *f = &rs->forwards[i];
+		q[i].family = f->to.family == NGW_FAMILY_IPV4 ? 4 : 6;
+		memcpy(q[i].dst, f->to.b, 16);
+	}
+	if (route_lookup(q, a, n) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (!a[i].err && a[i].oif && !if_indextoname(a[i].oif, l->name[i]))
+				l->name[i][0] = 0;
+	free(q);
+	free(a);
 }
 
 int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_sources *src,
@@ -179,7 +224,10 @@ int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_source
 		return e;
 
 	struct locals locals;
+	struct lan_ifs lan = { 0 };
 	locals_read(&locals);
+	if (any_candidate(&fw))
+		lan_ifs_read(rs, &lan);
 	for (size_t ti = 0; ti < fw.n_tables; ti++) {
 		const struct fw_table *t = &fw.tables[ti];
 		for (size_t ci = 0; ci < t->n_chains; ci++) {
@@ -195,7 +243,8 @@ int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_source
 					fw_report_too_long(r, f, t, c, i, rs->n_forwards);
 					break;
 				}
-				if (f->enabled && chain_drops(&cr, f, is_local(&locals, &f->to), &d)) {
+				if (f->enabled && chain_drops(&cr, f, is_local(&locals, &f->to),
+							      lan.name[i][0] ? lan.name[i] : NULL, &d)) {
 					fw_report_drop(r, f, t, c, &d);
 					break;
 				}
@@ -204,6 +253,7 @@ int doctor_check_tables(const struct ngw_ruleset *rs, const struct doctor_source
 		}
 	}
 	free(locals.v);
+	free(lan.name);
 	fw_ruleset_free(&fw);
 	return doctor_legacy_tables(rs, src, r);
 }

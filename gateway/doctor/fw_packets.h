@@ -7,7 +7,11 @@
  *    before it the original (dport the forward's port), and before
  *    conntrack (priority <= -200) without a connection at all;
  *  - input: only for a target that is an address of the router itself,
- *    where the translated packet is delivered instead of forwarded.
+ *    where the translated packet is delivered instead of forwarded;
+ *  - postrouting: as at forward; a reply's source is the target's before
+ *    natgw's DNAT is undone (priority 100, srcnat), unknown after.
+ * The interface towards the target (the LAN's) is what the router's route
+ * to it says: the original's output interface, the reply's input one.
  * Pure. */
 #ifndef NATGW_FW_PACKETS_H
 #define NATGW_FW_PACKETS_H
@@ -26,13 +30,16 @@ enum fw_kind {
 
 #define NF_PRI_DSTNAT (-100)	/* natgw's prerouting: NF_IP_PRI_NAT_DST */
 #define NF_PRI_CONNTRACK (-200)
+#define NF_PRI_SRCNAT 100	/* where a reply's translation is undone */
 
 /* One packet of forward f: kind, for its protocol l4 (IPPROTO_*), the
- * end of its port range (hi), arriving on iif (NULL: any), at base chain c
- * of a table of family (NFPROTO_IPV4/IPV6). False when chain c never sees
- * such a packet (a nat chain a reply, the input hook a forwarded one). */
+ * end of its port range (hi), arriving on iif (NULL: any), its target
+ * reached by lan_if (NULL: not known), at base chain c of a table of
+ * family (NFPROTO_IPV4/IPV6). False when chain c never sees such a packet
+ * (a nat chain a reply, the input hook a forwarded one). */
 bool fw_packet_of(const struct ngw_forward *f, bool local_target, uint8_t l4, bool hi,
-		  const char *iif, const struct fw_chain *c, enum fw_kind kind, struct fw_packet *p);
+		  const char *iif, const char *lan_if, const struct fw_chain *c, enum fw_kind kind,
+		  struct fw_packet *p);
 
 /* Whether chain c sees the forward's original packets untranslated. */
 bool fw_before_dstnat(const struct fw_chain *c);

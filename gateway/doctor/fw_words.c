@@ -14,6 +14,7 @@ static const char *hook_name(uint32_t hook)
 	case NF_INET_PRE_ROUTING: return "prerouting";
 	case NF_INET_LOCAL_IN: return "input";
 	case NF_INET_FORWARD: return "forward";
+	case NF_INET_POST_ROUTING: return "postrouting";
 	}
 	return "?";
 }

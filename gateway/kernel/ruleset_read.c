@@ -313,9 +313,10 @@ int fw_ruleset_read(struct nl *nl, struct fw_ruleset *rs)
 			r = nl_genid(nl, &after);
 		if (r == 0 && before != after)
 			r = -EINTR;
+		if (r < 0)	/* what was read of it is of no use */
+			fw_ruleset_free(rs);
 		if (r != -EINTR || attempt == RULESET_READ_ATTEMPTS)
 			return r;
-		fw_ruleset_free(rs);
 	}
 }
 

@@ -117,6 +117,28 @@ flows "an ip6 table leaves IPv4 alone"
 check_fails "... and stops IPv6" 1 probe client connect tcp 2001:db8:ff::5 443 --timeout 1000
 fw delete table ip6 guard6
 
+# --- by the output interface (the LAN the router routes the target to):
+# the usual hand-written block of new connections from the WAN to the LAN
+fw add table inet wall
+fw add chain inet wall f '{ type filter hook forward priority 0; }'
+fw add rule inet wall f ct state established,related accept
+fw add rule inet wall f iifname eth0 oifname br-lan ct state new drop
+says "new connections from the WAN to the LAN dropped" \
+	"$W: table inet wall, chain f \(hook forward, priority 0\) drops its new connections by its rules; $AGREE \(nft insert rule inet wall f ct status dnat accept\)"
+stops "new connections from the WAN to the LAN dropped"
+fw insert rule inet wall f ct status dnat accept
+fine "... with ct status dnat accept before it"
+flows "... with ct status dnat accept before it"
+fw delete table inet wall
+# and at postrouting, where the forwarded packet leaves by the LAN
+fw add table inet wall
+fw add chain inet wall o '{ type filter hook postrouting priority 0; }'
+fw add rule inet wall o oifname br-lan tcp dport 8443 drop
+says "a postrouting drop towards the LAN" \
+	"$W: table inet wall, chain o \(hook postrouting, priority 0\) drops its new connections by its rules; $AGREE \(nft insert rule inet wall o ct status dnat accept\)"
+stops "a postrouting drop towards the LAN"
+fw delete table inet wall
+
 # --- prerouting, before natgw's dstnat: the original port
 fw add table inet raw
 fw add chain inet raw pre '{ type filter hook prerouting priority -300; }'

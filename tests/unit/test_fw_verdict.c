@@ -32,7 +32,7 @@ static struct fw_packet packet(const struct fw_chain *c, enum fw_kind kind)
 	memcpy(f.to.b, target, 4);
 	f.to_port.lo = f.to_port.hi = 8443;
 	f.enabled = true;
-	CHECK(fw_packet_of(&f, false, IPPROTO_TCP, false, "eth0", c, kind, &p), "seen");
+	CHECK(fw_packet_of(&f, false, IPPROTO_TCP, false, "eth0", NULL, c, kind, &p), "seen");
 	return p;
 }
 
