@@ -69,9 +69,11 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 		memset(k, 0, sizeof(*k));
 		k->family = (uint8_t)nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY);
 		snprintf(k->name, sizeof(k->name), "%s", nftnl_table_get_str(t, NFTNL_TABLE_NAME));
-		if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA))
-			k->natgw = natgw_comment(nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len),
-						 len);
+		if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA)) {
+			/* its length is known once the data is had: not in one call */
+			const void *ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+			k->natgw = natgw_comment(ud, len);
+		}
 	}
 	nftnl_table_free(t);
 	return MNL_CB_OK;

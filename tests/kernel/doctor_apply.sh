@@ -4,7 +4,8 @@
 # successful natgw apply (as warnings: the apply stands, exit 0), among
 # apply --json's diagnostics, to a natgw reload through the daemon, and in
 # the daemon's log, once when a cause appears and once when it goes, as it
-# looks again when interfaces or other tables change. natgw check stays
+# looks again when interfaces or other tables change (a firewall's drop
+# chain coming and going among them). natgw check stays
 # away from the kernel.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -91,6 +92,18 @@ expect_log "forwarding on, seen at the next look" \
 on router nft delete table ip doctor_apply_probe
 expect_log "a look that finds nothing new logs nothing"
 check_output "the forward works" 'local=192\.0\.2\.10:8443$' \
+	probe client connect tcp 203.0.113.5 443
+
+# a firewall's table that drops forwarded traffic appears, then goes: the
+# daemon sees the other table change and says each once
+on router nft add table inet filter
+on router nft add chain inet filter forward '{ type filter hook forward priority 0; policy drop; }'
+expect_log "a firewall's drop chain appears: said" \
+	"^$C:6:5: warning: forward \"web\": table inet filter, chain forward \(hook forward, priority 0\) drops its new connections by its policy; natgw's accept cannot override a drop in another table \(nft insert rule inet filter forward ct status dnat accept\)$"
+on router nft insert rule inet filter forward ct status dnat accept
+expect_log "... and the fix it names: no longer found" \
+	'^natgw: no longer found: forward "web": table inet filter, chain forward \(hook forward, priority 0\) drops its new connections by its policy; natgw.s accept cannot override a drop in another table$'
+check_output "... and the forward works through it" 'local=192\.0\.2\.10:8443$' \
 	probe client connect tcp 203.0.113.5 443
 
 kill -TERM "$DPID"
