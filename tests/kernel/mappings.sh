@@ -165,7 +165,13 @@ on big /usr/bin/time -f '%e s %M KiB' "$NGW_BIN" mappings --json >"$NGW_TMP/big.
 on big /usr/bin/time -f '%e s %M KiB' conntrack -L >/dev/null 2>"$NGW_TMP/ct.time"
 check_output "natgw lists exactly its 1,000" '^1000$' jq length "$NGW_TMP/big.json"
 echo "natgw mappings --json: $(tail -1 "$NGW_TMP/big.time"); conntrack -L: $(tail -1 "$NGW_TMP/ct.time")"
-check_output "natgw's peak memory stays under 16 MiB" '^[0-9.]+ s ([0-9]{1,4}|1[0-5][0-9]{3}|16[0-2][0-9]{2}|163[0-7][0-9]|1638[0-3]) KiB$' \
-	tail -1 "$NGW_TMP/big.time"
+# the goal is the product's; a sanitizer's shadow memory and quarantine are
+# not (its build gets 24 MiB: still far below what a copy of all 100,000
+# entries would take)
+peak=$(sed -n 's/^[0-9.]* s \([0-9]*\) KiB$/\1/p' "$NGW_TMP/big.time" | tail -1)
+limit=16384
+nm -a "$NGW_BIN" 2>/dev/null | grep -q __asan_init && limit=24576
+check "natgw's peak memory stays under $((limit / 1024)) MiB (${peak:-?} KiB)" \
+	test "${peak:-999999}" -lt "$limit"
 
 finish
