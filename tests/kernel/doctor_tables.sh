@@ -233,7 +233,8 @@ flows "1,000 chains that drop other ports"
 fw add rule inet many c500 tcp dport 8443 drop
 says "one of 1,000 chains drops the target port" \
 	"$W: table inet many, chain main \(hook forward, priority 0\) drops its new connections by its rules or its policy; $AGREE \(nft insert rule inet many main ct status dnat accept\)"
-bg router bash -c 'while :; do nft add table ip churn; nft add chain ip churn c "{ type filter hook forward priority 1; }"; nft delete table ip churn; done'
+# a firewall reloading five times a second, its commits milliseconds apart
+bg router bash -c 'while :; do nft add table ip churn; nft add chain ip churn c "{ type filter hook forward priority 1; }"; nft delete table ip churn; sleep 0.2; done'
 CHURN=${NGW_PIDS[-1]}
 for i in $(seq 10); do
 	natgw doctor "$C" >"$NGW_TMP/churn.out" 2>&1

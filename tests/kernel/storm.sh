@@ -50,6 +50,7 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
 started=$(date +%s)
 failed_reloads=0
 RSS_STEPS=""
+RSS_PEAK=0
 for i in $(seq "$RELOADS"); do
 	if [ $((i % 2)) -eq 1 ]; then
 		cp "$NGW_TMP/many.yaml" "$C.new"
@@ -75,8 +76,15 @@ for i in $(seq "$RELOADS"); do
 	if [ "$i" -eq $((RELOADS / 2)) ]; then
 		sleep 0.5
 		RSS_MID=$(rss)
+		[ "$RSS_MID" -gt "$RSS_PEAK" ] && RSS_PEAK=$RSS_MID
 	fi
-	[ $((i % 50)) -eq 0 ] && RSS_STEPS+=" $(rss)"
+	if [ $((i % 50)) -eq 0 ]; then
+		r=$(rss)
+		RSS_STEPS+=" $r"
+		# the highest figure of the first half: a dip at the middle
+		# is no baseline (under AddressSanitizer it wanders by 5 %)
+		[ "$i" -le $((RELOADS / 2)) ] && [ "$r" -gt "$RSS_PEAK" ] && RSS_PEAK=$r
+	fi
 	[ $(($(date +%s) - started)) -ge 150 ] && break
 done
 took=$(($(date +%s) - started))
@@ -115,8 +123,8 @@ check "the daemon's open files are as after the first round ($FDS_FIRST -> $FDS_
 slack=$((RSS_MID / 50 > 128 ? RSS_MID / 50 : 128))
 check "the daemon's memory after the last reload is within 2 MiB of the first ($RSS_FIRST -> $RSS_LAST KiB)" \
 	test $((RSS_LAST - RSS_FIRST)) -le 2048
-check "and it did not grow over the second half of the storm ($RSS_MID -> $RSS_LAST KiB)" \
-	test $((RSS_LAST - RSS_MID)) -le "$slack"
+check "and it did not grow over the second half of the storm (its first half at most $RSS_PEAK, then $RSS_LAST KiB)" \
+	test $((RSS_LAST - RSS_PEAK)) -le "$slack"
 check "the daemon is still running" kill -0 "$DPID"
 kill -TERM "$DPID"
 wait "$DPID"
