@@ -18,6 +18,7 @@
 
 #include "krule_nftnl.h"
 #include "natgw/xalloc.h"
+#include "nft_expr.h"
 
 /* The 32-bit register holding byte offset off of a concatenation. */
 static uint32_t reg32(unsigned off)
@@ -25,51 +26,19 @@ static uint32_t reg32(unsigned off)
 	return NFT_REG32_00 + off / 4;
 }
 
-static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = xalloc_check(nftnl_expr_alloc(name));
-	nftnl_rule_add_expr(r, e);	/* the rule owns it from here */
-	return e;
-}
-
-static void meta_load(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr(r, "meta");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
-}
-
-static void payload_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
-			 uint32_t dreg)
-{
-	struct nftnl_expr *e = expr(r, "payload");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-}
-
-static void cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
 static void cmp_u32(struct nftnl_rule *r, uint32_t op, uint32_t v)
 {
-	cmp(r, op, &v, sizeof(v));
+	nft_cmp(r, op, &v, sizeof(v));
 }
 
 static void cmp_u8(struct nftnl_rule *r, uint8_t v)
 {
-	cmp(r, NFT_CMP_EQ, &v, 1);
+	nft_cmp(r, NFT_CMP_EQ, &v, 1);
 }
 
 static void bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t xor)
 {
-	struct nftnl_expr *e = expr(r, "bitwise");
+	struct nftnl_expr *e = nft_expr_add(r, "bitwise");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
@@ -79,7 +48,7 @@ static void bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t 
 
 static void ct_mark_load(struct nftnl_rule *r, uint32_t dreg)
 {
-	struct nftnl_expr *e = expr(r, "ct");
+	struct nftnl_expr *e = nft_expr_add(r, "ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
 }
@@ -92,21 +61,21 @@ static void ct_mark_masked(struct nftnl_rule *r, uint32_t mask)
 
 static void ct_mark_store(struct nftnl_rule *r)
 {
-	struct nftnl_expr *e = expr(r, "ct");
+	struct nftnl_expr *e = nft_expr_add(r, "ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
 }
 
 static void immediate(struct nftnl_rule *r, uint32_t dreg, const void *data, uint32_t len)
 {
-	struct nftnl_expr *e = expr(r, "immediate");
+	struct nftnl_expr *e = nft_expr_add(r, "immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
 	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
 }
 
 static void lookup(struct nftnl_rule *r, enum kset set, uint32_t sreg, int dreg)
 {
-	struct nftnl_expr *e = expr(r, "lookup");
+	struct nftnl_expr *e = nft_expr_add(r, "lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
 	if (dreg >= 0)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, (uint32_t)dreg);
@@ -115,7 +84,7 @@ static void lookup(struct nftnl_rule *r, enum kset set, uint32_t sreg, int dreg)
 
 static void fib_type(struct nftnl_rule *r, uint32_t flags)
 {
-	struct nftnl_expr *e = expr(r, "fib");
+	struct nftnl_expr *e = nft_expr_add(r, "fib");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, flags);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
@@ -123,13 +92,13 @@ static void fib_type(struct nftnl_rule *r, uint32_t flags)
 
 static void nfproto_check(struct nftnl_rule *r, uint8_t family)
 {
-	meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
+	nft_meta_load(r, NFT_META_NFPROTO, NFT_REG_1);
 	cmp_u8(r, family == NGW_FAMILY_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 }
 
 static void l4_check(struct nftnl_rule *r, uint8_t l4)
 {
-	meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+	nft_meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
 	cmp_u8(r, l4);
 }
 
@@ -143,12 +112,12 @@ static void saddr(struct nftnl_rule *r, const struct kop *o)
 	nfproto_check(r, o->family);
 	if (bytes == 0)
 		return;
-	payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, bytes, NFT_REG_1);
+	nft_payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, bytes, NFT_REG_1);
 	if (o->prefix.len % 8) {
 		uint8_t mask[16] = { 0 };
 		for (unsigned bit = 0; bit < o->prefix.len; bit++)
 			mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
-		struct nftnl_expr *e = expr(r, "bitwise");
+		struct nftnl_expr *e = nft_expr_add(r, "bitwise");
 		uint8_t zero[16] = { 0 };
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
@@ -156,7 +125,7 @@ static void saddr(struct nftnl_rule *r, const struct kop *o)
 		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, bytes);
 		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, bytes);
 	}
-	cmp(r, NFT_CMP_EQ, o->prefix.addr.b, bytes);
+	nft_cmp(r, NFT_CMP_EQ, o->prefix.addr.b, bytes);
 }
 
 /* Loads the key of a set from the packet into consecutive registers. */
@@ -175,22 +144,22 @@ static void key_load(struct nftnl_rule *r, enum kset set)
 		uint32_t reg = reg32(off);
 		switch (s->key[i]) {
 		case KF_IFNAME:
-			meta_load(r, NFT_META_IIFNAME, reg);
+			nft_meta_load(r, NFT_META_IIFNAME, reg);
 			break;
 		case KF_NFPROTO:
-			meta_load(r, NFT_META_NFPROTO, reg);
+			nft_meta_load(r, NFT_META_NFPROTO, reg);
 			break;
 		case KF_L4PROTO:
-			meta_load(r, NFT_META_L4PROTO, reg);
+			nft_meta_load(r, NFT_META_L4PROTO, reg);
 			break;
 		case KF_PORT:
-			payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg);
+			nft_payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg);
 			break;
 		case KF_IPV4:
-			payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, reg);
+			nft_payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, reg);
 			break;
 		case KF_IPV6:
-			payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, reg);
+			nft_payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, reg);
 			break;
 		case KF_MARK:
 		case KF_MARK_BE:	/* no map looked up from a packet has one */
@@ -236,7 +205,7 @@ static void masq(struct nftnl_rule *r, const struct kop *o)
 	bool has_max;
 	uint32_t flags = ports_load(r, &o->ports, NFT_REG_1, NFT_REG_2, &has_max) |
 			 mode_flags(o->mode);
-	struct nftnl_expr *e = expr(r, "masq");
+	struct nftnl_expr *e = nft_expr_add(r, "masq");
 
 	if (o->ports.lo)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_MASQ_REG_PROTO_MIN, NFT_REG_1);
@@ -257,7 +226,7 @@ static void snat(struct nftnl_rule *r, const struct kop *o)
 	if (range)
 		immediate(r, NFT_REG_2, o->hi.b, alen);
 	uint32_t flags = ports_load(r, &o->ports, next, next + 1, &has_max) | mode_flags(o->mode);
-	struct nftnl_expr *e = expr(r, "nat");
+	struct nftnl_expr *e = nft_expr_add(r, "nat");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
@@ -273,7 +242,7 @@ static void snat(struct nftnl_rule *r, const struct kop *o)
 
 static void ct_load_dir(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t dreg)
 {
-	struct nftnl_expr *e = expr(r, "ct");
+	struct nftnl_expr *e = nft_expr_add(r, "ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, dir);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
@@ -310,7 +279,7 @@ static void ei_update(struct nftnl_rule *r, const struct kop *o)
 		ct_mark_load(r, reg32(data));
 	else
 		ei_socket_load(r, snat, v4, data);
-	struct nftnl_expr *e = expr(r, "dynset");
+	struct nftnl_expr *e = nft_expr_add(r, "dynset");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, reg32(data));
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
@@ -323,9 +292,9 @@ static void ei_update(struct nftnl_rule *r, const struct kop *o)
 static void ei_key_load(struct nftnl_rule *r, bool source, bool v4)
 {
 	nfproto_check(r, v4 ? NGW_FAMILY_IPV4 : NGW_FAMILY_IPV6);
-	payload_load(r, NFT_PAYLOAD_NETWORK_HEADER,
+	nft_payload_load(r, NFT_PAYLOAD_NETWORK_HEADER,
 		     v4 ? (source ? 12 : 16) : (source ? 8 : 24), v4 ? 4 : 16, NFT_REG_1);
-	payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, source ? 0 : 2, 2, port_reg(v4, 0));
+	nft_payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, source ? 0 : 2, 2, port_reg(v4, 0));
 }
 
 static void ei_nat(struct nftnl_rule *r, const struct kop *o, uint32_t type)
@@ -334,7 +303,7 @@ static void ei_nat(struct nftnl_rule *r, const struct kop *o, uint32_t type)
 
 	ei_key_load(r, type == NFT_NAT_SNAT, v4);
 	lookup(r, o->set, NFT_REG_1, NFT_REG_1);
-	struct nftnl_expr *e = expr(r, "nat");
+	struct nftnl_expr *e = nft_expr_add(r, "nat");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
@@ -358,7 +327,7 @@ static void ei_shape_load(struct nftnl_rule *r, enum ei_shape shape, bool v4)
 		return;
 	case EIS_FWD_IN:
 	case EIS_FWD_IN_ADDR:
-		meta_load(r, NFT_META_OIFNAME, reg32(0));
+		nft_meta_load(r, NFT_META_OIFNAME, reg32(0));
 		off = 16;
 		break;
 	case EIS_E_IN:
@@ -373,20 +342,20 @@ static void ei_shape_load(struct nftnl_rule *r, enum ei_shape shape, bool v4)
 		break;
 	}
 	if (shape == EIS_FWD_ANY || shape == EIS_FWD_IN) {
-		meta_load(r, NFT_META_NFPROTO, reg32(off));
+		nft_meta_load(r, NFT_META_NFPROTO, reg32(off));
 		off += 4;
 	} else {
 		ct_load_dir(r, v4 ? NFT_CT_DST_IP : NFT_CT_DST_IP6, IP_CT_DIR_REPLY, reg32(off));
 		off += alen;
 	}
-	meta_load(r, NFT_META_L4PROTO, reg32(off));
+	nft_meta_load(r, NFT_META_L4PROTO, reg32(off));
 	ct_load_dir(r, NFT_CT_PROTO_DST, IP_CT_DIR_REPLY, reg32(off + 4));
 }
 
 static void ei_add(struct nftnl_rule *r, const struct kop *o)
 {
 	ei_shape_load(r, o->shape, o->family == NGW_FAMILY_IPV4);
-	struct nftnl_expr *e = expr(r, "dynset");
+	struct nftnl_expr *e = nft_expr_add(r, "dynset");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, o->update ? NFT_DYNSET_OP_UPDATE
 							       : NFT_DYNSET_OP_ADD);
@@ -403,7 +372,7 @@ static void ei_add(struct nftnl_rule *r, const struct kop *o)
 
 static void verdict(struct nftnl_rule *r, int code)
 {
-	struct nftnl_expr *e = expr(r, "immediate");
+	struct nftnl_expr *e = nft_expr_add(r, "immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)code);
 }
@@ -466,8 +435,8 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 	case KOP_OIFNAME: {
 		char name[NGW_IFNAMSIZ] = { 0 };
 		memcpy(name, o->ifname, strnlen(o->ifname, NGW_IFNAMSIZ - 1));
-		meta_load(r, NFT_META_OIFNAME, NFT_REG_1);
-		cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
+		nft_meta_load(r, NFT_META_OIFNAME, NFT_REG_1);
+		nft_cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
 		break;
 	}
 	case KOP_SADDR:
@@ -477,8 +446,8 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		l4_check(r, o->l4);
 		break;
 	case KOP_L4PROTO_PORTS: {	/* the set krule_anon_set() made, by its id */
-		meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
-		struct nftnl_expr *e = expr(r, "lookup");
+		nft_meta_load(r, NFT_META_L4PROTO, NFT_REG_1);
+		struct nftnl_expr *e = nft_expr_add(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, KRULE_ANON_SET);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
@@ -487,14 +456,14 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 	case KOP_SPORT: {
 		uint16_t port = htons(o->port);
 		l4_check(r, o->l4);
-		payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
-		cmp(r, NFT_CMP_EQ, &port, 2);
+		nft_payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, NFT_REG_1);
+		nft_cmp(r, NFT_CMP_EQ, &port, 2);
 		break;
 	}
 	case KOP_IIF_LAN:
 	case KOP_OIF_LAN: {
-		meta_load(r, o->kind == KOP_IIF_LAN ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
-		struct nftnl_expr *e = expr(r, "lookup");
+		nft_meta_load(r, o->kind == KOP_IIF_LAN ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1);
+		struct nftnl_expr *e = nft_expr_add(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[KSET_LAN].name);
 		if (o->neg)
@@ -530,14 +499,14 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		bool v4 = o->family == NGW_FAMILY_IPV4;
 		nfproto_check(r, o->family);
 		ct_mark_masked(r, o->mask);
-		struct nftnl_expr *e = expr(r, "byteorder");
+		struct nftnl_expr *e = nft_expr_add(r, "byteorder");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 4);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 4);
-		payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16, reg32(4));
-		e = expr(r, "lookup");
+		nft_payload_load(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16, reg32(4));
+		e = nft_expr_add(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[o->set].name);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
@@ -547,9 +516,9 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		bool v4 = o->family == NGW_FAMILY_IPV4;
 		l4_check(r, o->l4);
 		ct_mark_masked(r, o->mask);
-		payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg32(4));
+		nft_payload_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg32(4));
 		lookup(r, o->set, NFT_REG_1, NFT_REG_1);
-		struct nftnl_expr *e = expr(r, "nat");
+		struct nftnl_expr *e = nft_expr_add(r, "nat");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
@@ -566,11 +535,11 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		nfproto_check(r, o->family);
 		break;
 	case KOP_CT_ORIG_SNAT: {
-		struct nftnl_expr *e = expr(r, "ct");
+		struct nftnl_expr *e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		cmp_u8(r, IP_CT_DIR_ORIGINAL);
-		e = expr(r, "ct");
+		e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		bitwise(r, NFT_REG_1, IPS_SRC_NAT, 0);
@@ -592,7 +561,7 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		ei_update(r, o);
 		break;
 	case KOP_CT_NEW: {
-		struct nftnl_expr *e = expr(r, "ct");
+		struct nftnl_expr *e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		bitwise(r, NFT_REG_1, NF_CT_STATE_BIT(IP_CT_NEW), 0);
@@ -600,14 +569,14 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		break;
 	}
 	case KOP_CT_ORIGINAL: {
-		struct nftnl_expr *e = expr(r, "ct");
+		struct nftnl_expr *e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		cmp_u8(r, IP_CT_DIR_ORIGINAL);
 		break;
 	}
 	case KOP_CT_SNAT: {
-		struct nftnl_expr *e = expr(r, "ct");
+		struct nftnl_expr *e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		bitwise(r, NFT_REG_1, IPS_SRC_NAT, 0);
@@ -617,12 +586,12 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 	case KOP_IIFNAME: {
 		char name[NGW_IFNAMSIZ] = { 0 };
 		memcpy(name, o->ifname, strnlen(o->ifname, NGW_IFNAMSIZ - 1));
-		meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
-		cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
+		nft_meta_load(r, NFT_META_IIFNAME, NFT_REG_1);
+		nft_cmp(r, NFT_CMP_EQ, name, NGW_IFNAMSIZ);
 		break;
 	}
 	case KOP_FIB_RPF_MISSING: {	/* nft: "oif present", compared with 0 */
-		struct nftnl_expr *e = expr(r, "fib");
+		struct nftnl_expr *e = nft_expr_add(r, "fib");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS,
 				   NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
@@ -632,7 +601,7 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 	}
 	case KOP_EI_IN: {
 		ei_shape_load(r, o->shape, o->family == NGW_FAMILY_IPV4);
-		struct nftnl_expr *e = expr(r, "lookup");
+		struct nftnl_expr *e = nft_expr_add(r, "lookup");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, kset_defs[o->set].name);
 		if (o->neg)
@@ -643,7 +612,7 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		ei_add(r, o);
 		break;
 	case KOP_CT_DNAT: {
-		struct nftnl_expr *e = expr(r, "ct");
+		struct nftnl_expr *e = nft_expr_add(r, "ct");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 		bitwise(r, NFT_REG_1, IPS_DST_NAT, 0);
@@ -651,7 +620,7 @@ static void op_exprs(const struct kop *o, struct nftnl_rule *r, uint32_t set_id)
 		break;
 	}
 	case KOP_SOCKET: {
-		struct nftnl_expr *e = expr(r, "socket");
+		struct nftnl_expr *e = nft_expr_add(r, "socket");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_TRANSPARENT);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
 		cmp_u8(r, (uint8_t)o->val);

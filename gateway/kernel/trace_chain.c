@@ -16,6 +16,7 @@
 
 #include "trace_chain.h"
 #include "natgw/xalloc.h"
+#include "nft_expr.h"
 
 const char *const trace_chain_names[TRACE_N_CHAINS] = {
 	TRACE_CHAIN_FIRST, TRACE_CHAIN_REPLY, TRACE_CHAIN_REPLY_LOCAL,
@@ -103,49 +104,28 @@ int trace_chains_read(struct nl *nl, const char *table, struct trace_owner *o, u
 
 /* ---- expressions ---------------------------------------------------------- */
 
-static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = xalloc_check(nftnl_expr_alloc(name));
-	nftnl_rule_add_expr(r, e);
-	return e;
-}
-
 static void meta(struct nftnl_rule *r, uint32_t key)
 {
-	struct nftnl_expr *e = expr(r, "meta");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nft_meta_load(r, key, NFT_REG_1);
 }
 
 static void payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
 {
-	struct nftnl_expr *e = expr(r, "payload");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nft_payload_load(r, base, off, len, NFT_REG_1);
 }
 
 static void ct(struct nftnl_rule *r, uint32_t key, int dir)
 {
-	struct nftnl_expr *e = expr(r, "ct");
+	struct nftnl_expr *e = nft_expr_add(r, "ct");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	if (dir >= 0)
 		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)dir);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 }
 
-static void cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
 static void cmp_u8(struct nftnl_rule *r, uint8_t v)
 {
-	cmp(r, NFT_CMP_EQ, &v, 1);
+	nft_cmp(r, NFT_CMP_EQ, &v, 1);
 }
 
 /* The port register holds network order: compared as bytes, as numbers. */
@@ -153,11 +133,11 @@ static void ports(struct nftnl_rule *r, const struct ngw_port_range *p)
 {
 	uint16_t lo = htons(p->lo), hi = htons(p->hi);
 	if (p->lo == p->hi) {
-		cmp(r, NFT_CMP_EQ, &lo, 2);
+		nft_cmp(r, NFT_CMP_EQ, &lo, 2);
 		return;
 	}
-	cmp(r, NFT_CMP_GTE, &lo, 2);
-	cmp(r, NFT_CMP_LTE, &hi, 2);
+	nft_cmp(r, NFT_CMP_GTE, &lo, 2);
+	nft_cmp(r, NFT_CMP_LTE, &hi, 2);
 }
 
 static uint32_t addr_len(const struct trace_match *m)
@@ -168,10 +148,10 @@ static uint32_t addr_len(const struct trace_match *m)
 static void set_nftrace(struct nftnl_rule *r)
 {
 	uint32_t one = 1;
-	struct nftnl_expr *e = expr(r, "immediate");
+	struct nftnl_expr *e = nft_expr_add(r, "immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
 	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
-	e = expr(r, "meta");
+	e = nft_expr_add(r, "meta");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
 }
@@ -195,17 +175,17 @@ static void rule_first(struct nftnl_rule *r, const struct trace_match *m, uint8_
 		char name[IFNAMSIZ] = "";
 		snprintf(name, sizeof(name), "%s", ifname);
 		meta(r, NFT_META_IIFNAME);
-		cmp(r, NFT_CMP_EQ, name, sizeof(name));
+		nft_cmp(r, NFT_CMP_EQ, name, sizeof(name));
 	}
 	payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
 	ports(r, &m->port);
 	if (m->address.family) {
 		payload(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, addr_len(m));
-		cmp(r, NFT_CMP_EQ, m->address.b, addr_len(m));
+		nft_cmp(r, NFT_CMP_EQ, m->address.b, addr_len(m));
 	}
 	if (m->from.family) {
 		payload(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, addr_len(m));
-		cmp(r, NFT_CMP_EQ, m->from.b, addr_len(m));
+		nft_cmp(r, NFT_CMP_EQ, m->from.b, addr_len(m));
 	}
 	set_nftrace(r);
 }
@@ -222,11 +202,11 @@ static void rule_reply(struct nftnl_rule *r, const struct trace_match *m, uint8_
 	ports(r, &m->port);
 	if (m->address.family) {
 		ct(r, v4 ? NFT_CT_DST_IP : NFT_CT_DST_IP6, IP_CT_DIR_ORIGINAL);
-		cmp(r, NFT_CMP_EQ, m->address.b, addr_len(m));
+		nft_cmp(r, NFT_CMP_EQ, m->address.b, addr_len(m));
 	}
 	if (m->from.family) {
 		ct(r, v4 ? NFT_CT_SRC_IP : NFT_CT_SRC_IP6, IP_CT_DIR_ORIGINAL);
-		cmp(r, NFT_CMP_EQ, m->from.b, addr_len(m));
+		nft_cmp(r, NFT_CMP_EQ, m->from.b, addr_len(m));
 	}
 	set_nftrace(r);
 }
